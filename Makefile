@@ -1,0 +1,35 @@
+# ResShift Pipeline. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+DOTNET ?= dotnet
+CONFIG ?= Release
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: setup build test test-dotnet test-models run bench clean publish
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(DOTNET) build ResShift.Pipeline.sln -c $(CONFIG) --nologo -v q
+	@mkdir -p bin
+	@printf '#!/usr/bin/env bash\nexec "%s/src/Daemon/bin/$(CONFIG)/net10.0/resshift" "$$@"\n' "$(CURDIR)" > bin/resshift
+	@chmod +x bin/resshift
+	@echo "built bin/resshift"
+
+test: build
+	@scripts/test.sh
+
+test-models:
+	@scripts/test-models.sh --require
+
+run: build
+	@scripts/run.sh
+
+bench: build
+	bin/resshift bench --model tiny-x4 --engine cpu
+
+clean:
+	rm -rf bin out src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -1,0 +1,1 @@
+namespace ResShift.Pipeline; internal static class Placeholder {}
