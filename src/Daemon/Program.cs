@@ -1,1 +1,3 @@
-return 0;
+using ResShift.Daemon.Cli;
+
+return await ResShiftCli.RunAsync(args);

@@ -21,7 +21,7 @@ public sealed record ModelGeometry(int LqTile, int Scale, int LatentFactor, int 
     public void Validate()
     {
         if (LqTile <= 0 || Scale <= 0 || LatentFactor <= 0 || LatentChannels <= 0 || ImageChannels <= 0)
-            throw new ArgumentException($"Geometry values must be positive: {this}");
+            throw new ArgumentException($"Geometry values must be positive: tile {LqTile}, scale {Scale}, latent factor {LatentFactor}, latent channels {LatentChannels}, image channels {ImageChannels}.");
         if (ImageTile % LatentFactor != 0)
             throw new ArgumentException($"Image tile {ImageTile} is not a multiple of the latent factor {LatentFactor}.");
     }

@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace ResShift.Daemon.Cli;
+
+/// <summary>The `resshift` command tree. Usage errors exit 2; failures print one clear line and exit 1.</summary>
+public static class ResShiftCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("ResShift Pipeline: diffusion image restoration at scale");
+        root.Subcommands.Add(ScheduleCommand.Create());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        ParseResult parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) error.WriteLine($"resshift: {e.Message}");
+            error.WriteLine("Try 'resshift --help'.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
+        {
+            error.WriteLine($"resshift: {e.Message}");
+            return e is KeyNotFoundException or ArgumentException ? ExitCodes.Usage : ExitCodes.SomeFailed;
+        }
+    }
+}

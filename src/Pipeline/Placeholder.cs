@@ -1,1 +1,0 @@
-namespace ResShift.Pipeline; internal static class Placeholder {}
