@@ -92,6 +92,26 @@ public sealed class TileBlender
         }
     }
 
+    /// <summary>
+    /// Normalises in place and hands over the C×H×W buffer, saving a second output-sized allocation.
+    /// The blender must not be used afterwards.
+    /// </summary>
+    public float[] ResolveInPlace()
+    {
+        int plane = OutputHeight * OutputWidth;
+        lock (_gate)
+        {
+            if (TensorPrimitives.Min(_weight) <= 0f)
+                throw new InvalidOperationException("some output pixels were covered by no tile");
+            for (int c = 0; c < Channels; c++)
+            {
+                Span<float> p = _sum.AsSpan(c * plane, plane);
+                TensorPrimitives.Divide(p, _weight, p);
+            }
+            return _sum;
+        }
+    }
+
     private static float[][] AxisWeights(IReadOnlyList<int> starts, int length, int scale, BlendMode mode)
     {
         var result = new float[starts.Count][];

@@ -1,0 +1,355 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Threading.Channels;
+using ResShift.Engines.Abstractions;
+using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Noise;
+using ResShift.Pipeline.Tiling;
+
+namespace ResShift.Pipeline.Processing;
+
+/// <summary>
+/// The restoration pipeline for one engine set: intake → load → tile → batcher → engine → blend → write,
+/// connected by bounded channels so memory stays bounded however much work waits upstream.
+/// Tiles of every job in flight share one tile queue, so the batcher fills engine calls across jobs
+/// (dynamic batching at tile granularity), and a huge job cannot starve small ones: each job's tiles wait
+/// their turn on the bounded queue alongside the others'. `restore` and `serve` both run on this.
+/// </summary>
+public sealed class RestorePipeline : IAsyncDisposable
+{
+    private readonly IEngineSet _engines;
+    private readonly ModelGeometry _g;
+    private readonly PipelineOptions _options;
+    private readonly DiffusionSampler _sampler;
+    private readonly int _maxBatch;
+    private readonly Channel<JobState> _intake;
+    private readonly Channel<TileWork> _tiles;
+    private readonly Channel<JobState> _finish;
+    private readonly SemaphoreSlim _jobSlots;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _completion;
+    private int _inFlight;
+    private int _intakeDepth;
+
+    public RestorePipeline(IEngineSet engines, DiffusionSchedule schedule, PipelineOptions options, INoiseSource? noise = null)
+    {
+        _engines = engines;
+        _g = engines.Geometry;
+        _options = options;
+        options.Validate(_g.LqTile);
+        _maxBatch = Math.Min(options.MaxBatch, engines.MaxBatch);
+        _sampler = new DiffusionSampler(engines, new SamplerConstants(schedule, options.NoiseScale), noise ?? new NoiseField(options.Seed));
+        _intake = Channel.CreateBounded<JobState>(new BoundedChannelOptions(options.IntakeCapacity) { SingleWriter = false });
+        _tiles = Channel.CreateBounded<TileWork>(new BoundedChannelOptions(2 * _maxBatch * (options.EngineConcurrency + 1)));
+        _finish = Channel.CreateBounded<JobState>(new BoundedChannelOptions(options.MaxJobsInFlight));
+        _jobSlots = new SemaphoreSlim(options.MaxJobsInFlight, options.MaxJobsInFlight);
+
+        Task loaders = Task.WhenAll(Enumerable.Range(0, options.MaxJobsInFlight).Select(_ => Task.Run(LoadLoopAsync)))
+            .ContinueWith(_ => _tiles.Writer.TryComplete(), TaskScheduler.Default);
+        Task engines2 = Task.WhenAll(Enumerable.Range(0, options.EngineConcurrency).Select(_ => Task.Run(EngineLoopAsync)))
+            .ContinueWith(_ => _finish.Writer.TryComplete(), TaskScheduler.Default);
+        Task writers = Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.MaxJobsInFlight / 2)).Select(_ => Task.Run(WriteLoopAsync)));
+        _completion = Task.WhenAll(loaders, engines2, writers);
+        PipelineMetrics.Register(this);
+    }
+
+    public ModelGeometry Geometry => _g;
+    public int InFlightJobs => Volatile.Read(ref _inFlight);
+    public int IntakeDepth => Volatile.Read(ref _intakeDepth);
+    public int TileQueueDepth => _tiles.Reader.CanCount ? _tiles.Reader.Count : 0;
+    public int FinishQueueDepth => _finish.Reader.CanCount ? _finish.Reader.Count : 0;
+
+    /// <summary>Completes when every accepted job has finished after <see cref="CompleteIntake"/>.</summary>
+    public Task Completion => _completion;
+
+    /// <summary>
+    /// Queues a job, waiting while the intake is full (backpressure). The returned task completes when the
+    /// job's output is written, or faults with the job's error; <paramref name="cancellationToken"/> also
+    /// cancels the job itself if it has not finished.
+    /// </summary>
+    public async ValueTask<Task<JobReport>> SubmitAsync(IRestoreJob job, CancellationToken cancellationToken)
+    {
+        var state = new JobState(job, cancellationToken);
+        Interlocked.Increment(ref _intakeDepth);
+        try
+        {
+            await _intake.Writer.WriteAsync(state, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _intakeDepth);
+            throw;
+        }
+        return state.Completion.Task;
+    }
+
+    /// <summary>Submits and waits for the job.</summary>
+    public async Task<JobReport> RunAsync(IRestoreJob job, CancellationToken cancellationToken) =>
+        await (await SubmitAsync(job, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>No more jobs: the pipeline finishes what it has and <see cref="Completion"/> completes.</summary>
+    public void CompleteIntake() => _intake.Writer.TryComplete();
+
+    private async Task LoadLoopAsync()
+    {
+        CancellationToken stop = _stop.Token;
+        try
+        {
+            while (await _intake.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                if (!_intake.Reader.TryRead(out JobState? state)) continue;
+                Interlocked.Decrement(ref _intakeDepth);
+                await _jobSlots.WaitAsync(stop).ConfigureAwait(false);
+                Interlocked.Increment(ref _inFlight);
+                try
+                {
+                    await StartJobAsync(state, stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    FinishFailed(state, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task StartJobAsync(JobState state, CancellationToken stop)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, state.Cancellation);
+        var clock = Stopwatch.StartNew();
+        LqImage lq = await state.Job.LoadAsync(linked.Token).ConfigureAwait(false);
+        TimeSpan decode = clock.Elapsed;
+        PipelineMetrics.Stage("decode", decode);
+
+        var plan = TilePlan.FromOverlap(lq.Height, lq.Width, _g.LqTile, _options.Overlap);
+        var report = new JobReport
+        {
+            Name = state.Job.Name, LqWidth = lq.Width, LqHeight = lq.Height,
+            Tiles = plan.Tiles.Count, TileSize = plan.Chop, Stride = plan.Stride,
+        };
+        report.Add("decode", decode);
+        state.Lq = lq;
+        state.Plan = plan;
+        state.Report = report;
+        state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, _options.Blend);
+        state.Expect(plan.Tiles.Count);
+
+        for (int i = 0; i < plan.Tiles.Count; i++)
+        {
+            if (state.Failed) return;
+            TileRect r = plan.Tiles[i];
+            float[] buffer = ArrayPool<float>.Shared.Rent(_g.LqElements);
+            long t0 = Stopwatch.GetTimestamp();
+            TileExtractor.Extract(lq.Pixels, _g.ImageChannels, lq.Height, lq.Width, r, _g.LqTile, buffer);
+            report.Add("preprocess", Stopwatch.GetElapsedTime(t0));
+            var work = new TileWork(state, i, buffer, r.Y * _g.Scale / _g.LatentFactor, r.X * _g.Scale / _g.LatentFactor);
+            try
+            {
+                await _tiles.Writer.WriteAsync(work, linked.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+                throw;
+            }
+        }
+        state.Lq = null; // every tile is cut: the LQ image is no longer needed
+    }
+
+    private async Task EngineLoopAsync()
+    {
+        CancellationToken stop = _stop.Token;
+        var batch = new List<TileWork>(_maxBatch);
+        var origins = new List<TileNoiseOrigin>(_maxBatch);
+        using var delay = new CancellationTokenSource();
+        float[] lqBatch = new float[_maxBatch * _g.LqElements];
+        float[] outBatch = new float[_maxBatch * _g.ImageElements];
+        try
+        {
+            while (await _tiles.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                batch.Clear();
+                await GatherAsync(batch, delay, stop).ConfigureAwait(false);
+                if (batch.Count == 0) continue;
+                await RunBatchAsync(batch, origins, lqBatch, outBatch, stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Takes up to a full batch, waiting at most MaxBatchDelay after the first tile for more.</summary>
+    private async Task GatherAsync(List<TileWork> batch, CancellationTokenSource delay, CancellationToken stop)
+    {
+        long deadline = 0;
+        while (batch.Count < _maxBatch)
+        {
+            if (_tiles.Reader.TryRead(out TileWork? work))
+            {
+                if (work.State.Failed)
+                {
+                    ArrayPool<float>.Shared.Return(work.Lq);
+                    FinishFailed(work.State, new OperationCanceledException("job cancelled"));
+                    continue;
+                }
+                batch.Add(work);
+                if (batch.Count == 1) deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
+                continue;
+            }
+            if (batch.Count == 0) return;
+            long remaining = deadline - Stopwatch.GetTimestamp();
+            if (remaining <= 0) return;
+            delay.TryReset();
+            delay.CancelAfter(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency));
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(stop, delay.Token);
+            try
+            {
+                if (!await _tiles.Reader.WaitToReadAsync(both.Token).ConfigureAwait(false)) return;
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                return; // the partial batch waited long enough
+            }
+        }
+    }
+
+    private async Task RunBatchAsync(List<TileWork> batch, List<TileNoiseOrigin> origins, float[] lqBatch, float[] outBatch, CancellationToken stop)
+    {
+        int n = batch.Count;
+        origins.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            TileWork w = batch[i];
+            w.Lq.AsSpan(0, _g.LqElements).CopyTo(lqBatch.AsSpan(i * _g.LqElements));
+            ArrayPool<float>.Shared.Return(w.Lq);
+            origins.Add(new TileNoiseOrigin(w.State.Job.NoiseKey, w.LatentY, w.LatentX));
+        }
+        PipelineMetrics.BatchSize.Record(n);
+        SamplerTimings timings;
+        try
+        {
+            timings = await _sampler.SampleAsync(lqBatch.AsMemory(0, n * _g.LqElements), origins, outBatch.AsMemory(0, n * _g.ImageElements), stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            foreach (TileWork w in batch) FinishFailed(w.State, new EngineFailureException($"engine {_engines.EngineName} failed on a batch of {n} tiles: {e.Message}", e));
+            return;
+        }
+        PipelineMetrics.Tiles.Add(n);
+        PipelineMetrics.Stage("preprocess", timings.Preprocess);
+        PipelineMetrics.Stage("encode_latent", timings.EncodeLatent);
+        PipelineMetrics.Stage("denoise", timings.Denoise);
+        PipelineMetrics.Stage("decode_latent", timings.DecodeLatent);
+
+        for (int i = 0; i < n; i++)
+        {
+            JobState s = batch[i].State;
+            if (s.Failed)
+            {
+                FinishFailed(s, new OperationCanceledException("job cancelled"));
+                continue;
+            }
+            JobReport report = s.Report!;
+            report.Add("preprocess", timings.Preprocess / n);
+            report.Add("encode_latent", timings.EncodeLatent / n);
+            report.Add("denoise", timings.Denoise / n);
+            report.Add("decode_latent", timings.DecodeLatent / n);
+            s.Blender?.Add(batch[i].TileIndex, outBatch.AsSpan(i * _g.ImageElements, _g.ImageElements), _g.ImageTile);
+            if (s.TileDone()) await _finish.Writer.WriteAsync(s, stop).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        CancellationToken stop = _stop.Token;
+        try
+        {
+            await foreach (JobState state in _finish.Reader.ReadAllAsync(stop).ConfigureAwait(false))
+            {
+                if (state.Failed)
+                {
+                    FinishFailed(state, new OperationCanceledException("job cancelled"));
+                    continue;
+                }
+                try
+                {
+                    await WriteJobAsync(state, stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    FinishFailed(state, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteJobAsync(JobState state, CancellationToken stop)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, state.Cancellation);
+        JobReport report = state.Report!;
+        TileBlender blender = state.Blender!;
+        var clock = Stopwatch.StartNew();
+        float[] pixels = blender.ResolveInPlace();
+        state.Blender = null;
+        Span<float> all = pixels.AsSpan(0, _g.ImageChannels * blender.OutputHeight * blender.OutputWidth);
+        TensorPrimitives.Max(all, -1f, all);
+        TensorPrimitives.Min(all, 1f, all);
+        TensorPrimitives.Multiply(all, 0.5f, all);
+        TensorPrimitives.Add(all, 0.5f, all);
+        TimeSpan post = clock.Elapsed;
+        report.Add("postprocess", post);
+        PipelineMetrics.Stage("postprocess", post);
+
+        clock.Restart();
+        await state.Job.WriteAsync(new RestoredImage(blender.OutputWidth, blender.OutputHeight, pixels), report, linked.Token).ConfigureAwait(false);
+        TimeSpan write = clock.Elapsed;
+        report.Add("write", write);
+        PipelineMetrics.Stage("write", write);
+
+        report.TotalSeconds = Stopwatch.GetElapsedTime(state.StartedTimestamp).TotalSeconds;
+        PipelineMetrics.JobDuration.Record(report.TotalSeconds);
+        PipelineMetrics.OutputPixels.Add((long)blender.OutputWidth * blender.OutputHeight);
+        PipelineMetrics.Jobs.Add(1, new("source", state.Job.Source), new("result", "ok"));
+        Release();
+        state.Completion.TrySetResult(report);
+    }
+
+    private void FinishFailed(JobState state, Exception e)
+    {
+        // Every job that reaches here holds a job slot; Fail() succeeds once, so the slot is released once.
+        if (!state.Fail(e)) return;
+        PipelineMetrics.Jobs.Add(1, new("source", state.Job.Source), new("result", "failed"));
+        Release();
+    }
+
+    private void Release()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        _jobSlots.Release();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        CompleteIntake();
+        _stop.Cancel();
+        try
+        {
+            await _completion.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        while (_intake.Reader.TryRead(out JobState? s)) s.Completion.TrySetCanceled();
+        while (_tiles.Reader.TryRead(out TileWork? w)) ArrayPool<float>.Shared.Return(w.Lq);
+        PipelineMetrics.Unregister(this);
+        _stop.Dispose();
+    }
+}
