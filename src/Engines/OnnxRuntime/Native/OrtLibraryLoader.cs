@@ -14,9 +14,9 @@ internal static class OrtLibraryLoader
         catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException)
         {
             throw new DllNotFoundException(
-                $"ONNX Runtime could not be loaded from '{choice.Path}' (chosen from the {choice.Source}): {ex.Message} " +
+                $"ONNX Runtime is not available: '{choice.Path}' (from the {choice.Source}) could not be loaded. " +
                 $"Run `make setup` (it fetches ONNX Runtime {OrtRuntime.ExpectedVersion} into {OrtLibraryLocator.ToolsRelativePath}) " +
-                $"or set {OrtLibraryLocator.EnvironmentVariable} to the full path of a libonnxruntime.so.1.", ex);
+                $"or set {OrtLibraryLocator.EnvironmentVariable} to the full path of a libonnxruntime.so.1. Loader said: {ex.Message}", ex);
         }
     }
 
