@@ -1,0 +1,42 @@
+using ResShift.Engines.OnnxRuntime.Native;
+
+namespace ResShift.Engines.OnnxRuntime;
+
+/// <summary>Session options we expose. Zero thread counts mean ONNX Runtime's own default.</summary>
+public sealed record OrtSessionSettings
+{
+    /// <summary>Threads that split one operator (ORT default: one per physical core).</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>Threads that run independent operators side by side; used only with <see cref="ParallelExecution"/>.</summary>
+    public int InterOpThreads { get; init; }
+
+    public bool ParallelExecution { get; init; }
+
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
+
+    /// <summary>The arena keeps freed blocks for reuse: faster steady state, higher resident memory.</summary>
+    public bool CpuMemArena { get; init; } = true;
+
+    internal OrtSessionOptionsHandle CreateHandle()
+    {
+        if (IntraOpThreads < 0 || InterOpThreads < 0)
+            throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), $"Thread counts must be >= 0 (0 = default): {this}");
+
+        var options = NativeMethods.CreateSessionOptions();
+        try
+        {
+            NativeMethods.SetIntraOpNumThreads(options, IntraOpThreads);
+            NativeMethods.SetInterOpNumThreads(options, InterOpThreads);
+            NativeMethods.SetExecutionMode(options, ParallelExecution ? OrtExecutionMode.Parallel : OrtExecutionMode.Sequential);
+            NativeMethods.SetGraphOptimizationLevel(options, OptimizationLevel);
+            NativeMethods.SetCpuMemArena(options, CpuMemArena);
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+}
