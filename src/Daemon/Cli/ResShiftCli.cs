@@ -9,6 +9,7 @@ public static class ResShiftCli
     {
         var root = new RootCommand("ResShift Pipeline: diffusion image restoration at scale");
         root.Subcommands.Add(ScheduleCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
         return root;
     }
 
@@ -27,7 +28,7 @@ public static class ResShiftCli
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or IOException)
         {
             error.WriteLine($"resshift: {e.Message}");
             return e is KeyNotFoundException or ArgumentException ? ExitCodes.Usage : ExitCodes.SomeFailed;

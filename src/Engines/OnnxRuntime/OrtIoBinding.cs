@@ -7,7 +7,7 @@ namespace ResShift.Engines.OnnxRuntime;
 /// passing names each time. Not thread-safe: one binding belongs to one run at a time. On the CPU provider a
 /// plain Run with caller-made outputs is already copy-free, so this mainly serves device memory later.
 /// </summary>
-internal sealed unsafe class OrtIoBinding : IDisposable
+public sealed unsafe class OrtIoBinding : IDisposable
 {
     // Bound tensors must outlive the binding's use; holding them here also keeps them from finalizing early.
     private readonly List<OrtTensor> _bound = [];

@@ -7,7 +7,7 @@ namespace ResShift.Engines.OnnxRuntime;
 /// Input or output names encoded once as an array of UTF-8 C strings in unmanaged memory, so a Run on the
 /// hot path passes them without encoding or pinning anything. One block: the pointer array, then the bytes.
 /// </summary>
-internal sealed unsafe class OrtNames : SafeHandle
+public sealed unsafe class OrtNames : SafeHandle
 {
     private OrtNames(string[] names) : base(0, ownsHandle: true)
     {

@@ -7,7 +7,7 @@ namespace ResShift.Engines.OnnxRuntime;
 /// this class (each call brings its own tensors); disposing while runs are in flight is safe too: the native
 /// session is released when the last of them returns, and new calls get <see cref="ObjectDisposedException"/>.
 /// </summary>
-internal sealed class OrtSession : IDisposable
+public sealed class OrtSession : IDisposable
 {
     private readonly OrtSessionHandle _handle;
     private readonly string _runContext;

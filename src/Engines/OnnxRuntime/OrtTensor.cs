@@ -9,7 +9,7 @@ namespace ResShift.Engines.OnnxRuntime;
 /// zero-copy view: the memory stays pinned until the tensor is disposed and ORT reads and writes it in place.
 /// Made by ORT (outputs it allocated) it owns native memory; read it with <see cref="ToArray{T}"/>.
 /// </summary>
-internal sealed unsafe class OrtTensor : IDisposable
+public sealed unsafe class OrtTensor : IDisposable
 {
     private OrtTensor(OrtValueHandle handle, TensorElementType elementType, long[] shape)
     {

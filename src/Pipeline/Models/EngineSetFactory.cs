@@ -1,0 +1,25 @@
+using ResShift.Engines.Abstractions;
+using ResShift.Engines.OnnxRuntime;
+
+namespace ResShift.Pipeline.Models;
+
+/// <summary>Opens the engine set for a model: checks its files, then loads the backend that was asked for.</summary>
+public static class EngineSetFactory
+{
+    public static IEngineSet Create(ModelManifest manifest, EngineKind kind, int maxBatch, int threads = 0)
+    {
+        ModelFileCheck.EnsureIntact(manifest);
+        switch (kind)
+        {
+            case EngineKind.TensorRt:
+                throw new NotSupportedException("the TensorRT engine needs an NVIDIA GPU build of ResShift Pipeline (see docs/GPU.md); use --engine cpu");
+            case EngineKind.Auto:
+            case EngineKind.Cpu:
+                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = threads } };
+                return new OnnxRuntimeEngineSet(manifest.PathOf("encoder"), manifest.PathOf("denoiser"), manifest.PathOf("decoder"),
+                    manifest.Geometry, maxBatch, options);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+}
