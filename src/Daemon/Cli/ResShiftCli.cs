@@ -10,6 +10,7 @@ public static class ResShiftCli
         var root = new RootCommand("ResShift Pipeline: diffusion image restoration at scale");
         root.Subcommands.Add(ScheduleCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ResShift.Engines.Abstractions;
+using ResShift.Engines.Null;
+using ResShift.Pipeline.Benchmarking;
+using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Models;
+using ResShift.Pipeline.Processing;
+
+namespace ResShift.Daemon.Cli;
+
+/// <summary>
+/// <c>resshift bench</c>: engine-only tiles/s, the same work through the full pipeline, and the pipeline
+/// on a null engine, so the pipeline's own overhead is visible next to the engine's time.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model id", DefaultValueFactory = _ => "tiny-x4" };
+        var engine = new Option<EngineKind>("--engine") { Description = "auto, cpu or tensorrt", DefaultValueFactory = _ => EngineKind.Auto };
+        var batch = new Option<int>("--batch") { Description = "Tiles per engine call", DefaultValueFactory = _ => 4 };
+        var batches = new Option<int>("--batches") { Description = "Measured engine-only batches", DefaultValueFactory = _ => 8 };
+        var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var dir = CommonOptions.ModelsDir();
+        var c = new Command("bench", "Measure throughput: tiles/s and output megapixels/s, per stage") { model, engine, batch, batches, threads, json, dir };
+        c.SetAction(async (parse, ct) =>
+        {
+            ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
+            int b = parse.GetValue(batch), n = parse.GetValue(batches);
+            if (b < 1 || n < 1) throw new ArgumentException("--batch and --batches must be >= 1");
+            var schedule = new DiffusionSchedule(m.ScheduleParameters);
+            using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), b, parse.GetValue(threads));
+            var options = new PipelineOptions { MaxBatch = b, Overlap = m.Tile.Lq / 4, MaxJobsInFlight = 8 };
+            // Enough jobs and tiles that the pipeline runs as many tiles as the engine-only figure.
+            int jobs = 8, perSide = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(b * n / (double)jobs)));
+
+            var engineOnly = await ThroughputBenchmark.EngineOnlyAsync(engines, schedule, b, n, ct);
+            var pipeline = await ThroughputBenchmark.PipelineAsync("pipeline", engines, schedule, options, jobs, perSide, ct);
+            using var nullEngine = new NullEngineSet(m.Geometry, b);
+            var overhead = await ThroughputBenchmark.PipelineAsync("null_engine_pipeline", nullEngine, schedule, options, jobs, perSide, ct);
+
+            double engineMsPerTile = 1000 / engineOnly.TilesPerSecond;
+            double overheadMsPerTile = 1000 / overhead.TilesPerSecond;
+            var report = new Dictionary<string, object>
+            {
+                ["model"] = m.Id, ["engine"] = engines.EngineName, ["precision"] = engines.Precision, ["batch"] = b,
+                ["cores"] = Environment.ProcessorCount,
+                ["figures"] = new[] { engineOnly, pipeline, overhead }.Select(Describe).ToList(),
+                ["pipeline_overhead_fraction"] = overheadMsPerTile / engineMsPerTile,
+                ["pipeline_vs_engine_only"] = pipeline.TilesPerSecond / engineOnly.TilesPerSecond,
+            };
+            var o = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+                o.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            else
+            {
+                o.WriteLine($"model {m.Id}, engine {engines.EngineName} ({engines.Precision}), batch {b}, {Environment.ProcessorCount} cores");
+                foreach (var f in new[] { engineOnly, pipeline, overhead })
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{f.Name,-22} {f.Tiles,5} tiles in {f.Seconds,8:F3} s: {f.TilesPerSecond,9:F2} tiles/s, {f.OutputMegapixelsPerSecond,8:F3} output MP/s  [{string.Join(", ", f.StageMsPerTile.Select(s => $"{s.Key} {s.Value:F2} ms"))} per tile]"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"pipeline overhead: {overheadMsPerTile:F3} ms/tile = {100 * overheadMsPerTile / engineMsPerTile:F2} % of engine time; pipeline reaches {100 * pipeline.TilesPerSecond / engineOnly.TilesPerSecond:F1} % of engine-only tiles/s"));
+            }
+            return ExitCodes.Success;
+        });
+        return c;
+    }
+
+    private static Dictionary<string, object> Describe(ThroughputBenchmark.Figure f) => new()
+    {
+        ["name"] = f.Name, ["tiles"] = f.Tiles, ["seconds"] = f.Seconds, ["tiles_per_s"] = f.TilesPerSecond,
+        ["output_megapixels_per_s"] = f.OutputMegapixelsPerSecond, ["stage_ms_per_tile"] = f.StageMsPerTile,
+    };
+}
