@@ -15,7 +15,9 @@ public static class EngineSetFactory
                 throw new NotSupportedException("the TensorRT engine needs an NVIDIA GPU build of ResShift Pipeline (see docs/GPU.md); use --engine cpu");
             case EngineKind.Auto:
             case EngineKind.Cpu:
-                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = threads } };
+                // ONNX Runtime's own default counts physical cores and leaves SMT siblings idle: ask for every logical core.
+                int intraOp = threads > 0 ? threads : Environment.ProcessorCount;
+                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = intraOp } };
                 return new OnnxRuntimeEngineSet(manifest.PathOf("encoder"), manifest.PathOf("denoiser"), manifest.PathOf("decoder"),
                     manifest.Geometry, maxBatch, options);
             default:
