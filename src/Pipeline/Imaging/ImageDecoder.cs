@@ -176,8 +176,11 @@ public sealed class ImageDecoder
         byte* nick = NativeMethods.vips_nickname_find(NativeMethods.g_type_from_name(className));
         string loader = nick == null ? className : Marshal.PtrToStringUTF8((nint)nick)!;
         if (ImageFormats.FromLoader(loader) is null)
-            throw new ImageDecodeException(name, ImageDecodeFailure.UnsupportedFormat,
-                $"unsupported image format (libvips loader '{loader}'); PNG, JPEG, TIFF and WebP are accepted");
+            throw new ImageDecodeException(name, ImageDecodeFailure.UnsupportedFormat, loader.StartsWith("magickload", StringComparison.Ordinal)
+                // ImageMagick's sniffing claims almost anything, including PNG/JPEG/TIFF whose own reader
+                // rejected a damaged header (a truncated TIFF whose IFD was at the end, say).
+                ? "unsupported or damaged image: no PNG, JPEG, TIFF or WebP reader accepts it"
+                : $"unsupported image format (libvips loader '{loader}'); PNG, JPEG, TIFF and WebP are accepted");
         return loader;
     }
 

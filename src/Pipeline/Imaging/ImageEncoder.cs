@@ -83,7 +83,7 @@ public sealed class ImageEncoder
                 if (_options.KeepMetadata)
                     AttachMetadata(image, metadata, gray);
                 using VipsOperation save = VipsOperation.Create(SaverOf(format));
-                save.Set("in", image.Handle).SetOptions(SaverOptions(format)).Build();
+                save.Set("in", image.Handle).SetOptions(SaverOptions(format, depth)).Build();
                 write(save);
             }
         }
@@ -141,11 +141,11 @@ public sealed class ImageEncoder
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
-    /// <summary>Saver options in libvips' own option syntax. Sample depth follows the image's band format
-    /// (uchar → 8-bit, ushort → 16-bit) for all four savers.</summary>
-    private string SaverOptions(ImageFormat format) => format switch
+    /// <summary>Saver options in libvips' own option syntax. TIFF takes its sample depth from the band format
+    /// (ushort → 16-bit); pngsave in 8.14 writes 8-bit unless told otherwise, even for ushort input.</summary>
+    private string SaverOptions(ImageFormat format, int depth) => format switch
     {
-        ImageFormat.Png => $"compression={Math.Clamp(_options.PngCompression, 0, 9)},strip=false",
+        ImageFormat.Png => $"compression={Math.Clamp(_options.PngCompression, 0, 9)},bitdepth={depth},strip=false",
         ImageFormat.Jpeg => $"Q={Math.Clamp(_options.JpegQuality, 1, 100)},optimize_coding=true,strip=false,"
             + $"subsample_mode={(_options.JpegQuality >= 90 ? "off" : "auto")}",
         ImageFormat.Tiff => _options.TiffCompression switch
