@@ -63,7 +63,8 @@ public sealed class ImageEncoder
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(metadata);
         int depth = BitDepth(format, metadata, destination);
-        bool gray = metadata.Layout.IsGray() && !_options.ForceRgb;
+        // WebP has no gray mode (libvips would expand it anyway), so gray goes out as RGB there.
+        bool gray = metadata.Layout.IsGray() && !_options.ForceRgb && format.SupportsGray();
         bool alpha = pixels.HasAlpha && !_options.DropAlpha;
         if (alpha && !format.SupportsAlpha())
             throw new ImageEncodeException(destination, $"{format} cannot store alpha; set DropAlpha to write without it");

@@ -35,5 +35,7 @@ public static class ImageFormats
     /// <summary>PNG and TIFF keep 16-bit samples; JPEG and WebP are 8-bit only.</summary>
     public static bool Supports16Bit(this ImageFormat format) => format is ImageFormat.Png or ImageFormat.Tiff;
 
+    public static bool SupportsGray(this ImageFormat format) => format is not ImageFormat.Webp;
+
     public static bool SupportsAlpha(this ImageFormat format) => format is not ImageFormat.Jpeg;
 }

@@ -84,6 +84,25 @@ public sealed class ImageEncoderTests : IDisposable
     }
 
     [Fact]
+    public void Gray_goes_to_webp_as_rgb_without_its_gray_profile()
+    {
+        using DecodedImage source = _decoder.Decode(Fixtures.Path("gray8.png"));
+        byte[] grayIcc = File.ReadAllBytes("/usr/share/color/icc/ghostscript/sgray.icc");
+        using DecodedImage withProfile = new(source.Pixels, source.Metadata with { IccProfile = grayIcc });
+        string png = _dir.File("gray.png"), webp = _dir.File("gray.webp");
+        _encoder.Encode(withProfile, png);
+        new ImageEncoder(new ImageEncoderOptions { WebpLossless = true }).Encode(withProfile, webp);
+
+        using DecodedImage fromPng = _decoder.Decode(png);
+        using DecodedImage fromWebp = _decoder.Decode(webp);
+        Assert.Equal(ChannelLayout.Gray, fromPng.Layout);
+        Assert.Equal(grayIcc, fromPng.Metadata.IccProfile);
+        Assert.Equal(ChannelLayout.Rgb, fromWebp.Layout);
+        Assert.Null(fromWebp.Metadata.IccProfile);
+        AssertSameSamples(source, fromWebp, 8);
+    }
+
+    [Fact]
     public void Tiff_keeps_icc_but_libvips_8_14_writes_no_exif_to_tiff()
     {
         using DecodedImage source = _decoder.Decode(Fixtures.Path("orient6-icc.jpg"));
