@@ -6,6 +6,7 @@ public enum ImageDecodeFailure
     NotFound,
     IsDirectory,
     Empty,
+    Unreadable,
     UnknownFormat,
     UnsupportedFormat,
     UnsupportedPixels,

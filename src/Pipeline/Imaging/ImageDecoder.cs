@@ -131,6 +131,15 @@ public sealed class ImageDecoder
             throw new ImageDecodeException(path, ImageDecodeFailure.NotFound, "file not found");
         if (info.Length == 0)
             throw new ImageDecodeException(path, ImageDecodeFailure.Empty, "file is empty (0 bytes)");
+        try
+        {
+            // libvips would only say it cannot open the file; find out why here.
+            using var probe = File.OpenHandle(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageDecodeException(path, ImageDecodeFailure.Unreadable, $"cannot open the file ({e.Message})", e);
+        }
     }
 
     private void CheckSize(string name, int width, int height)

@@ -61,6 +61,9 @@ public sealed class ImageDecoderRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void Libvips_version_is_reported() => Assert.Matches(@"^8\.\d+\.\d+$", Libvips.Version);
+
+    [Fact]
     public void Huge_header_in_a_buffer_is_refused_too()
     {
         ImageDecodeException e = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(File.ReadAllBytes(Fixtures.Path("huge-header.png")), "upload"));
