@@ -11,6 +11,7 @@ public static class ResShiftCli
         root.Subcommands.Add(ScheduleCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(RestoreCommand.Create());
         return root;
     }
 
@@ -29,7 +30,7 @@ public static class ResShiftCli
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or IOException)
+        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or IOException or ResShift.Pipeline.Imaging.ImageDecodeException or ResShift.Pipeline.Imaging.ImageEncodeException)
         {
             error.WriteLine($"resshift: {e.Message}");
             return e is KeyNotFoundException or ArgumentException ? ExitCodes.Usage : ExitCodes.SomeFailed;

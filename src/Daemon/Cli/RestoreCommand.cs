@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using ResShift.Engines.Abstractions;
+using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Jobs;
+using ResShift.Pipeline.Models;
+using ResShift.Pipeline.Processing;
+using ResShift.Pipeline.Tiling;
+using Spectre.Console;
+
+namespace ResShift.Daemon.Cli;
+
+/// <summary><c>resshift restore IN... -o OUT</c>: one-shot restoration on the same pipeline the daemon runs.</summary>
+public static class RestoreCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Image files or folders (folders are walked recursively)", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder (or a file name when restoring one file)", Required = true };
+        var model = new Option<string>("--model") { Description = "Model id", DefaultValueFactory = _ => "tiny-x4" };
+        var engine = new Option<EngineKind>("--engine") { Description = "auto, cpu or tensorrt", DefaultValueFactory = _ => EngineKind.Auto };
+        var tile = new Option<int?>("--tile") { Description = "LQ tile size; must be one the model was exported for" };
+        var overlap = new Option<int?>("--overlap") { Description = "Overlap between tiles in LQ pixels (default: tile/4)" };
+        var batch = new Option<int>("--batch") { Description = "Tiles per engine call", DefaultValueFactory = _ => 4 };
+        var seed = new Option<ulong>("--seed") { Description = "Noise seed", DefaultValueFactory = _ => 0UL };
+        var noiseScale = new Option<double>("--noise-scale") { Description = "0 = deterministic posterior mean, 1 = the model's sampling noise", DefaultValueFactory = _ => 1.0 };
+        var blend = new Option<BlendMode>("--blend") { Description = "feather (default) or average (as the reference)", DefaultValueFactory = _ => BlendMode.Feather };
+        var skip = new Option<bool>("--skip-existing") { Description = "Leave inputs whose output already exists" };
+        var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse inputs larger than this many pixels", DefaultValueFactory = _ => 50_000_000L };
+        var dir = CommonOptions.ModelsDir();
+        var c = new Command("restore", "Restore image files or folders")
+            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, dir };
+
+        c.SetAction(async (parse, ct) =>
+        {
+            ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
+            int? t = parse.GetValue(tile);
+            if (t is not null && t != m.Tile.Lq)
+                throw new ArgumentException($"model '{m.Id}' was exported for {m.Tile.Lq}×{m.Tile.Lq} LQ tiles; --tile {t} is not available");
+            var options = new PipelineOptions
+            {
+                Overlap = parse.GetValue(overlap) ?? m.Tile.Lq / 4,
+                MaxBatch = parse.GetValue(batch),
+                Seed = parse.GetValue(seed),
+                NoiseScale = parse.GetValue(noiseScale),
+                Blend = parse.GetValue(blend),
+            };
+            options.Validate(m.Tile.Lq);
+
+            IReadOnlyList<InputItem> items = InputDiscovery.Expand(parse.GetValue(inputs)!);
+            if (items.Count == 0) throw new ArgumentException("no image files found in the inputs");
+            string outRoot = Path.GetFullPath(parse.GetValue(output)!);
+            bool singleFile = items.Count == 1 && !Directory.Exists(outRoot) && ImageFormats.FromPath(outRoot) is not null;
+            var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = parse.GetValue(maxPixels) });
+            var encoder = new ImageEncoder();
+            var jobs = new List<FileRestoreJob>();
+            int skipped = 0;
+            foreach (InputItem item in items)
+            {
+                string target = singleFile ? outRoot : Path.Combine(outRoot, item.RelativeOutput);
+                if (parse.GetValue(skip) && File.Exists(target))
+                {
+                    skipped++;
+                    continue;
+                }
+                jobs.Add(new FileRestoreJob(item.Path, target, item.RelativeOutput, "cli", m.Scale, decoder, encoder));
+            }
+
+            var schedule = new DiffusionSchedule(m.ScheduleParameters);
+            using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), options.MaxBatch, parse.GetValue(threads));
+            await using var pipeline = new RestorePipeline(engines, schedule, options);
+            var progress = new RestoreProgress(parse.InvocationConfiguration.Output, jobs.Count);
+            int failed = await progress.RunAsync(async report =>
+            {
+                var running = new List<(FileRestoreJob Job, Task<JobReport> Task)>();
+                foreach (FileRestoreJob job in jobs)
+                    running.Add((job, await pipeline.SubmitAsync(job, ct)));
+                int failures = 0;
+                foreach (var (job, task) in running)
+                {
+                    try
+                    {
+                        JobReport r = await task;
+                        report(job.Name, job.OutputPath, null, r.TotalSeconds);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        failures++;
+                        report(job.Name, job.OutputPath, e.Message, 0);
+                    }
+                }
+                return failures;
+            });
+            var o = parse.InvocationConfiguration.Output;
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{jobs.Count - failed} restored, {failed} failed, {skipped} skipped (model {m.Id}, engine {engines.EngineName} {engines.Precision}, licence {m.Licence.Name ?? m.Licence.Id})"));
+            return failed == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+        });
+        return c;
+    }
+}

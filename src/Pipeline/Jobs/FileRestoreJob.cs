@@ -1,0 +1,93 @@
+using System.Numerics.Tensors;
+using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Processing;
+using ResShift.Pipeline.Resampling;
+
+namespace ResShift.Pipeline.Jobs;
+
+/// <summary>
+/// Restores one image file into another. The colour planes go through the model; alpha does not: it is
+/// upsampled bicubically on its own and re-attached. Gray stays gray, 16-bit stays 16-bit where the output
+/// format allows, ICC and EXIF are carried over, and the output appears atomically.
+/// </summary>
+public sealed class FileRestoreJob : IRestoreJob
+{
+    private readonly ImageDecoder _decoder;
+    private readonly ImageEncoder _encoder;
+    private readonly int _scale;
+    private float[]? _alpha;
+    private int _width, _height;
+    private ImageMetadata? _metadata;
+
+    public FileRestoreJob(string inputPath, string outputPath, string displayName, string source, int scale, ImageDecoder decoder, ImageEncoder encoder)
+    {
+        InputPath = inputPath;
+        OutputPath = outputPath;
+        Name = displayName;
+        Source = source;
+        _scale = scale;
+        _decoder = decoder;
+        _encoder = encoder;
+    }
+
+    public string InputPath { get; }
+    public string OutputPath { get; }
+    public string Name { get; }
+    public string Source { get; }
+    public ContentKey? Content { get; private set; }
+    public ulong NoiseKey => Content?.NoiseKey ?? throw new InvalidOperationException("the job has not been loaded");
+
+    /// <summary>Called after the output is durably in place (e.g. to write a provenance sidecar).</summary>
+    public Func<FileRestoreJob, JobReport, CancellationToken, ValueTask>? AfterWrite { get; init; }
+
+    public async ValueTask<LqImage> LoadAsync(CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ImageDecodeException(Name, ImageDecodeFailure.NotFound, "file not found", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ImageDecodeException(Name, ImageDecodeFailure.Unreadable, "permission denied or a directory", e);
+        }
+        Content = ContentKey.Of(bytes);
+        using DecodedImage image = _decoder.Decode(bytes, Name);
+        _width = image.Width;
+        _height = image.Height;
+        _metadata = image.Metadata;
+        if (image.Pixels.HasAlpha) _alpha = image.Pixels.Alpha.ToArray();
+
+        var lq = new float[3 * image.Width * image.Height];
+        Span<float> dst = lq;
+        TensorPrimitives.Multiply(image.Pixels.Rgb, 2f, dst);
+        TensorPrimitives.Subtract(dst, 1f, dst);
+        return new LqImage(image.Width, image.Height, lq);
+    }
+
+    public async ValueTask WriteAsync(RestoredImage output, JobReport report, CancellationToken cancellationToken)
+    {
+        ImageMetadata metadata = _metadata ?? throw new InvalidOperationException("the job has not been loaded");
+        ImageFormat format = ImageFormats.FromPath(OutputPath)
+            ?? throw new ImageEncodeException(OutputPath, $"unknown output format '{Path.GetExtension(OutputPath)}' (png, jpg, tif, webp)");
+        using PlanarImage pixels = PlanarImage.Allocate(output.Width, output.Height, _alpha is not null);
+        output.Pixels.AsSpan(0, 3 * output.Width * output.Height).CopyTo(pixels.Rgb);
+        if (_alpha is not null)
+        {
+            new BicubicUpsampler(_scale).Upsample(_alpha, 1, _height, _width, pixels.Alpha);
+            TensorPrimitives.Max(pixels.Alpha, 0f, pixels.Alpha);
+            TensorPrimitives.Min(pixels.Alpha, 1f, pixels.Alpha);
+        }
+        await AtomicFile.WriteAsync(OutputPath, (stream, ct) =>
+        {
+            _encoder.Encode(pixels, metadata, stream, format);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        _alpha = null;
+        if (AfterWrite is not null) await AfterWrite(this, report, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,44 @@
+using ResShift.Pipeline.Imaging;
+
+namespace ResShift.Pipeline.Jobs;
+
+/// <summary>One input file and the path of its output relative to the output root.</summary>
+public sealed record InputItem(string Path, string RelativeOutput);
+
+/// <summary>
+/// Expands the command line's files and folders. Folders are walked recursively (relative paths kept),
+/// taking image extensions only and skipping dotfiles and temporary names; files named explicitly are
+/// always taken, so a wrong one gets a clear decode error instead of being silently ignored.
+/// </summary>
+public static class InputDiscovery
+{
+    public static IReadOnlyList<InputItem> Expand(IEnumerable<string> inputs)
+    {
+        var items = new List<InputItem>();
+        foreach (string input in inputs)
+        {
+            string full = Path.GetFullPath(input);
+            if (Directory.Exists(full))
+            {
+                foreach (string file in Directory.EnumerateFiles(full, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+                             .Order(StringComparer.Ordinal))
+                {
+                    if (IsCandidate(file)) items.Add(new InputItem(file, Path.GetRelativePath(full, file)));
+                }
+            }
+            else
+            {
+                items.Add(new InputItem(full, Path.GetFileName(full)));
+            }
+        }
+        return items;
+    }
+
+    public static bool IsCandidate(string path)
+    {
+        string name = Path.GetFileName(path);
+        if (name.StartsWith('.') || name.EndsWith(".part", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase))
+            return false;
+        return ImageFormats.FromPath(path) is not null;
+    }
+}
