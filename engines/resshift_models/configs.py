@@ -56,9 +56,9 @@ MODELS = {
 }
 
 # Tiny widths: same topology (4 levels, 2 res blocks, Swin stage after the first res block of every level and
-# in the middle, window 8 / shift 4, VQ with 3 levels, mid attention), much narrower: every width is 24 and
-# GroupNorm uses 8 groups (3 channels each) so that the three graphs together stay under 5 MB of fp32 weights.
-TINY_UNET = dict(model_channels=24, channel_mult=[1, 1, 1, 1], swin_embed_dim=24, num_head_channels=12,
+# in the middle, window 8 / shift 4, 2 heads, VQ with 3 levels, mid attention), much narrower: UNet and Swin
+# width 16, VQ width 24, GroupNorm with 8 groups, so that the three graphs together stay well under 5 MB.
+TINY_UNET = dict(model_channels=16, channel_mult=[1, 1, 1, 1], swin_embed_dim=16, num_head_channels=8,
                  mlp_ratio=4, norm_groups=8)
 TINY_VQ = dict(ch=24, ch_mult=[1, 1, 1], n_embed=512, norm_groups=8)
 TINY_VQ_F8 = dict(ch=24, ch_mult=[1, 1, 1, 1], n_embed=512, norm_groups=8)

@@ -101,8 +101,8 @@ class WindowAttention(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim, bias=True)
         self.proj = nn.Linear(dim, dim)
 
-    def forward(self, x, mask=None):
-        # x: [B*nW, N, C]; mask: [nW, N, N] or None
+    def forward(self, x, mask=None, mask_cols=1):
+        # x: [B*nW, N, C] (windows row-major); mask: [nW // mask_cols, N, N] or None
         n, c, hd = x.shape[1], self.dim, self.dim // self.heads
         qkv = self.qkv(x).reshape(-1, n, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
@@ -110,8 +110,10 @@ class WindowAttention(nn.Module):
         bias = self.relative_position_bias_table[self.relative_position_index.reshape(-1)]
         att = att + bias.reshape(n, n, self.heads).permute(2, 0, 1).unsqueeze(0)
         if mask is not None:
-            nw = mask.shape[0]
-            att = att.reshape(-1, nw, self.heads, n, n) + mask.unsqueeze(1).unsqueeze(0)
+            # mask: [rows of windows, N, N]; identical for every window of a row (true for the ResShift mask),
+            # broadcast over the window columns so the graph carries nWr*N*N constants, not nW*N*N.
+            nwr, nwc = mask.shape[0], mask_cols
+            att = att.reshape(-1, nwr, nwc, self.heads, n, n) + mask.reshape(1, nwr, 1, 1, n, n)
             att = att.reshape(-1, self.heads, n, n)
         att = torch.softmax(att.float(), dim=-1).to(v.dtype)
         out = torch.matmul(att, v).transpose(1, 2).reshape(-1, n, c)
@@ -146,14 +148,22 @@ class SwinBlock(nn.Module):
         self._mask_cache = {}
 
     def _mask(self, h, w, dtype):
+        """Per-row-of-windows mask [H/window, N, N] for an (h, w) map (None when not shifted)."""
         if self.shift == 0:
             return None
         if h == self.resolution and w == self.resolution:
-            return self.attn_mask.to(dtype)
-        key = (h, w)
-        if key not in self._mask_cache:
-            self._mask_cache[key] = torch.from_numpy(resshift_shift_mask(h, w, self.window, self.shift))
-        return self._mask_cache[key].to(dtype)
+            full = self.attn_mask  # the buffer (as loaded from the checkpoint) for the configured size
+        else:
+            key = (h, w)
+            if key not in self._mask_cache:
+                self._mask_cache[key] = torch.from_numpy(resshift_shift_mask(h, w, self.window, self.shift))
+            full = self._mask_cache[key]
+        nwr, nwc = h // self.window, w // self.window
+        full = full.reshape(nwr, nwc, full.shape[-2], full.shape[-1])
+        per_row = full[:, 0]
+        if not torch.jit.is_tracing() and not bool((full == per_row.unsqueeze(1)).all()):
+            raise ValueError("attention mask differs between windows of one row")
+        return per_row.to(dtype)
 
     def forward(self, x):
         c, h, w = x.shape[1], x.shape[2], x.shape[3]
@@ -161,7 +171,7 @@ class SwinBlock(nn.Module):
         y = self.norm1(x)
         if self.shift > 0:
             y = torch.roll(y, shifts=(-self.shift, -self.shift), dims=(2, 3))
-        win = self.attn(to_windows(y, self.window), self._mask(h, w, y.dtype))
+        win = self.attn(to_windows(y, self.window), self._mask(h, w, y.dtype), w // self.window)
         y = from_windows(win, self.window, c, h, w)
         if self.shift > 0:
             y = torch.roll(y, shifts=(self.shift, self.shift), dims=(2, 3))
