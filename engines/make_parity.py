@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""Whole-pipeline parity data (PyTorch, float32, noise scale 0) for the C# runtime.
+
+  make_parity.py --id tiny-x4 --random-init --seed 1234 --widths tiny --out engines/tiny-x4/parity
+  make_parity.py --id resshift-realsr-x4-v3 --checkpoint A.pth --autoencoder B.pth --out DIR
+
+Cases: a 64x64 synthetic RGB image (gradients + shapes) and a 37x50 (HxW) crop of it that is reflect-padded to
+64x64 and whose output is cropped to 148x200.  Everything is written as raw little-endian binaries plus
+index.json (dtype, shape, layout, description).
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from resshift_models.graphs import load_models  # noqa: E402
+from resshift_models.sampler import sample  # noqa: E402
+from resshift_models.schedule import make_schedule  # noqa: E402
+
+
+def synthetic_image(h=64, w=64):
+    """Deterministic RGB uint8 test card: smooth gradients, a disc, a square, stripes, a checker corner."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    r = 255.0 * xx / (w - 1)
+    g = 255.0 * yy / (h - 1)
+    b = 127.5 + 127.5 * np.sin(2 * np.pi * (xx + yy) / 24.0)
+    img = np.stack([r, g, b], axis=-1)
+    disc = (xx - 0.62 * w) ** 2 + (yy - 0.38 * h) ** 2 < (0.18 * min(h, w)) ** 2
+    img[disc] = [250, 240, 30]
+    sq = (xx > 0.12 * w) & (xx < 0.38 * w) & (yy > 0.55 * h) & (yy < 0.85 * h)
+    img[sq] = [20, 30, 200]
+    stripes = (yy > 0.05 * h) & (yy < 0.25 * h) & (xx > 0.08 * w) & (xx < 0.45 * w) & ((xx.astype(int) // 2) % 2 == 0)
+    img[stripes] = [0, 0, 0]
+    chk = (xx > 0.75 * w) & (yy > 0.75 * h) & (((xx.astype(int) // 3) + (yy.astype(int) // 3)) % 2 == 0)
+    img[chk] = [255, 255, 255]
+    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+
+
+def write_png(path, rgb):
+    """Minimal PNG writer: 8-bit RGB, filter 0 on every row, zlib level 9."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
+
+    def chunk(tag, data):
+        c = struct.pack(">I", len(data)) + tag + data
+        return c + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(png)
+
+
+def write_bin(outdir, name, arr, layout, desc):
+    a = arr.detach().cpu().numpy() if torch.is_tensor(arr) else np.asarray(arr)
+    a = np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<")))
+    fn = name + ".bin"
+    with open(os.path.join(outdir, fn), "wb") as f:
+        f.write(a.tobytes())
+    return {"file": fn, "dtype": str(a.dtype).lstrip("<|"), "shape": list(a.shape), "layout": layout,
+            "description": desc}
+
+
+def run_case(cfg, unet, vq, lq_u8, outdir, prefix):
+    h, w, _ = lq_u8.shape
+    y = torch.from_numpy(lq_u8.astype(np.float32)).permute(2, 0, 1).unsqueeze(0) / 255.0 * 2.0 - 1.0
+    rec = {}
+    sample(unet, vq, y, cfg["schedule"], sf=cfg["scale"], pad_multiple=cfg["lq_pad_multiple"], noise_scale=0.0,
+           record=rec)
+    sf = cfg["scale"]
+    write_png(os.path.join(outdir, prefix + "lq.png"), lq_u8)
+    write_png(os.path.join(outdir, prefix + "out.png"), rec["uint8"][0].numpy())
+    e = {}
+    e["lq_uint8"] = write_bin(outdir, prefix + "lq_uint8", lq_u8, "HWC", "input LQ image, RGB uint8 (also lq.png)")
+    e["y"] = write_bin(outdir, prefix + "y", rec["y"], "NCHW",
+                       "LQ in [-1,1] (x/255*2-1), reflect-padded bottom/right to a multiple of lq_pad_multiple")
+    e["y_up"] = write_bin(outdir, prefix + "y_up", rec["y_up"], "NCHW",
+                          "bicubic x4 of y (torch semantics, a=-0.75, half-pixel, no antialias, not clamped)")
+    e["z_y"] = write_bin(outdir, prefix + "z_y", rec["z_y"], "NCHW", "encoder(y_up); also x_T since noise scale is 0")
+    steps = []
+    for st in rec["steps"]:
+        t = st["t"]
+        steps.append({
+            "t": t,
+            "x_in": write_bin(outdir, f"{prefix}step{t}_x_in", st["x_in"], "NCHW", f"x / input_std[{t}] (denoiser input x)"),
+            "x0": write_bin(outdir, f"{prefix}step{t}_x0", st["x0"], "NCHW", f"denoiser output at t={t}"),
+            "x": write_bin(outdir, f"{prefix}step{t}_x", st["x"], "NCHW", f"c1[{t}]*x + c2[{t}]*x0 (x after step t={t})"),
+        })
+    e["steps"] = steps
+    if tuple(rec["decoded_full"].shape) != tuple(rec["decoded"].shape):
+        e["decoded_full"] = write_bin(outdir, prefix + "decoded_full", rec["decoded_full"], "NCHW",
+                                      "decoder(final x), padded size, float32, before crop and clamp")
+    e["decoded"] = write_bin(outdir, prefix + "decoded", rec["decoded"], "NCHW",
+                             f"decoded cropped to {h * sf}x{w * sf} (HxW), before clamp")
+    e["out_uint8"] = write_bin(outdir, prefix + "out_uint8", rec["uint8"][0], "HWC",
+                               "round_half_even(255*(0.5*clamp(decoded,-1,1)+0.5)), RGB uint8 (also out.png)")
+    d = rec["decoded"]
+    stats = {"decoded_min": float(d.min()), "decoded_max": float(d.max()), "decoded_std": float(d.std()),
+             "fraction_in_[-1,1]": float(((d >= -1) & (d <= 1)).float().mean())}
+    return {"lq_size_hw": [h, w], "padded_size_hw": list(rec["y"].shape[2:]),
+            "output_size_hw": [h * sf, w * sf], "files": e, "stats": stats}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--id", required=True)
+    ap.add_argument("--checkpoint")
+    ap.add_argument("--autoencoder")
+    ap.add_argument("--random-init", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--widths", default="full", choices=["full", "tiny"])
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    torch.manual_seed(a.seed)
+    cfg, unet, vq = load_models(a.id, a.widths, a.checkpoint, a.autoencoder, a.seed if a.random_init else None)
+    if cfg["task"] not in ("realsr", "bicsr"):
+        raise SystemExit("parity data is implemented for the SR tasks")
+    os.makedirs(a.out, exist_ok=True)
+    img = synthetic_image(64, 64)
+    s = make_schedule(**cfg["schedule"])
+    index = {
+        "model": a.id, "noise_scale": 0.0, "precision": "float32 PyTorch eager (CPU)",
+        "byte_order": "little-endian", "value_range": "y, y_up in [-1,1]; latents unbounded",
+        "schedule_float32": {k: [float(np.float32(v)) for v in s[k]] for k in ("c1", "c2", "sigma", "input_std")},
+        "prior_std_float32": float(np.float32(s["prior_std"])),
+        "cases": {
+            "full64": run_case(cfg, unet, vq, img, a.out, "a_"),
+            "crop37x50": run_case(cfg, unet, vq, np.ascontiguousarray(img[:37, :50]), a.out, "b_"),
+        },
+        "notes": "steps are listed in execution order t = T-1 .. 0; x after the t=0 step is the final latent. "
+                 "crop37x50 is rows 0..36, columns 0..49 of the 64x64 card (H=37, W=50): padded to 64x64 "
+                 "(reflect, bottom/right), output cropped to 148x200.",
+    }
+    with open(os.path.join(a.out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+    for k, c in index["cases"].items():
+        print(k, c["stats"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Hyperparameters of each released ResShift model, keyed by our model ids.
+
+Values transcribed from the reference configs (configs/*.yaml) and inference_resshift.py (release URLs).
+"""
+import copy
+
+RELEASE = "https://github.com/zsyOAOA/ResShift/releases/download/v2.0/"
+
+UNET_BASE = dict(image_size=64, in_channels=3, model_channels=160, out_channels=3, num_res_blocks=2,
+                 attention_resolutions=[64, 32, 16, 8], channel_mult=[1, 2, 2, 4], num_head_channels=32,
+                 use_scale_shift_norm=True, swin_depth=2, swin_embed_dim=192, window_size=8, mlp_ratio=4,
+                 cond_lq=True, cond_mask=False, lq_size=64)
+
+VQ_F4 = dict(embed_dim=3, n_embed=8192, ch=128, ch_mult=[1, 2, 4], num_res_blocks=2, in_channels=3, out_ch=3,
+             z_channels=3)
+VQ_F8_FACE = dict(embed_dim=8, n_embed=4096, ch=64, ch_mult=[1, 2, 4, 8], num_res_blocks=[1, 2, 3, 4],
+                  in_channels=3, out_ch=3, z_channels=8)
+
+SCHED_T4 = dict(T=4, kappa=2.0, min_noise_level=0.2, etas_end=0.99, power=0.3)
+SCHED_T15 = dict(T=15, kappa=2.0, min_noise_level=0.04, etas_end=0.99, power=0.3)
+
+NTU = {"id": "NTU-S-Lab-1.0", "name": "NTU S-Lab License 1.0", "commercial_use": False,
+       "url": "https://github.com/zsyOAOA/ResShift/blob/master/LICENSE"}
+MIT = {"id": "MIT", "name": "MIT License", "commercial_use": True, "url": "https://opensource.org/licenses/MIT"}
+
+
+def _m(name, task, scale, unet, vq, sched, pad, ckpt, ae, ref_config):
+    return dict(name=name, task=task, scale=scale, unet=unet, vq=vq, schedule=sched, lq_pad_multiple=pad,
+                checkpoint=ckpt, autoencoder=ae, ref_config=ref_config, licence=NTU)
+
+
+MODELS = {
+    "resshift-realsr-x4-v3": _m("ResShift real-world SR x4 (v3, 4 steps)", "realsr", 4, UNET_BASE, VQ_F4,
+                                SCHED_T4, 64, "resshift_realsrx4_s4_v3.pth", "autoencoder_vq_f4.pth",
+                                "configs/realsr_swinunet_realesrgan256_journal.yaml"),
+    "resshift-realsr-x4-v2": _m("ResShift real-world SR x4 (v2, 15 steps)", "realsr", 4, UNET_BASE, VQ_F4,
+                                SCHED_T15, 64, "resshift_realsrx4_s15_v2.pth", "autoencoder_vq_f4.pth",
+                                "configs/realsr_swinunet_realesrgan256.yaml"),
+    "resshift-realsr-x4-v1": _m("ResShift real-world SR x4 (v1, 15 steps)", "realsr", 4, UNET_BASE, VQ_F4,
+                                SCHED_T15, 64, "resshift_realsrx4_s15_v1.pth", "autoencoder_vq_f4.pth",
+                                "configs/realsr_swinunet_realesrgan256.yaml"),
+    "resshift-bicsr-x4": _m("ResShift bicubic SR x4 (4 steps)", "bicsr", 4, UNET_BASE, VQ_F4, SCHED_T4, 64,
+                            "resshift_bicsrx4_s4.pth", "autoencoder_vq_f4.pth", "configs/bicx4_swinunet_lpips.yaml"),
+    "resshift-inpaint-imagenet": _m("ResShift inpainting ImageNet (4 steps)", "inpaint", 1,
+                                    dict(UNET_BASE, cond_mask=True, lq_size=256), VQ_F4, SCHED_T4, 256,
+                                    "resshift_inpainting_imagenet_s4.pth", "autoencoder_vq_f4.pth",
+                                    "configs/inpaint_lama256_imagenet.yaml"),
+    "resshift-inpaint-face": _m("ResShift inpainting faces (4 steps)", "inpaint", 1,
+                                dict(UNET_BASE, cond_mask=True, lq_size=256), VQ_F4, SCHED_T4, 256,
+                                "resshift_inpainting_face_s4.pth", "celeba256_vq_f4_dim3_face.pth",
+                                "configs/inpaint_lama256_face.yaml"),
+    "resshift-faceir": _m("ResShift blind face restoration (4 steps)", "faceir", 1,
+                          dict(UNET_BASE, in_channels=8, out_channels=8, lq_size=512), VQ_F8_FACE, SCHED_T4, 512,
+                          "resshift_faceir_s4.pth", "ffhq512_vq_f8_dim8_face.pth",
+                          "configs/faceir_gfpgan512_lpips.yaml"),
+}
+
+# Tiny widths: same topology (4 levels, 2 res blocks, Swin stage after the first res block of every level and
+# in the middle, window 8 / shift 4, 2 heads, VQ with 3 levels, mid attention), much narrower: UNet and Swin
+# width 16, VQ width 24, GroupNorm with 8 groups, so that the three graphs together stay well under 5 MB.
+TINY_UNET = dict(model_channels=16, channel_mult=[1, 1, 1, 1], swin_embed_dim=16, num_head_channels=8,
+                 mlp_ratio=4, norm_groups=8)
+TINY_VQ = dict(ch=24, ch_mult=[1, 1, 1], n_embed=512, norm_groups=8)
+TINY_VQ_F8 = dict(ch=24, ch_mult=[1, 1, 1, 1], n_embed=512, norm_groups=8)
+
+MODELS["tiny-x4"] = dict(name="Tiny ResShift x4 (random weights, contract tests)", task="realsr", scale=4,
+                         unet=dict(UNET_BASE, **TINY_UNET), vq=dict(VQ_F4, **TINY_VQ), schedule=SCHED_T4,
+                         lq_pad_multiple=64, checkpoint=None, autoencoder=None, ref_config=None, licence=MIT)
+
+TASK_DEFAULT_ID = {"realsr": "resshift-realsr-x4-v3", "bicsr": "resshift-bicsr-x4",
+                   "inpaint": "resshift-inpaint-imagenet", "faceir": "resshift-faceir"}
+
+
+def get(model_id, widths="full"):
+    cfg = copy.deepcopy(MODELS[model_id])
+    if widths == "tiny" and model_id != "tiny-x4":
+        cfg["unet"].update(TINY_UNET)
+        cfg["vq"].update(TINY_VQ_F8 if cfg["vq"]["ch_mult"] == [1, 2, 4, 8] else TINY_VQ)
+    return cfg
+
+
+def latent_factor(vq_cfg):
+    return 2 ** (len(vq_cfg["ch_mult"]) - 1)
+
+
+def url(filename):
+    return RELEASE + filename if filename else None
