@@ -1,0 +1,29 @@
+namespace ResShift.Daemon.Status;
+
+/// <summary>What the HTTP endpoints and sd_notify report about the running service.</summary>
+public interface IServiceStatus
+{
+    /// <summary>Models loaded, inputs connected, not draining.</summary>
+    bool IsReady { get; }
+
+    /// <summary>Why the service is not ready (null when ready).</summary>
+    string? NotReadyReason { get; }
+
+    /// <summary>For /v1/status: queue depths, in-flight jobs, engines (any JSON-serialisable object).</summary>
+    StatusSnapshot Snapshot();
+}
+
+public sealed record EngineStatus(string Model, string Engine, string Precision, string Device, int MaxBatch, int TileSize);
+
+public sealed record StatusSnapshot(
+    string Version,
+    bool Ready,
+    string? NotReadyReason,
+    bool Draining,
+    DateTimeOffset StartedAt,
+    IReadOnlyDictionary<string, long> QueueDepths,
+    int InFlightJobs,
+    long JobsCompleted,
+    long JobsFailed,
+    IReadOnlyList<EngineStatus> Engines,
+    IReadOnlyList<string> Inputs);
