@@ -97,15 +97,17 @@ public sealed class DiffusionSampler
         TensorPrimitives.MultiplyAdd(x0, _k.C2[t], x, x);
     }
 
-    /// <summary>x += scale·ε(step) tile by tile; <paramref name="scratch"/> holds the drawn noise.</summary>
-    private void AddNoise(Span<float> x, IReadOnlyList<TileNoiseOrigin> origins, int step, float scale, Span<float> scratch)
+    /// <summary>x += scale·s_tile·ε(step) tile by tile; <paramref name="scratch"/> holds the drawn noise.</summary>
+    private void AddNoise(Span<float> x, IReadOnlyList<TileNoiseOrigin> origins, int step, float baseScale, Span<float> scratch)
     {
-        if (scale == 0f) return;
+        if (baseScale == 0f) return;
         ModelGeometry g = _engines.Geometry;
         int per = g.LatentElements;
         for (int i = 0; i < origins.Count; i++)
         {
             TileNoiseOrigin o = origins[i];
+            float scale = baseScale * o.NoiseScale;
+            if (scale == 0f) continue;
             Span<float> eps = scratch.Slice(i * per, per);
             _noise.Fill(new NoiseRequest(o.JobKey, step, g.LatentChannels, o.LatentY, o.LatentX, g.LatentTile, g.LatentTile), eps);
             Span<float> xi = x.Slice(i * per, per);

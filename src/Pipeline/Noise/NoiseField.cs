@@ -22,6 +22,9 @@ public sealed class NoiseField : INoiseSource
         return ((uint)k, (uint)(k >> 32));
     }
 
+    /// <summary>One job's key from a user seed and the job's content key: a different seed gives different noise.</summary>
+    public static ulong DeriveJobKey(ulong seed, ulong contentKey) => SplitMix64(contentKey ^ SplitMix64(seed ^ 0xD1B54A32D192ED03UL));
+
     public void Fill(in NoiseRequest request, Span<float> destination)
     {
         if (request.Channels <= 0 || request.Height <= 0 || request.Width <= 0 || request.OriginY < 0 || request.OriginX < 0 || request.Step < 0)

@@ -15,6 +15,9 @@ public interface IRestoreJob
     /// <summary>Keys the noise field: derived from the content, so the same input gives the same output.</summary>
     ulong NoiseKey { get; }
 
+    /// <summary>Per-job overrides of the pipeline's defaults.</summary>
+    JobSettings Settings => JobSettings.Default;
+
     /// <summary>Decodes the input to LQ pixels in [-1, 1].</summary>
     ValueTask<LqImage> LoadAsync(CancellationToken cancellationToken);
 

@@ -17,6 +17,10 @@ internal sealed class JobState
     public long StartedTimestamp { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
     public CancellationToken Cancellation { get; }
 
+    /// <summary>The job's noise key mixed with its seed, and its noise scale: fixed once loaded.</summary>
+    public ulong NoiseKey { get; set; }
+    public float NoiseScale { get; set; } = 1f;
+
     public JobState(IRestoreJob job, CancellationToken cancellation)
     {
         Job = job;

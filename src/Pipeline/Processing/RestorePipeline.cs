@@ -39,7 +39,8 @@ public sealed class RestorePipeline : IAsyncDisposable
         _options = options;
         options.Validate(_g.LqTile);
         _maxBatch = Math.Min(options.MaxBatch, engines.MaxBatch);
-        _sampler = new DiffusionSampler(engines, new SamplerConstants(schedule, options.NoiseScale), noise ?? new NoiseField(options.Seed));
+        // Seed and noise scale are per job (JobSettings): the sampler takes the full noise and a per-tile scale.
+        _sampler = new DiffusionSampler(engines, new SamplerConstants(schedule, 1.0), noise ?? new NoiseField(0));
         _intake = Channel.CreateBounded<JobState>(new BoundedChannelOptions(options.IntakeCapacity) { SingleWriter = false });
         _tiles = Channel.CreateBounded<TileWork>(new BoundedChannelOptions(2 * _maxBatch * (options.EngineConcurrency + 1)));
         _finish = Channel.CreateBounded<JobState>(new BoundedChannelOptions(options.MaxJobsInFlight));
@@ -125,7 +126,14 @@ public sealed class RestorePipeline : IAsyncDisposable
         TimeSpan decode = clock.Elapsed;
         PipelineMetrics.Stage("decode", decode);
 
-        var plan = TilePlan.FromOverlap(lq.Height, lq.Width, _g.LqTile, _options.Overlap);
+        JobSettings settings = state.Job.Settings;
+        int overlap = settings.Overlap ?? _options.Overlap;
+        double noiseScale = settings.NoiseScale ?? _options.NoiseScale;
+        if (overlap < 0 || overlap >= _g.LqTile) throw new ArgumentException($"overlap must be in 0..{_g.LqTile - 1} LQ pixels, got {overlap}");
+        if (!(noiseScale >= 0 && noiseScale <= 1)) throw new ArgumentException($"noise scale must be in [0, 1], got {noiseScale}");
+        state.NoiseKey = NoiseField.DeriveJobKey(settings.Seed ?? _options.Seed, state.Job.NoiseKey);
+        state.NoiseScale = (float)noiseScale;
+        var plan = TilePlan.FromOverlap(lq.Height, lq.Width, _g.LqTile, overlap);
         var report = new JobReport
         {
             Name = state.Job.Name, LqWidth = lq.Width, LqHeight = lq.Height,
@@ -135,7 +143,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         state.Lq = lq;
         state.Plan = plan;
         state.Report = report;
-        state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, _options.Blend);
+        state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, settings.Blend ?? _options.Blend);
         state.Expect(plan.Tiles.Count);
 
         for (int i = 0; i < plan.Tiles.Count; i++)
@@ -227,7 +235,7 @@ public sealed class RestorePipeline : IAsyncDisposable
             TileWork w = batch[i];
             w.Lq.AsSpan(0, _g.LqElements).CopyTo(lqBatch.AsSpan(i * _g.LqElements));
             ArrayPool<float>.Shared.Return(w.Lq);
-            origins.Add(new TileNoiseOrigin(w.State.Job.NoiseKey, w.LatentY, w.LatentX));
+            origins.Add(new TileNoiseOrigin(w.State.NoiseKey, w.LatentY, w.LatentX, w.State.NoiseScale));
         }
         PipelineMetrics.BatchSize.Record(n);
         SamplerTimings timings;

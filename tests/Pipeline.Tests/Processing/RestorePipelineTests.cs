@@ -15,9 +15,12 @@ public class RestorePipelineTests
     private static async Task<float[]> TileByTile(MemoryJob job, PipelineOptions o)
     {
         var engine = new FakeEngine { MaxBatch = 1 };
-        var sampler = new DiffusionSampler(engine, new SamplerConstants(Schedule, o.NoiseScale), new NoiseField(o.Seed));
-        var plan = TilePlan.FromOverlap(job.Height, job.Width, 8, o.Overlap);
-        var blender = new TileBlender(plan, 4, 3, o.Blend);
+        JobSettings js = job.Settings;
+        var sampler = new DiffusionSampler(engine, new SamplerConstants(Schedule, 1.0), new NoiseField(0));
+        ulong key = NoiseField.DeriveJobKey(js.Seed ?? o.Seed, job.NoiseKey);
+        float scale = (float)(js.NoiseScale ?? o.NoiseScale);
+        var plan = TilePlan.FromOverlap(job.Height, job.Width, 8, js.Overlap ?? o.Overlap);
+        var blender = new TileBlender(plan, 4, 3, js.Blend ?? o.Blend);
         float[] image = job.Pixels();
         var lq = new float[192];
         var output = new float[3 * 32 * 32];
@@ -25,7 +28,7 @@ public class RestorePipelineTests
         {
             TileRect r = plan.Tiles[i];
             TileExtractor.Extract(image, 3, job.Height, job.Width, r, 8, lq);
-            await sampler.SampleAsync(lq, [new TileNoiseOrigin(job.NoiseKey, r.Y, r.X)], output, CancellationToken.None);
+            await sampler.SampleAsync(lq, [new TileNoiseOrigin(key, r.Y, r.X, scale)], output, CancellationToken.None);
             blender.Add(i, output, 32);
         }
         var result = new float[3 * job.Width * 4 * job.Height * 4];
@@ -61,6 +64,31 @@ public class RestorePipelineTests
         int totalTiles = reports.Sum(r => r.Tiles);
         Assert.True(engine.EncodeCalls < totalTiles, $"{engine.EncodeCalls} engine calls for {totalTiles} tiles: no batching");
         Assert.Equal(4, engine.MaxBatchSeen);
+    }
+
+    [Fact]
+    public async Task JobsWithDifferentSettingsShareAPipelineAndKeepTheirOwnResults()
+    {
+        var options = new PipelineOptions { Overlap = 2, Seed = 3, MaxBatch = 4 };
+        await using var pipeline = new RestorePipeline(new FakeEngine { MaxBatch = 4 }, Schedule, options);
+        var jobs = new[]
+        {
+            new MemoryJob("a", 20, 11, 5),
+            new MemoryJob("b", 20, 11, 5) { Settings = new JobSettings { NoiseScale = 0 } },
+            new MemoryJob("c", 20, 11, 5) { Settings = new JobSettings { Seed = 99, Blend = BlendMode.Average, Overlap = 4 } },
+            new MemoryJob("d", 20, 11, 5) { Settings = new JobSettings { NoiseScale = 0.5 } },
+        };
+        var tasks = new List<Task<JobReport>>();
+        foreach (var j in jobs) tasks.Add(await pipeline.SubmitAsync(j, CancellationToken.None));
+        await Task.WhenAll(tasks);
+        foreach (var j in jobs)
+        {
+            float[] expected = await TileByTile(j, options);
+            Assert.Equal(expected, j.Output!.Pixels.AsSpan(0, expected.Length).ToArray());
+        }
+        Assert.NotEqual(jobs[0].Output!.Pixels, jobs[1].Output!.Pixels);
+        Assert.NotEqual(jobs[0].Output!.Pixels, jobs[2].Output!.Pixels);
+        Assert.NotEqual(jobs[1].Output!.Pixels, jobs[3].Output!.Pixels);
     }
 
     [Fact]

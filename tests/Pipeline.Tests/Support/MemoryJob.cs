@@ -9,6 +9,7 @@ internal sealed class MemoryJob(string name, int width, int height, ulong key = 
     public string Source => "test";
     public ulong NoiseKey { get; } = key;
     public Exception? LoadError { get; init; }
+    public JobSettings Settings { get; init; } = JobSettings.Default;
     public RestoredImage? Output { get; private set; }
     public int Width { get; } = width;
     public int Height { get; } = height;
