@@ -7,7 +7,8 @@ from resshift_models.schedule import make_schedule
 
 GOLDEN = os.environ.get("RESSHIFT_GOLDEN", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "golden",
                                                          "resshift_schedule.json"))
-FALLBACK = "/work/shared/golden/resshift_schedule.json"
+# copy of shared/golden/resshift_schedule.json, used when the checkout has no shared/ folder
+FALLBACK = os.path.join(os.path.dirname(__file__), "data", "resshift_schedule.json")
 
 
 def test_schedule_matches_golden():
