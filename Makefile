@@ -7,7 +7,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: setup build test test-dotnet test-models run bench clean publish
+.PHONY: setup build test test-dotnet test-models run bench clean publish models
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,12 @@ run: build
 
 bench: build
 	bin/resshift bench --model tiny-x4 --engine cpu
+
+# Export an official model from its checkpoints (needs the internet, or RESSHIFT_WEIGHTS=DIR with the .pth files).
+models:
+	@test -n "$(MODEL)" || { echo "usage: make models MODEL=<id> [RESSHIFT_WEIGHTS=DIR]"; exit 2; }
+	@scripts/setup-models.sh
+	engines/make_models.sh $(MODEL) $(if $(RESSHIFT_WEIGHTS),--weights $(RESSHIFT_WEIGHTS),)
 
 clean:
 	rm -rf bin out src/*/bin src/*/obj tests/*/bin tests/*/obj

@@ -35,6 +35,14 @@ public sealed class FileRestoreJob : IRestoreJob
     public string Name { get; }
     public string Source { get; }
     public ContentKey? Content { get; private set; }
+    public JobSettings Settings { get; init; } = JobSettings.Default;
+
+    /// <summary>Set when the pipeline begins loading: a job that never started can be handed back untouched.</summary>
+    public bool Started => Volatile.Read(ref _started) != 0;
+    private int _started;
+
+    public int InputWidth => _width;
+    public int InputHeight => _height;
     public ulong NoiseKey => Content?.NoiseKey ?? throw new InvalidOperationException("the job has not been loaded");
 
     /// <summary>Called after the output is durably in place (e.g. to write a provenance sidecar).</summary>
@@ -42,6 +50,8 @@ public sealed class FileRestoreJob : IRestoreJob
 
     public async ValueTask<LqImage> LoadAsync(CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        Interlocked.Exchange(ref _started, 1);
         byte[] bytes;
         try
         {

@@ -1,0 +1,72 @@
+namespace ResShift.Daemon.Inputs.Folders;
+
+/// <summary>An inbox entry ready to be claimed, or one to refuse outright (and why).</summary>
+public sealed record InboxEntry(string Relative, long Size, DateTime ModifiedUtc, string? RefuseReason);
+
+/// <summary>
+/// Finds settled files in an inbox. A file is taken only once its size and mtime are unchanged between two
+/// scans and its mtime is at least the settle time old; temporary names (.part, .tmp, dotfiles) are ignored.
+/// Symlinks resolving outside the root and directories named like images are reported for refusal.
+/// </summary>
+public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
+{
+    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"];
+    private Dictionary<string, (long Size, DateTime Mtime)> _previous = new(StringComparer.Ordinal);
+
+    public static bool IsTemporaryName(string name) =>
+        name.StartsWith('.') || name.EndsWith(".part", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".crdownload", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Settled entries, oldest first.</summary>
+    public List<InboxEntry> Scan(DateTime nowUtc)
+    {
+        var seen = new Dictionary<string, (long, DateTime)>(StringComparer.Ordinal);
+        var ready = new List<InboxEntry>();
+        Walk(layout.Inbox, "", nowUtc, seen, ready);
+        _previous = seen;
+        ready.Sort((a, b) => a.ModifiedUtc != b.ModifiedUtc ? a.ModifiedUtc.CompareTo(b.ModifiedUtc) : string.CompareOrdinal(a.Relative, b.Relative));
+        return ready;
+    }
+
+    private void Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime)> seen, List<InboxEntry> ready)
+    {
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateFileSystemEntries(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // a folder vanished or is unreadable mid-scan: the next scan sees the new state
+        }
+        foreach (string path in entries)
+        {
+            string name = Path.GetFileName(path);
+            if (IsTemporaryName(name)) continue;
+            string rel = relDir.Length == 0 ? name : Path.Combine(relDir, name);
+            FileSystemInfo info = Directory.Exists(path) && !WatchLayout.IsLink(path) ? new DirectoryInfo(path) : new FileInfo(path);
+            if (info.LinkTarget is not null)
+            {
+                if (!WatchLayout.ResolvesInside(path, layout.Root))
+                {
+                    ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, $"symbolic link pointing outside the watch root ({info.LinkTarget})"));
+                    continue;
+                }
+            }
+            if (info is DirectoryInfo)
+            {
+                if (ImageExtensions.Contains(Path.GetExtension(name).ToLowerInvariant()))
+                    ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "a directory named like an image, not an image file"));
+                else
+                    Walk(path, rel, now, seen, ready);
+                continue;
+            }
+            var file = (FileInfo)info;
+            if (!file.Exists) continue;
+            (long size, DateTime mtime) = (file.Length, file.LastWriteTimeUtc);
+            seen[rel] = (size, mtime);
+            bool unchanged = _previous.TryGetValue(rel, out var before) && before == (size, mtime);
+            if (unchanged && now - mtime >= settle) ready.Add(new InboxEntry(rel, size, mtime, null));
+        }
+    }
+}
