@@ -23,7 +23,7 @@ public static class ProvenanceSidecar
         foreach (var (role, f) in model.Files) files[role] = f.Sha256;
         var timings = new JsonObject();
         foreach (var (stage, seconds) in report.StageSeconds.OrderBy(s => s.Key, StringComparer.Ordinal)) timings[stage] = Math.Round(seconds, 6);
-        timings["total"] = Math.Round(report.TotalSeconds, 6);
+        timings["total"] = Math.Round(report.ElapsedSeconds, 6); // up to the sidecar: the output is already written
         return new JsonObject
         {
             ["input"] = new JsonObject { ["name"] = job.Name, ["sha256"] = job.Content?.Sha256, ["width"] = job.InputWidth, ["height"] = job.InputHeight },
@@ -36,13 +36,13 @@ public static class ProvenanceSidecar
             ["tile_plan"] = new JsonObject { ["tile"] = report.TileSize, ["stride"] = report.Stride, ["overlap"] = report.TileSize - report.Stride, ["tiles"] = report.Tiles },
             ["software"] = new JsonObject { ["name"] = "resshift", ["version"] = BuildInfo.Version },
             ["timings_seconds"] = timings,
-            ["created_at"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["created_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
         };
     }
 
     public static Task WriteAsync(string outputPath, JsonObject sidecar, CancellationToken ct) =>
         AtomicFile.WriteAsync(PathFor(outputPath), async (stream, token) =>
-            await JsonSerializer.SerializeAsync(stream, sidecar, new JsonSerializerOptions { WriteIndented = true }, token).ConfigureAwait(false), ct);
+            await JsonSerializer.SerializeAsync(stream, sidecar, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }, token).ConfigureAwait(false), ct);
 
     /// <summary>The input sha256 recorded next to an existing output, or null when there is no readable sidecar.</summary>
     public static string? RecordedInputSha256(string outputPath)

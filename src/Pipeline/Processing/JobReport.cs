@@ -12,6 +12,11 @@ public sealed class JobReport
     public Dictionary<string, double> StageSeconds { get; } = new(StringComparer.Ordinal);
     public double TotalSeconds { get; set; }
 
+    /// <summary>When the job started (Stopwatch timestamp): lets a sidecar written during the write report the total so far.</summary>
+    public long StartedTimestamp { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    public double ElapsedSeconds => System.Diagnostics.Stopwatch.GetElapsedTime(StartedTimestamp).TotalSeconds;
+
     internal void Add(string stage, TimeSpan t)
     {
         lock (StageSeconds) StageSeconds[stage] = StageSeconds.GetValueOrDefault(stage) + t.TotalSeconds;

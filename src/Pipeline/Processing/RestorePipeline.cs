@@ -137,7 +137,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         var report = new JobReport
         {
             Name = state.Job.Name, LqWidth = lq.Width, LqHeight = lq.Height,
-            Tiles = plan.Tiles.Count, TileSize = plan.Chop, Stride = plan.Stride,
+            Tiles = plan.Tiles.Count, TileSize = plan.Chop, Stride = plan.Stride, StartedTimestamp = state.StartedTimestamp,
         };
         report.Add("decode", decode);
         state.Lq = lq;

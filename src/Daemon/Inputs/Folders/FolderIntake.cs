@@ -265,7 +265,7 @@ public sealed class FolderIntake
         var doc = new Dictionary<string, object?>
         {
             ["input"] = rel, ["kind"] = kind, ["reason"] = reason, ["model"] = _model.Model.Id,
-            ["time"] = DateTimeOffset.UtcNow.ToString("O"), ["software_version"] = BuildInfo.Version,
+            ["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"), ["software_version"] = BuildInfo.Version,
         };
         try
         {

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Models;
+
+namespace ResShift.Daemon.Cli;
+
+/// <summary>
+/// <c>resshift serve [--config FILE]</c> or <c>resshift serve --watch ROOT [--model ID] [--engine E] [--http ADDR:PORT]</c>.
+/// Settings come from the file, then RESSHIFT_* environment variables, then the command line.
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "JSON configuration file" };
+        var watch = new Option<string[]>("--watch") { Description = "Watch root (repeatable); inbox/, processing/, done/, failed/, outbox/ are created in it", AllowMultipleArgumentsPerToken = false };
+        var model = new Option<string?>("--model") { Description = "Model for --watch roots (default tiny-x4)" };
+        var engine = new Option<EngineKind?>("--engine") { Description = "auto, cpu or tensorrt" };
+        var http = new Option<string?>("--http") { Description = "Metrics and health address (default 127.0.0.1:9464)" };
+        var dir = CommonOptions.ModelsDir();
+        var c = new Command("serve", "Run the daemon: watch folders, metrics and health on HTTP") { config, watch, model, engine, http, dir };
+        c.SetAction(async (parse, ct) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            string[] roots = parse.GetValue(watch) ?? [];
+            for (int i = 0; i < roots.Length; i++)
+            {
+                overrides[$"Watch:{i}:Root"] = roots[i];
+                if (parse.GetValue(model) is { } m) overrides[$"Watch:{i}:Model"] = m;
+            }
+            if (parse.GetValue(engine) is { } e) overrides["Engine"] = e.ToString();
+            if (parse.GetValue(http) is { } h) overrides["Http"] = h;
+            if (parse.GetValue(dir) is { } d) overrides["ModelsDir"] = d;
+            return await RunAsync(parse.GetValue(config), overrides, parse.InvocationConfiguration.Error, ct);
+        });
+        return c;
+    }
+
+    public static async Task<int> RunAsync(string? configFile, IDictionary<string, string?> overrides, TextWriter error, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile)) throw new FileNotFoundException($"configuration file not found: {configFile}");
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+        builder.Configuration.AddEnvironmentVariables("RESSHIFT_");
+        builder.Configuration.AddInMemoryCollection(overrides);
+        var settings = new ServeSettings();
+        builder.Configuration.Bind(settings);
+
+        ModelRegistry registry = ModelRegistry.Discover(settings.ModelsDir);
+        IReadOnlyList<string> problems = settings.Problems(registry);
+        if (problems.Count > 0)
+        {
+            foreach (string p in problems) error.WriteLine($"resshift serve: {p}");
+            return ExitCodes.Usage;
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.FormatterName = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is null ? "simple" : "systemd");
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainSeconds + 30));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton<ServiceState>();
+        builder.Services.AddSingleton<ServeService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServeService>());
+        builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
+
+        using IHost host = builder.Build();
+        await host.RunAsync(ct).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}

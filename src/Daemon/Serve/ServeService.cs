@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ResShift.Daemon.Inputs.Folders;
+using ResShift.Pipeline.Models;
+
+namespace ResShift.Daemon.Serve;
+
+/// <summary>
+/// The daemon's life: load every model the inputs need (one pipeline per model, shared by all its inputs),
+/// start the inputs, and on SIGTERM drain: readiness goes false, intake stops, unstarted claims go back to
+/// inbox, in-flight jobs get the drain budget, and whatever is still running after it is handed back too.
+/// </summary>
+public sealed class ServeService(ServeSettings settings, ModelRegistry registry, ServiceState state, ILogger<ServeService> log) : IHostedService
+{
+    private readonly List<ModelPipeline> _pipelines = [];
+    private readonly List<FolderIntake> _intakes = [];
+    private readonly List<Task> _running = [];
+    private readonly CancellationTokenSource _stopIntake = new();
+
+    public IReadOnlyList<FolderIntake> Intakes => _intakes;
+
+    public event Action? Progress;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var byModel = new Dictionary<string, ModelPipeline>(StringComparer.Ordinal);
+        try
+        {
+            foreach (WatchSettings w in settings.Watch)
+            {
+                if (!byModel.TryGetValue(w.Model, out ModelPipeline? mp))
+                {
+                    ModelManifest m = registry.Get(w.Model);
+                    log.LogInformation("loading model {Model} ({Licence}) on {Engine}", m.Id, m.Licence.Name ?? m.Licence.Id, settings.Engine);
+                    mp = ModelPipeline.Open(m, settings);
+                    byModel[w.Model] = mp;
+                    _pipelines.Add(mp);
+                }
+                var intake = new FolderIntake(w, mp, settings.MaxPixels, log);
+                intake.Progress += () => Progress?.Invoke();
+                _intakes.Add(intake);
+            }
+        }
+        catch
+        {
+            foreach (ModelPipeline p in _pipelines) p.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+        state.Loaded(_pipelines, _intakes);
+        foreach (FolderIntake intake in _intakes)
+        {
+            log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", intake.Layout.Root, intake.Layout.Inbox, intake.Layout.Outbox);
+            _running.Add(Task.Run(() => intake.RunAsync(_stopIntake.Token), CancellationToken.None));
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        state.BeginDrain();
+        log.LogInformation("draining: intake stopped; in-flight jobs have {Budget} s", settings.DrainSeconds);
+        _stopIntake.Cancel();
+        await Task.WhenAll(_running).ConfigureAwait(false);
+        foreach (FolderIntake i in _intakes) i.ReturnUnstarted();
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(settings.DrainSeconds));
+        try
+        {
+            await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(budget.Token))).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            log.LogWarning("drain budget of {Budget} s spent: handing the remaining jobs back to inbox", settings.DrainSeconds);
+            foreach (FolderIntake i in _intakes) i.CancelAll();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(grace.Token))).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                log.LogError("some jobs did not stop; they stay in processing/ and are resumed at the next start");
+            }
+        }
+        foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
+        log.LogInformation("stopped: {Done} restored, {Failed} failed since start", _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed));
+    }
+}
