@@ -18,6 +18,12 @@ public sealed record OrtSessionSettings
     /// <summary>The arena keeps freed blocks for reuse: faster steady state, higher resident memory.</summary>
     public bool CpuMemArena { get; init; } = true;
 
+    /// <summary>
+    /// Pre-plans one allocation for all intermediates of a run (ORT's default). Off, tensors are freed as soon
+    /// as they die: a lower peak for large activations at a small cost.
+    /// </summary>
+    public bool MemPattern { get; init; } = true;
+
     internal OrtSessionOptionsHandle CreateHandle()
     {
         if (IntraOpThreads < 0 || InterOpThreads < 0)
@@ -31,6 +37,7 @@ public sealed record OrtSessionSettings
             NativeMethods.SetExecutionMode(options, ParallelExecution ? OrtExecutionMode.Parallel : OrtExecutionMode.Sequential);
             NativeMethods.SetGraphOptimizationLevel(options, OptimizationLevel);
             NativeMethods.SetCpuMemArena(options, CpuMemArena);
+            NativeMethods.SetMemPattern(options, MemPattern);
             return options;
         }
         catch

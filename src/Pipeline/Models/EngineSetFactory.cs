@@ -17,7 +17,7 @@ public static class EngineSetFactory
             case EngineKind.Cpu:
                 // ONNX Runtime's own default counts physical cores and leaves SMT siblings idle: ask for every logical core.
                 int intraOp = threads > 0 ? threads : Environment.ProcessorCount;
-                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = intraOp } };
+                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = intraOp, CpuMemArena = Environment.GetEnvironmentVariable("RESSHIFT_ORT_ARENA") == "1" } };
                 return new OnnxRuntimeEngineSet(manifest.PathOf("encoder"), manifest.PathOf("denoiser"), manifest.PathOf("decoder"),
                     manifest.Geometry, maxBatch, options);
             default:

@@ -122,6 +122,12 @@ internal static unsafe class NativeMethods
         Check(enabled ? F.EnableCpuMemArena(o.Pointer) : F.DisableCpuMemArena(o.Pointer), "Setting the CPU memory arena");
     }
 
+    public static void SetMemPattern(OrtSessionOptionsHandle options, bool enabled)
+    {
+        using var o = new HandleLease(options);
+        Check(enabled ? F.EnableMemPattern(o.Pointer) : F.DisableMemPattern(o.Pointer), "Setting memory pattern planning");
+    }
+
     // ---- sessions ----------------------------------------------------------------------------------
 
     public static OrtSessionHandle CreateSession(OrtEnvHandle env, string modelPath, OrtSessionOptionsHandle options)

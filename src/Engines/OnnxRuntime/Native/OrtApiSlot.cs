@@ -16,6 +16,8 @@ internal static class OrtApiSlot
     public const int Run = 9;
     public const int CreateSessionOptions = 10;
     public const int SetSessionExecutionMode = 13;
+    public const int EnableMemPattern = 16;
+    public const int DisableMemPattern = 17;
     public const int EnableCpuMemArena = 18;
     public const int DisableCpuMemArena = 19;
     public const int SetSessionGraphOptimizationLevel = 23;
