@@ -30,7 +30,7 @@ internal sealed class ProcessMetrics : IMetricsCollector
         if (ReadMaxFds() is { } max) Gauge(w, "process_max_fds", "gauge", "Maximum number of open file descriptors", max);
         Gauge(w, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds", _startTime);
 
-        Gauge(w, "dotnet_gc_heap_size_bytes", "gauge", "Managed heap size in bytes as of the last garbage collection", GC.GetGCMemoryInfo().HeapSizeBytes);
+        Gauge(w, "dotnet_gc_heap_size_bytes", "gauge", "Bytes currently allocated on the managed heap", GC.GetTotalMemory(forceFullCollection: false));
         Gauge(w, "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started", GC.GetTotalAllocatedBytes());
         Gauge(w, "dotnet_gc_pause_seconds_total", "counter", "Time the runtime was paused for garbage collection", GC.GetTotalPauseDuration().TotalSeconds);
         w.Family("dotnet_gc_collections_total", "counter", "Garbage collections since the process started, by generation");

@@ -56,7 +56,11 @@ internal sealed class SeriesKey
         _ => value.ToString() ?? "",
     };
 
-    public static bool LooksLikePath(string value) => value.Contains('/') || value.Contains('\\');
+    /// <summary>Any '/' (POSIX paths, URLs), or a Windows drive/UNC prefix. A lone backslash is ordinary text.</summary>
+    public static bool LooksLikePath(string value) =>
+        value.Contains('/')
+        || value.StartsWith(@"\\", StringComparison.Ordinal)
+        || (value.Length >= 3 && char.IsAsciiLetter(value[0]) && value[1] == ':' && value[2] == '\\');
 
     private static string Guard(string value) => LooksLikePath(value) ? RedactedPath : value;
 
