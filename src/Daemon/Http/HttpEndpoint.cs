@@ -49,6 +49,8 @@ public sealed class HttpEndpoint : IAsyncDisposable
             EnvironmentName = "Production",
         });
         builder.Logging.ClearProviders();
+        // The owning host handles SIGTERM and decides when this endpoint stops (it should outlive draining).
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveLifetime>();
         if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.UseKestrel(k =>
         {
@@ -125,6 +127,13 @@ public sealed class HttpEndpoint : IAsyncDisposable
         string fallback = listen.Ip is { } ip && !IPAddress.Any.Equals(ip) && !IPAddress.IPv6Any.Equals(ip) ? listen.ToString() : $"127.0.0.1:{listen.Port}";
         return new Uri($"http://{fallback}/");
     }
+}
+
+/// <summary>A lifetime that ignores console signals: <see cref="HttpEndpoint"/> is started and stopped by its owner.</summary>
+internal sealed class PassiveLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The HTTP endpoint could not start; the message says why in operator terms.</summary>

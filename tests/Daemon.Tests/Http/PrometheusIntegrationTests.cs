@@ -20,12 +20,15 @@ public sealed class PrometheusIntegrationTests(LiveEndpoint live)
     }
 
     [Fact]
-    public async Task Deploy_rules_and_config_pass_promtool()
+    public async Task Deploy_rules_config_and_rule_unit_tests_pass_promtool()
     {
         var rules = await PromTools.RunAsync(PromTools.Promtool, ["check", "rules", Deploy("prometheus", "resshift.rules.yml")]);
         Assert.True(rules.ExitCode == 0, $"promtool check rules:\n{rules.All}");
         var config = await PromTools.RunAsync(PromTools.Promtool, ["check", "config", Deploy("prometheus", "prometheus.yml")]);
         Assert.True(config.ExitCode == 0, $"promtool check config:\n{config.All}");
+        // Alert logic: stuck, no jobs completing (also with no counter series yet), failure ratio, down, memory.
+        var unit = await PromTools.RunAsync(PromTools.Promtool, ["test", "rules", Deploy("prometheus", "resshift.rules.test.yml")]);
+        Assert.True(unit.ExitCode == 0, $"promtool test rules:\n{unit.All}");
     }
 
     [Fact]
