@@ -49,6 +49,11 @@ for pid in $(pgrep -u prometheus -x prometheus 2>/dev/null || true); do
   fi
 done
 
+# Something else may hold :9090 (a user's own Prometheus); the tests never use that port, so only say so.
+if command -v ss >/dev/null 2>&1 && ss -ltnH 'sport = :9090' 2>/dev/null | grep -q .; then
+  log "note: port 9090 is in use by another process (not stopped; tests use their own free ports)"
+fi
+
 for bin in /usr/bin/promtool /usr/bin/prometheus; do
   [ -x "$bin" ] || { log "$bin missing after install"; exit 1; }
 done

@@ -158,6 +158,24 @@ public sealed class ExporterTextTests : IDisposable
     }
 
     [Fact]
+    public void Recording_into_an_existing_series_does_not_allocate()
+    {
+        var c = _meter.CreateCounter<long>("t_hot_total");
+        var h = _meter.CreateHistogram<double>("t_latency_seconds");
+        KeyValuePair<string, object?> a = new("stage", "denoise"), b = new("source", "folder");
+        c.Add(1, a, b);
+        h.Record(0.5, a);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            c.Add(1, a, b);
+            h.Record(0.5, a);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Contains("t_hot_total{source=\"folder\",stage=\"denoise\"} 10001", Render());
+    }
+
+    [Fact]
     public void Families_are_sorted_and_a_disposed_meter_leaves_the_scrape()
     {
         using var other = new Meter(_meterName); // same name: also matches this collector's prefix
