@@ -48,6 +48,8 @@ public sealed class HttpEndpoint : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = "Production",
         });
+        // Only the address given here counts: no ASPNETCORE_URLS, appsettings.json or Kestrel section from around the daemon.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         // The owning host handles SIGTERM and decides when this endpoint stops (it should outlive draining).
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveLifetime>();
