@@ -21,14 +21,15 @@ public sealed class WatchdogHeartbeat : IHostedService, IAsyncDisposable, IDispo
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly object _gate = new();
-    private ITimer? _timer;
+    private PeriodicThread? _pinger;
     private long _lastProgress;
     private int _stalled;
 
     /// <param name="notifier">Where WATCHDOG=1 goes.</param>
     /// <param name="interval">WatchdogSec as systemd passed it (<see cref="WatchdogSettings.FromEnvironment"/>); null = no watchdog.</param>
-    /// <param name="hasPendingWork">True while jobs or tiles are queued or in flight. Called from a timer thread; must be cheap and thread-safe.</param>
+    /// <param name="hasPendingWork">True while jobs or tiles are queued or in flight. Called from the ping thread; must be cheap and thread-safe.</param>
     /// <param name="stallLimit">How long pending work may go without progress before the pipeline counts as stuck.</param>
+    /// <param name="timeProvider">Clock for progress timestamps (tests); pings always run on a dedicated thread.</param>
     public WatchdogHeartbeat(
         SystemdNotifier notifier,
         TimeSpan? interval,
@@ -93,24 +94,24 @@ public sealed class WatchdogHeartbeat : IHostedService, IAsyncDisposable, IDispo
         if (!IsEnabled) return;
         lock (_gate)
         {
-            if (_timer is not null) return;
+            if (_pinger is not null) return;
             Progress(); // start-up counts as progress: pending work gets a full stall limit
-            TimeSpan period = HalfOf(Interval!.Value);
-            _timer = _time.CreateTimer(_ => Tick(), null, TimeSpan.Zero, period);
+            _pinger = new PeriodicThread("systemd-watchdog", TimeSpan.Zero, HalfOf(Interval!.Value), Tick, _logger);
         }
         _logger.LogInformation("systemd watchdog: ping every {Period}, stall limit {Stall}", HalfOf(Interval!.Value), StallLimit);
     }
 
     /// <summary>Stops pinging and waits for a ping in progress. systemd stops the watchdog once the unit is stopping, so this may run early in shutdown.</summary>
-    public async ValueTask StopAsync()
+    public ValueTask StopAsync()
     {
-        ITimer? timer;
+        PeriodicThread? pinger;
         lock (_gate)
         {
-            timer = _timer;
-            _timer = null;
+            pinger = _pinger;
+            _pinger = null;
         }
-        if (timer is not null) await timer.DisposeAsync().ConfigureAwait(false);
+        pinger?.Dispose(); // joins: at most one ping in flight, microseconds
+        return ValueTask.CompletedTask;
     }
 
     Task IHostedService.StartAsync(CancellationToken cancellationToken)
