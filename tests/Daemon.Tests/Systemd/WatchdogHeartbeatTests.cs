@@ -1,0 +1,132 @@
+using ResShift.Daemon.Systemd;
+
+namespace ResShift.Daemon.Tests.Systemd;
+
+/// <summary>
+/// Real sockets and real time, kept short: WATCHDOG_USEC=200000 (pings every 100 ms) and a 300 ms stall limit.
+/// </summary>
+public class WatchdogHeartbeatTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan StallLimit = TimeSpan.FromMilliseconds(300);
+
+    private static WatchdogHeartbeat Heartbeat(NotifyListener listener, Func<bool> pending) =>
+        new(new SystemdNotifier(listener.NotifySocket), WatchdogSettings.Read(name => name == WatchdogSettings.UsecVariable ? "200000" : null, 1), pending, StallLimit);
+
+    [Fact]
+    public async Task PingsWhileProgressIsRecorded()
+    {
+        using var listener = NotifyListener.AtPath();
+        await using var heartbeat = Heartbeat(listener, () => true);
+        using var cts = new CancellationTokenSource();
+        Task worker = Task.Run(async () =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                heartbeat.Progress();
+                await Task.Delay(50);
+            }
+        });
+
+        heartbeat.Start();
+        List<string> pings = listener.Collect(TimeSpan.FromMilliseconds(800)); // ~9 expected, well past the stall limit
+        cts.Cancel();
+        await worker;
+
+        Assert.InRange(pings.Count, 5, 12);
+        Assert.All(pings, p => Assert.Equal("WATCHDOG=1", p));
+    }
+
+    [Fact]
+    public async Task StallWithPendingWorkStopsPingsAndProgressResumesThem()
+    {
+        using var listener = NotifyListener.AtPath();
+        await using var heartbeat = Heartbeat(listener, () => true);
+
+        heartbeat.Start();
+        Assert.Equal("WATCHDOG=1", listener.ReceiveOrFail(TimeSpan.FromSeconds(1))); // start-up counts as progress
+        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(150));
+        Assert.False(heartbeat.IsHealthy);
+        listener.Drain();
+
+        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(500))); // five periods, not one ping
+
+        heartbeat.Progress();
+        Assert.True(heartbeat.IsHealthy);
+        Assert.Equal("WATCHDOG=1", listener.ReceiveOrFail(TimeSpan.FromMilliseconds(500))); // next tick
+    }
+
+    [Fact]
+    public async Task IdleDaemonKeepsFeedingTheWatchdog()
+    {
+        using var listener = NotifyListener.AtPath();
+        await using var heartbeat = Heartbeat(listener, () => false);
+
+        heartbeat.Start();
+        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100)); // no progress at all, long past the limit
+        listener.Drain();
+
+        Assert.True(heartbeat.IsHealthy);
+        Assert.InRange(listener.Collect(TimeSpan.FromMilliseconds(500)).Count, 3, 7);
+    }
+
+    [Fact]
+    public async Task WorkArrivingAfterIdleIsMeasuredFromTheLastIdleMark()
+    {
+        using var listener = NotifyListener.AtPath();
+        bool pending = false;
+        await using var heartbeat = Heartbeat(listener, () => Volatile.Read(ref pending));
+        heartbeat.Start();
+        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100));
+
+        heartbeat.Idle(); // the host saw empty queues just before the work came in
+        Volatile.Write(ref pending, true);
+
+        Assert.True(heartbeat.IsHealthy);
+        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100));
+        Assert.False(heartbeat.IsHealthy);
+    }
+
+    [Fact]
+    public async Task AThrowingPendingWorkProbeCountsAsUnhealthy()
+    {
+        using var listener = NotifyListener.AtPath();
+        await using var heartbeat = Heartbeat(listener, () => throw new InvalidOperationException("bug"));
+        heartbeat.Start();
+        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(150));
+        listener.Drain();
+
+        Assert.False(heartbeat.IsHealthy);
+        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task StopEndsThePings()
+    {
+        using var listener = NotifyListener.AtPath();
+        var heartbeat = Heartbeat(listener, () => false);
+        heartbeat.Start();
+        listener.ReceiveOrFail(TimeSpan.FromSeconds(1));
+
+        await heartbeat.StopAsync();
+        listener.Drain();
+
+        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task DisabledWithoutWatchdogOrSocket()
+    {
+        using var listener = NotifyListener.AtPath();
+        await using var noInterval = new WatchdogHeartbeat(new SystemdNotifier(listener.NotifySocket), null, () => false, StallLimit);
+        await using var noSocket = new WatchdogHeartbeat(new SystemdNotifier(null), Interval, () => false, StallLimit);
+
+        Assert.False(noInterval.IsEnabled);
+        Assert.False(noSocket.IsEnabled);
+        noInterval.Start();
+        noSocket.Start();
+        noSocket.Progress();
+
+        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(250)));
+    }
+}
