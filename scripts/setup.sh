@@ -15,4 +15,5 @@ if ((${#need_apt[@]})); then
 fi
 
 scripts/fetch-onnxruntime.sh
+scripts/prometheus-tools.sh >/dev/null
 dotnet restore ResShift.Pipeline.sln --nologo -v q

@@ -3,7 +3,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ResShift.Daemon.Http;
+using ResShift.Daemon.Metrics;
 using ResShift.Daemon.Serve;
+using ResShift.Daemon.Status;
+using ResShift.Daemon.Systemd;
 using ResShift.Pipeline.Models;
 
 namespace ResShift.Daemon.Cli;
@@ -65,15 +69,30 @@ public static class ServeCommand
         builder.Logging.AddConsole(o => o.FormatterName = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is null ? "simple" : "systemd");
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainSeconds + 30));
+        // The exporter only sees measurements made after it exists: create it before anything records.
+        var exporter = new PrometheusExporter(new PrometheusExporterOptions { Version = BuildInfo.Version });
+        builder.Services.AddSingleton(exporter);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton<ServiceState>();
+        builder.Services.AddSingleton<IServiceStatus>(sp => sp.GetRequiredService<ServiceState>());
+        builder.Services.AddSingleton(sp => SystemdNotifier.FromEnvironment(sp.GetService<ILogger<SystemdNotifier>>()));
+        // Hosted services start in this order and stop in reverse: HTTP answers (503) through the whole drain.
+        builder.Services.AddResShiftHttpEndpoint(settings.Http);
         builder.Services.AddSingleton<ServeService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServeService>());
         builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
 
         using IHost host = builder.Build();
-        await host.RunAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await host.RunAsync(ct).ConfigureAwait(false);
+        }
+        catch (HttpEndpointException e)
+        {
+            error.WriteLine($"resshift serve: {e.Message}");
+            return ExitCodes.SomeFailed;
+        }
         return ExitCodes.Success;
     }
 }

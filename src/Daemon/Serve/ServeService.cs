@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Inputs.Folders;
+using ResShift.Daemon.Metrics;
+using ResShift.Daemon.Systemd;
 using ResShift.Pipeline.Models;
 
 namespace ResShift.Daemon.Serve;
@@ -10,8 +12,12 @@ namespace ResShift.Daemon.Serve;
 /// start the inputs, and on SIGTERM drain: readiness goes false, intake stops, unstarted claims go back to
 /// inbox, in-flight jobs get the drain budget, and whatever is still running after it is handed back too.
 /// </summary>
-public sealed class ServeService(ServeSettings settings, ModelRegistry registry, ServiceState state, ILogger<ServeService> log) : IHostedService
+public sealed class ServeService(ServeSettings settings, ModelRegistry registry, ServiceState state, PrometheusExporter exporter,
+    SystemdNotifier notifier, ILoggerFactory loggers) : IHostedService
 {
+    private readonly ILogger log = loggers.CreateLogger<ServeService>();
+    private readonly List<IDisposable> _engineInfo = [];
+    private WatchdogHeartbeat? _heartbeat;
     private readonly List<ModelPipeline> _pipelines = [];
     private readonly List<FolderIntake> _intakes = [];
     private readonly List<Task> _running = [];
@@ -24,8 +30,10 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var byModel = new Dictionary<string, ModelPipeline>(StringComparer.Ordinal);
+        notifier.Status("loading models");
         try
         {
+            using var extend = notifier.ExtendTimeoutWhile(TimeSpan.FromSeconds(30)); // warm-ups can outlast TimeoutStartSec
             foreach (WatchSettings w in settings.Watch)
             {
                 if (!byModel.TryGetValue(w.Model, out ModelPipeline? mp))
@@ -35,6 +43,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
                     mp = ModelPipeline.Open(m, settings);
                     byModel[w.Model] = mp;
                     _pipelines.Add(mp);
+                    _engineInfo.Add(exporter.Engines.Register(m.Id, mp.Engines.EngineName, mp.Engines.Precision, "cpu"));
                 }
                 var intake = new FolderIntake(w, mp, settings.MaxPixels, log);
                 intake.Progress += () => Progress?.Invoke();
@@ -47,17 +56,33 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
             throw;
         }
         state.Loaded(_pipelines, _intakes);
+        _heartbeat = new WatchdogHeartbeat(notifier, WatchdogSettings.FromEnvironment(), () => state.HasPendingWork,
+            TimeSpan.FromSeconds(settings.StallSeconds), logger: loggers.CreateLogger<WatchdogHeartbeat>());
+        foreach (ModelPipeline p in _pipelines) p.Pipeline.Progressed += _heartbeat.Progress;
+        Progress += () =>
+        {
+            _heartbeat.Progress();
+            notifier.Status(StatusLine());
+        };
         foreach (FolderIntake intake in _intakes)
         {
             log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", intake.Layout.Root, intake.Layout.Inbox, intake.Layout.Outbox);
             _running.Add(Task.Run(() => intake.RunAsync(_stopIntake.Token), CancellationToken.None));
         }
+        _heartbeat.Start();
+        notifier.Ready();
+        notifier.Status(StatusLine());
         return Task.CompletedTask;
     }
+
+    private string StatusLine() =>
+        $"serving {_intakes.Count} roots: {_intakes.Sum(i => i.Completed)} restored, {_intakes.Sum(i => i.Failed)} failed, {_intakes.Sum(i => i.Claimed)} in work";
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         state.BeginDrain();
+        notifier.Stopping();
+        notifier.Status("draining: " + StatusLine());
         log.LogInformation("draining: intake stopped; in-flight jobs have {Budget} s", settings.DrainSeconds);
         _stopIntake.Cancel();
         await Task.WhenAll(_running).ConfigureAwait(false);
@@ -81,6 +106,8 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
                 log.LogError("some jobs did not stop; they stay in processing/ and are resumed at the next start");
             }
         }
+        if (_heartbeat is not null) await _heartbeat.StopAsync().ConfigureAwait(false);
+        foreach (IDisposable e in _engineInfo) e.Dispose();
         foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
         log.LogInformation("stopped: {Done} restored, {Failed} failed since start", _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed));
     }

@@ -20,6 +20,9 @@ public sealed class ServeSettings
     /// <summary>How long in-flight jobs may run after SIGTERM before they are handed back.</summary>
     public int DrainSeconds { get; set; } = 120;
     public long MaxPixels { get; set; } = 50_000_000;
+
+    /// <summary>With work pending and no batch finishing for this long, the watchdog stops being fed.</summary>
+    public int StallSeconds { get; set; } = 300;
     public List<WatchSettings> Watch { get; set; } = [];
 
     /// <summary>Every problem at once, in words an operator can act on.</summary>

@@ -56,6 +56,9 @@ public sealed class RestorePipeline : IAsyncDisposable
     }
 
     public ModelGeometry Geometry => _g;
+
+    /// <summary>Raised after every engine batch that completes: the daemon feeds the systemd watchdog from it.</summary>
+    public event Action? Progressed;
     public int InFlightJobs => Volatile.Read(ref _inFlight);
     public int IntakeDepth => Volatile.Read(ref _intakeDepth);
     public int TileQueueDepth => _tiles.Reader.CanCount ? _tiles.Reader.Count : 0;
@@ -249,6 +252,7 @@ public sealed class RestorePipeline : IAsyncDisposable
             return;
         }
         PipelineMetrics.Tiles.Add(n);
+        Progressed?.Invoke();
         PipelineMetrics.Stage("preprocess", timings.Preprocess);
         PipelineMetrics.Stage("encode_latent", timings.EncodeLatent);
         PipelineMetrics.Stage("denoise", timings.Denoise);
