@@ -173,7 +173,7 @@ public sealed class FolderIntake
     {
         _log.LogWarning("{Root}: refusing {Name}: {Reason}", _layout.Root, entry.Relative, entry.RefuseReason);
         if (WatchLayout.Move(_layout.Inbox, _layout.Failed, entry.Relative, overwrite: true))
-            WriteError(entry.Relative, entry.RefuseReason!, "refused");
+            WriteError(entry.Relative, $"{entry.Relative}: {entry.RefuseReason}", "refused");
         Interlocked.Increment(ref _failed);
         PipelineMetrics.Jobs.Add(1, new("source", "folder"), new("result", "failed"));
     }
