@@ -27,7 +27,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
 
     public event Action? Progress;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var byModel = new Dictionary<string, ModelPipeline>(StringComparer.Ordinal);
         notifier.Status("loading models");
@@ -52,7 +52,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
         }
         catch
         {
-            foreach (ModelPipeline p in _pipelines) p.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
             throw;
         }
         state.Loaded(_pipelines, _intakes);
@@ -72,7 +72,6 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
         _heartbeat.Start();
         notifier.Ready();
         notifier.Status(StatusLine());
-        return Task.CompletedTask;
     }
 
     private string StatusLine() =>

@@ -59,7 +59,7 @@ public sealed class FolderIntake
         {
             try
             {
-                ScanAndClaim();
+                await ScanAndClaimAsync().ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -152,7 +152,7 @@ public sealed class FolderIntake
         }
     }
 
-    private void ScanAndClaim()
+    private async Task ScanAndClaimAsync()
     {
         if (Claimed >= _claimLimit) return;
         foreach (InboxEntry entry in _scanner.Scan(DateTime.UtcNow))
@@ -160,7 +160,7 @@ public sealed class FolderIntake
             if (Claimed >= _claimLimit) break;
             if (entry.RefuseReason is not null)
             {
-                Refuse(entry);
+                await RefuseAsync(entry).ConfigureAwait(false);
                 continue;
             }
             if (File.Exists(Path.Combine(_layout.Processing, entry.Relative))) continue; // same name still in work
@@ -169,11 +169,11 @@ public sealed class FolderIntake
         }
     }
 
-    private void Refuse(InboxEntry entry)
+    private async Task RefuseAsync(InboxEntry entry)
     {
         _log.LogWarning("{Root}: refusing {Name}: {Reason}", _layout.Root, entry.Relative, entry.RefuseReason);
         if (WatchLayout.Move(_layout.Inbox, _layout.Failed, entry.Relative, overwrite: true))
-            WriteError(entry.Relative, $"{entry.Relative}: {entry.RefuseReason}", "refused");
+            await WriteErrorAsync(entry.Relative, $"{entry.Relative}: {entry.RefuseReason}", "refused").ConfigureAwait(false);
         Interlocked.Increment(ref _failed);
         PipelineMetrics.Jobs.Add(1, new("source", "folder"), new("result", "failed"));
     }
@@ -217,7 +217,7 @@ public sealed class FolderIntake
         }
         catch (Exception e)
         {
-            Fail(rel, e);
+            await FailAsync(rel, e).ConfigureAwait(false);
         }
         finally
         {
@@ -236,7 +236,7 @@ public sealed class FolderIntake
         _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
     }
 
-    private void Fail(string rel, Exception e)
+    private async Task FailAsync(string rel, Exception e)
     {
         string kind = e switch
         {
@@ -249,7 +249,7 @@ public sealed class FolderIntake
         _log.LogWarning("{Root}: {Name} failed ({Kind}): {Message}", _layout.Root, rel, kind, e.Message);
         try
         {
-            if (WatchLayout.Move(_layout.Processing, _layout.Failed, rel, overwrite: true)) WriteError(rel, e.Message, kind);
+            if (WatchLayout.Move(_layout.Processing, _layout.Failed, rel, overwrite: true)) await WriteErrorAsync(rel, e.Message, kind).ConfigureAwait(false);
         }
         catch (IOException io)
         {
@@ -259,7 +259,7 @@ public sealed class FolderIntake
         Interlocked.Increment(ref _failed);
     }
 
-    private void WriteError(string rel, string reason, string kind)
+    private async Task WriteErrorAsync(string rel, string reason, string kind)
     {
         string path = Path.Combine(_layout.Failed, rel + ".error.json");
         var doc = new Dictionary<string, object?>
@@ -269,8 +269,8 @@ public sealed class FolderIntake
         };
         try
         {
-            AtomicFile.WriteAsync(path, (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), CancellationToken.None)
-                .GetAwaiter().GetResult();
+            await AtomicFile.WriteAsync(path, (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), CancellationToken.None)
+                .ConfigureAwait(false);
         }
         catch (IOException io)
         {
