@@ -41,7 +41,8 @@ internal sealed partial class DaemonProcess : IDisposable
     }
 
     /// <summary>Writes a config with the given watch roots and starts the daemon on it.</summary>
-    public static DaemonProcess Start(string workDir, IEnumerable<object> watch, int maxJobsInFlight = 4, int drainSeconds = 60, long maxPixels = 50_000_000, int? httpPort = null)
+    public static DaemonProcess Start(string workDir, IEnumerable<object> watch, int maxJobsInFlight = 4, int drainSeconds = 60, long maxPixels = 50_000_000, int? httpPort = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         int port = httpPort ?? FreePort();
         string config = Path.Combine(workDir, "resshift.json");
@@ -62,6 +63,7 @@ internal sealed partial class DaemonProcess : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         var writer = new StreamWriter(log) { AutoFlush = true };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (writer) writer.WriteLine(e.Data); };
