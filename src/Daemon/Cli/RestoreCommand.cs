@@ -56,6 +56,7 @@ public static class RestoreCommand
             var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = parse.GetValue(maxPixels) });
             var encoder = new ImageEncoder();
             var jobs = new List<FileRestoreJob>();
+            var progress = new RestoreProgress(parse.InvocationConfiguration.Output, items.Count);
             int skipped = 0;
             foreach (InputItem item in items)
             {
@@ -65,13 +66,17 @@ public static class RestoreCommand
                     skipped++;
                     continue;
                 }
-                jobs.Add(new FileRestoreJob(item.Path, target, item.RelativeOutput, "cli", m.Scale, decoder, encoder));
+                jobs.Add(new FileRestoreJob(item.Path, target, item.RelativeOutput, "cli", m.Scale, decoder, encoder)
+                {
+                    Planned = tiles => progress.Planned(tiles),
+                    TileDone = () => progress.TileDone(),
+                });
             }
 
             var schedule = new DiffusionSchedule(m.ScheduleParameters);
             using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), options.MaxBatch, parse.GetValue(threads));
             await using var pipeline = new RestorePipeline(engines, schedule, options);
-            var progress = new RestoreProgress(parse.InvocationConfiguration.Output, jobs.Count);
+
             int failed = await progress.RunAsync(async report =>
             {
                 var running = new List<(FileRestoreJob Job, Task<JobReport> Task)>();

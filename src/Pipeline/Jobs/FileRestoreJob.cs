@@ -45,6 +45,13 @@ public sealed class FileRestoreJob : IRestoreJob
     public int InputHeight => _height;
     public ulong NoiseKey => Content?.NoiseKey ?? throw new InvalidOperationException("the job has not been loaded");
 
+    /// <summary>Progress hooks (restore's progress bar): tiles planned for this job, then one call per finished tile.</summary>
+    public Action<int>? Planned { get; init; }
+    public Action? TileDone { get; init; }
+
+    void IRestoreJob.OnPlanned(int tiles) => Planned?.Invoke(tiles);
+    void IRestoreJob.OnTileDone() => TileDone?.Invoke();
+
     /// <summary>Called after the output is durably in place (e.g. to write a provenance sidecar).</summary>
     public Func<FileRestoreJob, JobReport, CancellationToken, ValueTask>? AfterWrite { get; init; }
 

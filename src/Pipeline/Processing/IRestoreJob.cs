@@ -21,6 +21,12 @@ public interface IRestoreJob
     /// <summary>Decodes the input to LQ pixels in [-1, 1].</summary>
     ValueTask<LqImage> LoadAsync(CancellationToken cancellationToken);
 
+    /// <summary>Called once the job is cut into tiles (for progress reporting).</summary>
+    void OnPlanned(int tiles) { }
+
+    /// <summary>Called as each tile comes back from the engine (for progress reporting; keep it cheap).</summary>
+    void OnTileDone() { }
+
     /// <summary>Writes the result (postprocess + encode + durable write).</summary>
     ValueTask WriteAsync(RestoredImage output, JobReport report, CancellationToken cancellationToken);
 }

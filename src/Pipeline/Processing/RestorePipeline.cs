@@ -148,6 +148,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         state.Report = report;
         state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, settings.Blend ?? _options.Blend);
         state.Expect(plan.Tiles.Count);
+        state.Job.OnPlanned(plan.Tiles.Count);
 
         for (int i = 0; i < plan.Tiles.Count; i++)
         {
@@ -272,6 +273,7 @@ public sealed class RestorePipeline : IAsyncDisposable
             report.Add("denoise", timings.Denoise / n);
             report.Add("decode_latent", timings.DecodeLatent / n);
             s.Blender?.Add(batch[i].TileIndex, outBatch.AsSpan(i * _g.ImageElements, _g.ImageElements), _g.ImageTile);
+            s.Job.OnTileDone();
             if (s.TileDone()) await _finish.Writer.WriteAsync(s, stop).ConfigureAwait(false);
         }
     }
