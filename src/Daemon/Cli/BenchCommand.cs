@@ -24,20 +24,43 @@ public static class BenchCommand
         var batches = new Option<int>("--batches") { Description = "Measured engine-only batches", DefaultValueFactory = _ => 8 };
         var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var engineOnlyFlag = new Option<bool>("--engine-only") { Description = "Measure only the engine-only figure (skip the pipeline and null-engine runs; for large models)" };
         var dir = CommonOptions.ModelsDir();
-        var c = new Command("bench", "Measure throughput: tiles/s and output megapixels/s, per stage") { model, engine, batch, batches, threads, json, dir };
+        var c = new Command("bench", "Measure throughput: tiles/s and output megapixels/s, per stage") { model, engine, batch, batches, threads, json, engineOnlyFlag, dir };
         c.SetAction(async (parse, ct) =>
         {
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
             int b = parse.GetValue(batch), n = parse.GetValue(batches);
             if (b < 1 || n < 1) throw new ArgumentException("--batch and --batches must be >= 1");
             var schedule = new DiffusionSchedule(m.ScheduleParameters);
+            var loadClock = System.Diagnostics.Stopwatch.StartNew();
             using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), b, parse.GetValue(threads));
+            double loadSeconds = loadClock.Elapsed.TotalSeconds;
             var options = new PipelineOptions { MaxBatch = b, Overlap = m.Tile.Lq / 4, MaxJobsInFlight = 8 };
             // Enough jobs and tiles that the pipeline runs as many tiles as the engine-only figure.
             int jobs = 8, perSide = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(b * n / (double)jobs)));
 
             var engineOnly = await ThroughputBenchmark.EngineOnlyAsync(engines, schedule, b, n, ct);
+            var o = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(engineOnlyFlag))
+            {
+                var brief = new Dictionary<string, object>
+                {
+                    ["model"] = m.Id, ["engine"] = engines.EngineName, ["precision"] = engines.Precision, ["batch"] = b,
+                    ["cores"] = Environment.ProcessorCount,
+                    ["threads"] = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
+                    ["warmup_batches"] = 1, ["load_seconds"] = loadSeconds,
+                    ["figures"] = new List<Dictionary<string, object>> { Describe(engineOnly) },
+                };
+                if (parse.GetValue(json))
+                    o.WriteLine(JsonSerializer.Serialize(brief, new JsonSerializerOptions { WriteIndented = true }));
+                else
+                {
+                    o.WriteLine($"model {m.Id}, engine {engines.EngineName} ({engines.Precision}), batch {b}, {Environment.ProcessorCount} cores");
+                    o.WriteLine(Line(engineOnly));
+                }
+                return ExitCodes.Success;
+            }
             var pipeline = await ThroughputBenchmark.PipelineAsync("pipeline", engines, schedule, options, jobs, perSide, ct);
             using var nullEngine = new NullEngineSet(m.Geometry, b);
             var overhead = await ThroughputBenchmark.PipelineAsync("null_engine_pipeline", nullEngine, schedule, options, jobs, perSide, ct);
@@ -52,15 +75,13 @@ public static class BenchCommand
                 ["pipeline_overhead_fraction"] = overheadMsPerTile / engineMsPerTile,
                 ["pipeline_vs_engine_only"] = pipeline.TilesPerSecond / engineOnly.TilesPerSecond,
             };
-            var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
                 o.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             else
             {
                 o.WriteLine($"model {m.Id}, engine {engines.EngineName} ({engines.Precision}), batch {b}, {Environment.ProcessorCount} cores");
                 foreach (var f in new[] { engineOnly, pipeline, overhead })
-                    o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{f.Name,-22} {f.Tiles,5} tiles in {f.Seconds,8:F3} s: {f.TilesPerSecond,9:F2} tiles/s, {f.OutputMegapixelsPerSecond,8:F3} output MP/s  [{string.Join(", ", f.StageMsPerTile.Select(s => $"{s.Key} {s.Value:F2} ms"))} per tile]"));
+                    o.WriteLine(Line(f));
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"pipeline overhead: {overheadMsPerTile:F3} ms/tile = {100 * overheadMsPerTile / engineMsPerTile:F2} % of engine time; pipeline reaches {100 * pipeline.TilesPerSecond / engineOnly.TilesPerSecond:F1} % of engine-only tiles/s"));
             }
@@ -68,6 +89,9 @@ public static class BenchCommand
         });
         return c;
     }
+
+    private static string Line(ThroughputBenchmark.Figure f) => string.Create(CultureInfo.InvariantCulture,
+        $"{f.Name,-22} {f.Tiles,5} tiles in {f.Seconds,8:F3} s: {f.TilesPerSecond,9:F2} tiles/s, {f.OutputMegapixelsPerSecond,8:F3} output MP/s  [{string.Join(", ", f.StageMsPerTile.Select(s => $"{s.Key} {s.Value:F2} ms"))} per tile]");
 
     private static Dictionary<string, object> Describe(ThroughputBenchmark.Figure f) => new()
     {
