@@ -29,7 +29,14 @@ public static class ResShiftCli
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // System.CommandLine force-exits (143) ProcessTerminationTimeout after SIGTERM. `serve` drains for as long
+            // as its drain budget allows and handles the signals itself; other commands get time to clean up.
+            bool serve = parse.CommandResult.Command.Name == "serve";
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output, Error = error, EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = serve ? null : TimeSpan.FromSeconds(15),
+            });
         }
         catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or IOException or ResShift.Pipeline.Imaging.ImageDecodeException or ResShift.Pipeline.Imaging.ImageEncodeException)
         {

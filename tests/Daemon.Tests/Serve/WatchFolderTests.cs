@@ -176,7 +176,9 @@ public class WatchFolderTests(ITestOutputHelper output)
         Assert.InRange(peak, 1, 1L << 30);
         Assert.InRange(claimed, 0, 8); // the backlog stays in inbox
         Assert.True(d.Terminate(TimeSpan.FromSeconds(60)));
-        Assert.Equal(10_000, Files(inbox).Length + Files(Path.Combine(root, "done")).Length);
+        string Counts() => string.Join(", ", new[] { "inbox", "processing", "done", "failed" }.Select(f => $"{f} {Files(Path.Combine(root, f)).Length}"))
+            + "\n" + string.Join("\n", Files(Path.Combine(root, "failed")).Concat(Files(Path.Combine(root, "processing")))) + "\n" + d.Log();
+        Assert.True(10_000 == Files(inbox).Length + Files(Path.Combine(root, "done")).Length, Counts());
     }
 
     private static bool Mount(string dir) => Run("mount", $"-t tmpfs -o size=96k tmpfs {dir}") == 0;

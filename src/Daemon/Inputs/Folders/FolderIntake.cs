@@ -27,6 +27,8 @@ public sealed class FolderIntake
     private readonly Dictionary<string, (FileRestoreJob Job, CancellationTokenSource Cancel)> _claimed = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly Dictionary<string, int> _engineFailures = new(StringComparer.Ordinal);
+    private const int EngineAttempts = 3;
     private long _completed, _failed;
 
     public FolderIntake(WatchSettings settings, ModelPipeline model, long maxPixels, ILogger log)
@@ -209,10 +211,17 @@ public sealed class FolderIntake
             await done.ConfigureAwait(false);
             WatchLayout.Move(_layout.Processing, _layout.Done, rel, overwrite: true);
             Interlocked.Increment(ref _completed);
+            lock (_gate) _engineFailures.Remove(rel);
             _log.LogInformation("{Root}: restored {Name}", _layout.Root, rel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested || stop.IsCancellationRequested)
         {
+            HandBack(rel);
+        }
+        catch (EngineFailureException e) when (RetryAfterEngineFailure(rel))
+        {
+            // Transient: the input is fine, the engine is not. Back to inbox for another attempt.
+            _log.LogWarning("{Root}: {Name}: {Message}; retrying", _layout.Root, rel, e.Message);
             HandBack(rel);
         }
         catch (Exception e)
@@ -225,6 +234,17 @@ public sealed class FolderIntake
             cancel.Dispose();
             Progress?.Invoke();
             Wake();
+        }
+    }
+
+    private bool RetryAfterEngineFailure(string rel)
+    {
+        lock (_gate)
+        {
+            int n = _engineFailures[rel] = _engineFailures.GetValueOrDefault(rel) + 1;
+            if (n < EngineAttempts) return true;
+            _engineFailures.Remove(rel);
+            return false;
         }
     }
 
