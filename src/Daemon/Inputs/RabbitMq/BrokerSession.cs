@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 
@@ -87,9 +88,18 @@ public sealed class BrokerSession : IAsyncDisposable
 
     public Task RequeueAsync(ulong tag, CancellationToken ct) => Settle(() => _consume.BasicNackAsync(tag, multiple: false, requeue: true, ct));
 
-    /// <summary>Publishes and waits for the broker's confirm; an unroutable message (mandatory) or a nack throws.</summary>
-    public async Task PublishAsync(string exchange, string routingKey, BasicProperties props, ReadOnlyMemory<byte> body, CancellationToken ct) =>
-        await _publish.BasicPublishAsync(exchange, routingKey, mandatory: true, props, body, ct).ConfigureAwait(false);
+    /// <summary>Publishes and waits for the broker's confirm; a nack, or with <paramref name="mandatory"/> no queue to route to, throws.</summary>
+    public async Task PublishAsync(string exchange, string routingKey, bool mandatory, BasicProperties props, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        try
+        {
+            await _publish.BasicPublishAsync(exchange, routingKey, mandatory, props, body, ct).ConfigureAwait(false);
+        }
+        catch (PublishException e)
+        {
+            throw new IOException(e.IsReturn ? $"exchange '{exchange}' routed the message to no queue" : $"the broker refused the message for exchange '{exchange}'", e);
+        }
+    }
 
     private async Task Settle(Func<ValueTask> op)
     {

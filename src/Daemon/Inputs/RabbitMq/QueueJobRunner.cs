@@ -58,7 +58,7 @@ public sealed class QueueJobRunner
                 return new JobOutcome(OutcomeKind.AlreadyDone, msg.Id, msg, input, output, model);
 
             string outputName = Path.GetFileName(output);
-            var job = new FileRestoreJob(input, output, msg.Id, "rabbitmq", mp.Model.Scale, _decoder, _encoder)
+            var job = new FileRestoreJob(input, output, msg.Input, "rabbitmq", mp.Model.Scale, _decoder, _encoder)
             {
                 Settings = effective,
                 AfterWrite = (j, report, token) => new ValueTask(ProvenanceSidecar.WriteAsync(j.OutputPath,

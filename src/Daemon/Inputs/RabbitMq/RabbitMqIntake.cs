@@ -176,7 +176,7 @@ public sealed class RabbitMqIntake : IAsyncDisposable
                 _log.LogInformation("queue {Queue}: {Verb} {Id} -> {Output}", _settings.Queue, o.Kind == OutcomeKind.AlreadyDone ? "already done" : "restored", o.Id, o.Output);
                 break;
             case OutcomeKind.Rejected:
-                await d.Session.PublishAsync(_settings.DeadLetterExchange, _settings.Queue, DeadLetter.Properties(d, o, _settings.Queue), d.Body, CancellationToken.None).ConfigureAwait(false);
+                await d.Session.PublishAsync(_settings.DeadLetterExchange, _settings.Queue, mandatory: true, DeadLetter.Properties(d, o, _settings.Queue), d.Body, CancellationToken.None).ConfigureAwait(false);
                 await PublishEventAsync(d, o).ConfigureAwait(false);
                 await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
                 Interlocked.Increment(ref _failed);
@@ -194,7 +194,8 @@ public sealed class RabbitMqIntake : IAsyncDisposable
     }
 
     private Task PublishEventAsync(Delivery d, JobOutcome o) =>
-        d.Session.PublishAsync(_settings.EventsExchange, JobEvents.RoutingKey(o), JobEvents.Properties(o), JobEvents.Body(o, _settings.Queue), CancellationToken.None);
+        // Not mandatory: nobody need be listening for events.
+        d.Session.PublishAsync(_settings.EventsExchange, JobEvents.RoutingKey(o), mandatory: false, JobEvents.Properties(o), JobEvents.Body(o, _settings.Queue), CancellationToken.None);
 
     private async Task RequeueAsync(Delivery d, string why)
     {
