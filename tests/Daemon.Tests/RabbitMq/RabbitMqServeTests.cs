@@ -218,9 +218,16 @@ public class RabbitMqServeTests(ITestOutputHelper output)
                 foreach (var p in procs) await WaitReadyAsync(p, Phase);
                 var clock = Stopwatch.StartNew();
                 await broker.PublishManyAsync(queue, jobs);
-                await WaitUntilAsync(async () => { await events.PollAsync(); return events.Completed.Count == n; }, () => $"{events.Completed.Count} done");
-                double rate = n / clock.Elapsed.TotalSeconds;
-                results.Add($"{daemons} daemon(s) x {2 / daemons} thread(s): {n} jobs (8x8 -> 32x32 PNG) in {clock.Elapsed.TotalSeconds:0.00} s = {rate:0.00} jobs/s");
+                TimeSpan? first = null;
+                await WaitUntilAsync(async () =>
+                {
+                    await events.PollAsync();
+                    if (events.Completed.Count > 0) first ??= clock.Elapsed;
+                    return events.Completed.Count == n;
+                }, () => $"{events.Completed.Count} done");
+                double total = clock.Elapsed.TotalSeconds, steady = (n - 1) / (total - first!.Value.TotalSeconds);
+                results.Add($"{daemons} daemon(s) x {2 / daemons} thread(s): {n} jobs (8x8 -> 32x32 PNG) in {total:0.00} s = {n / total:0.00} jobs/s end to end; "
+                    + $"{steady:0.00} jobs/s after the first result ({first.Value.TotalSeconds:0.0} s)");
             }
             finally
             {

@@ -1,4 +1,3 @@
-using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Imaging;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
@@ -28,13 +27,12 @@ public sealed class PathGuard
         return full;
     }
 
-    /// <summary>A writable image path inside a root (it need not exist); never the input itself nor a sidecar.</summary>
+    /// <summary>An image path inside a root (it need not exist; the extension rules out sidecar names); never the input itself.</summary>
     public string Output(string path, string input)
     {
         string full = Inside("output", path);
         if (Directory.Exists(full)) throw Path_("output", $"'{path}' is a directory");
         if (ImageFormats.FromPath(full) is null) throw Path_("output", $"'{path}' has no known image extension (png, jpg, tif, webp)");
-        if (full.EndsWith(ProvenanceSidecar.Suffix, StringComparison.Ordinal)) throw Path_("output", $"'{path}' is a sidecar name");
         if (string.Equals(RealPath.Resolve(full), RealPath.Resolve(input), StringComparison.Ordinal)) throw Path_("output", "output is the input file itself");
         return full;
     }
