@@ -38,7 +38,7 @@ public static class QueueTopology
         return args;
     }
 
-    /// <summary>x-consumer-timeout as a queue argument arrived in RabbitMQ 3.12; 3.10 (Debian 12) ignores it silently.</summary>
+    /// <summary>x-consumer-timeout as a queue argument arrived in RabbitMQ 3.12; 3.10 (Debian 12) only has the broker-wide consumer_timeout.</summary>
     public static bool SupportsPerQueueConsumerTimeout(Version? v) => v is not null && v >= new Version(3, 12);
 
     public static Version? BrokerVersion(IConnection c) =>
