@@ -5,6 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out/test-results
 rm -f out/test-results/*.trx
+# A private RabbitMQ for the queue tests (they fail, not skip, without it); always stopped on the way out.
+scripts/rabbitmq-test-server.sh start || echo "test.sh: the test broker did not start; the RabbitMQ tests will fail" >&2
+trap 'scripts/rabbitmq-test-server.sh stop' EXIT
 dotnet test ResShift.Pipeline.sln -c "${CONFIG:-Release}" --no-build --nologo \
   --logger "console;verbosity=normal" --logger "trx" --results-directory out/test-results 2>&1 | tee out/test-results/dotnet.log
 dotnet_rc=${PIPESTATUS[0]}

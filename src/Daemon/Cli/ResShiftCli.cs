@@ -13,6 +13,7 @@ public static class ResShiftCli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RestoreCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(SubmitCommand.Create());
         return root;
     }
 
@@ -38,7 +39,7 @@ public static class ResShiftCli
                 ProcessTerminationTimeout = serve ? null : TimeSpan.FromSeconds(15),
             });
         }
-        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or IOException or ResShift.Pipeline.Imaging.ImageDecodeException or ResShift.Pipeline.Imaging.ImageEncodeException)
+        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or IOException or ResShift.Pipeline.Imaging.ImageDecodeException or ResShift.Pipeline.Imaging.ImageEncodeException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
         {
             error.WriteLine($"resshift: {e.Message}");
             return e is KeyNotFoundException or ArgumentException ? ExitCodes.Usage : ExitCodes.SomeFailed;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Inputs.Folders;
+using ResShift.Daemon.Inputs.RabbitMq;
 using ResShift.Daemon.Metrics;
 using ResShift.Daemon.Systemd;
 using ResShift.Pipeline.Models;
@@ -20,6 +21,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
     private WatchdogHeartbeat? _heartbeat;
     private readonly List<ModelPipeline> _pipelines = [];
     private readonly List<FolderIntake> _intakes = [];
+    private readonly List<RabbitMqIntake> _queues = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stopIntake = new();
 
@@ -34,20 +36,31 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
         try
         {
             using var extend = notifier.ExtendTimeoutWhile(TimeSpan.FromSeconds(30)); // warm-ups can outlast TimeoutStartSec
-            foreach (WatchSettings w in settings.Watch)
+            ModelPipeline Pipeline(string id)
             {
-                if (!byModel.TryGetValue(w.Model, out ModelPipeline? mp))
+                if (!byModel.TryGetValue(id, out ModelPipeline? mp))
                 {
-                    ModelManifest m = registry.Get(w.Model);
+                    ModelManifest m = registry.Get(id);
                     log.LogInformation("loading model {Model} ({Licence}) on {Engine}", m.Id, m.Licence.Name ?? m.Licence.Id, settings.Engine);
                     mp = ModelPipeline.Open(m, settings);
-                    byModel[w.Model] = mp;
+                    byModel[id] = mp;
                     _pipelines.Add(mp);
                     _engineInfo.Add(exporter.Engines.Register(m.Id, mp.Engines.EngineName, mp.Engines.Precision, "cpu"));
                 }
-                var intake = new FolderIntake(w, mp, settings.MaxPixels, log);
+                return mp;
+            }
+            foreach (WatchSettings w in settings.Watch)
+            {
+                var intake = new FolderIntake(w, Pipeline(w.Model), settings.MaxPixels, log);
                 intake.Progress += () => Progress?.Invoke();
                 _intakes.Add(intake);
+            }
+            foreach (RabbitMqSettings q in settings.RabbitMq)
+            {
+                var models = q.AllModels.ToDictionary(id => id, Pipeline, StringComparer.Ordinal);
+                var queue = new RabbitMqIntake(q, models, settings.MaxPixels, loggers.CreateLogger<RabbitMqIntake>());
+                queue.Progress += () => Progress?.Invoke();
+                _queues.Add(queue);
             }
         }
         catch
@@ -55,7 +68,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
             foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        state.Loaded(_pipelines, _intakes);
+        state.Loaded(_pipelines, _intakes, _queues);
         _heartbeat = new WatchdogHeartbeat(notifier, WatchdogSettings.FromEnvironment(), () => state.HasPendingWork,
             TimeSpan.FromSeconds(settings.StallSeconds), logger: loggers.CreateLogger<WatchdogHeartbeat>());
         foreach (ModelPipeline p in _pipelines) p.Pipeline.Progressed += _heartbeat.Progress;
@@ -69,13 +82,16 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
             log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", intake.Layout.Root, intake.Layout.Inbox, intake.Layout.Outbox);
             _running.Add(Task.Run(() => intake.RunAsync(_stopIntake.Token), CancellationToken.None));
         }
+        foreach (RabbitMqIntake queue in _queues)
+            _running.Add(Task.Run(() => queue.RunAsync(_stopIntake.Token), CancellationToken.None));
         _heartbeat.Start();
         notifier.Ready();
         notifier.Status(StatusLine());
     }
 
     private string StatusLine() =>
-        $"serving {_intakes.Count} roots: {_intakes.Sum(i => i.Completed)} restored, {_intakes.Sum(i => i.Failed)} failed, {_intakes.Sum(i => i.Claimed)} in work";
+        $"serving {_intakes.Count} roots, {_queues.Count} queues: {_intakes.Sum(i => i.Completed) + _queues.Sum(q => q.Completed)} restored, "
+        + $"{_intakes.Sum(i => i.Failed) + _queues.Sum(q => q.Failed)} failed, {_intakes.Sum(i => i.Claimed) + _queues.Sum(q => q.Claimed)} in work";
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -86,28 +102,33 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
         _stopIntake.Cancel();
         await Task.WhenAll(_running).ConfigureAwait(false);
         foreach (FolderIntake i in _intakes) i.ReturnUnstarted();
+        foreach (RabbitMqIntake q in _queues) q.ReturnUnstarted();
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(settings.DrainSeconds));
         try
         {
-            await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(budget.Token))).ConfigureAwait(false);
+            await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(budget.Token)).Concat(_queues.Select(q => q.WaitIdleAsync(budget.Token)))).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             log.LogWarning("drain budget of {Budget} s spent: handing the remaining jobs back to inbox", settings.DrainSeconds);
             foreach (FolderIntake i in _intakes) i.CancelAll();
+            foreach (RabbitMqIntake q in _queues) q.CancelAll();
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {
-                await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(grace.Token))).ConfigureAwait(false);
+                await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(grace.Token)).Concat(_queues.Select(q => q.WaitIdleAsync(grace.Token)))).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 log.LogError("some jobs did not stop; they stay in processing/ and are resumed at the next start");
             }
         }
+        // Only now: the drained jobs above were acked or requeued on these connections.
+        foreach (RabbitMqIntake q in _queues) await q.DisposeAsync().ConfigureAwait(false);
         if (_heartbeat is not null) await _heartbeat.StopAsync().ConfigureAwait(false);
         foreach (IDisposable e in _engineInfo) e.Dispose();
         foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
-        log.LogInformation("stopped: {Done} restored, {Failed} failed since start", _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed));
+        log.LogInformation("stopped: {Done} restored, {Failed} failed since start", _intakes.Sum(i => i.Completed) + _queues.Sum(q => q.Completed),
+            _intakes.Sum(i => i.Failed) + _queues.Sum(q => q.Failed));
     }
 }

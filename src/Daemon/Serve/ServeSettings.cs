@@ -1,3 +1,4 @@
+using ResShift.Daemon.Inputs.RabbitMq;
 using ResShift.Pipeline.Models;
 using ResShift.Pipeline.Tiling;
 
@@ -25,11 +26,14 @@ public sealed class ServeSettings
     public int StallSeconds { get; set; } = 300;
     public List<WatchSettings> Watch { get; set; } = [];
 
+    /// <summary>Queues to consume (see src/Daemon/Inputs/RabbitMq/README.md).</summary>
+    public List<RabbitMqSettings> RabbitMq { get; set; } = [];
+
     /// <summary>Every problem at once, in words an operator can act on.</summary>
     public IReadOnlyList<string> Problems(ModelRegistry registry)
     {
         var p = new List<string>();
-        if (Watch.Count == 0) p.Add("no watch root configured: use --watch ROOT or a 'Watch' list in the config file");
+        if (Watch.Count == 0 && RabbitMq.Count == 0) p.Add("no input configured: use --watch ROOT, or a 'Watch' or 'RabbitMq' list in the config file");
         if (MaxBatch < 1) p.Add($"MaxBatch must be >= 1 (got {MaxBatch})");
         if (MaxJobsInFlight < 1) p.Add($"MaxJobsInFlight must be >= 1 (got {MaxJobsInFlight})");
         if (DrainSeconds < 0) p.Add($"DrainSeconds must be >= 0 (got {DrainSeconds})");
@@ -51,6 +55,12 @@ public sealed class ServeSettings
             if (w.NoiseScale is { } s && !(s >= 0 && s <= 1)) p.Add($"watch root {full}: NoiseScale must be in [0, 1]");
             if (w.SettleSeconds < 0) p.Add($"watch root {full}: SettleSeconds must be >= 0");
             if (w.PollMilliseconds < 10) p.Add($"watch root {full}: PollMilliseconds must be >= 10");
+        }
+        var queues = new HashSet<(string, string)>();
+        foreach (RabbitMqSettings q in RabbitMq)
+        {
+            p.AddRange(q.Problems(registry));
+            if (!queues.Add((q.Uri, q.Queue))) p.Add($"queue {q.Queue} is listed twice for the same broker");
         }
         return p;
     }

@@ -42,21 +42,23 @@ internal sealed partial class DaemonProcess : IDisposable
 
     /// <summary>Writes a config with the given watch roots and starts the daemon on it.</summary>
     public static DaemonProcess Start(string workDir, IEnumerable<object> watch, int maxJobsInFlight = 4, int drainSeconds = 60, long maxPixels = 50_000_000, int? httpPort = null,
+        IEnumerable<object>? rabbitMq = null, int? threads = null, string configName = "resshift.json",
         IReadOnlyDictionary<string, string>? environment = null)
     {
         int port = httpPort ?? FreePort();
-        string config = Path.Combine(workDir, "resshift.json");
+        string config = Path.Combine(workDir, configName);
         File.WriteAllText(config, JsonSerializer.Serialize(new
         {
             Http = $"127.0.0.1:{port}",
             ModelsDir = Repo.Engines,
             Engine = "Cpu",
-            Threads = Environment.ProcessorCount,
+            Threads = threads ?? Environment.ProcessorCount,
             MaxBatch = 4,
             MaxJobsInFlight = maxJobsInFlight,
             DrainSeconds = drainSeconds,
             MaxPixels = maxPixels,
             Watch = watch,
+            RabbitMq = rabbitMq ?? [],
         }));
         string log = Path.Combine(workDir, $"daemon-{DateTime.UtcNow.Ticks}.log");
         var psi = new ProcessStartInfo(Executable(), ["serve", "--config", config])

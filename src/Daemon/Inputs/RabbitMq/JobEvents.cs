@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RabbitMQ.Client;
+
+namespace ResShift.Daemon.Inputs.RabbitMq;
+
+/// <summary>
+/// Events on the events exchange: routing key <c>job.completed</c> or <c>job.failed</c>, a JSON body with id,
+/// input, output, model, timings and error. At least once: a message redelivered after its output was written
+/// produces job.completed again (with "duplicate": true), so a consumer that needs exactly-once keys on id.
+/// </summary>
+public static class JobEvents
+{
+    public const string Completed = "job.completed";
+    public const string Failed = "job.failed";
+
+    public static string RoutingKey(JobOutcome o) => o.Kind is OutcomeKind.Completed or OutcomeKind.AlreadyDone ? Completed : Failed;
+
+    public static byte[] Body(JobOutcome o, string queue)
+    {
+        var timings = new JsonObject();
+        if (o.Report is { } r)
+        {
+            foreach (var (stage, seconds) in r.StageSeconds.OrderBy(s => s.Key, StringComparer.Ordinal)) timings[stage] = Math.Round(seconds, 6);
+            timings["total"] = Math.Round(r.TotalSeconds > 0 ? r.TotalSeconds : r.ElapsedSeconds, 6);
+        }
+        var doc = new JsonObject
+        {
+            ["event"] = RoutingKey(o),
+            ["id"] = o.Id,
+            ["queue"] = queue,
+            ["input"] = o.Input ?? o.Message?.Input,
+            ["output"] = o.Output ?? o.Message?.Output,
+            ["model"] = o.Model,
+            ["duplicate"] = o.Kind == OutcomeKind.AlreadyDone,
+            ["timings_seconds"] = timings,
+            ["error"] = o.Error,
+            ["error_kind"] = o.ErrorKind,
+            ["host"] = Environment.MachineName,
+            ["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(doc);
+    }
+
+    public static BasicProperties Properties(JobOutcome o) => new()
+    {
+        ContentType = "application/json",
+        DeliveryMode = DeliveryModes.Persistent,
+        MessageId = o.Id,
+        Type = RoutingKey(o),
+        Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+    };
+}

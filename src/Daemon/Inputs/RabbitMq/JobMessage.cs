@@ -1,0 +1,138 @@
+using System.Text;
+using System.Text.Json;
+using ResShift.Pipeline.Tiling;
+
+namespace ResShift.Daemon.Inputs.RabbitMq;
+
+/// <summary>Options a message may set; null = the model's default.</summary>
+public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend);
+
+/// <summary>
+/// One job from the queue: <c>{"id","input","output","model"?,"options"?:{"seed","noise_scale","overlap","blend"}}</c>.
+/// Parsing is strict: unknown or duplicate properties are refused, because a misspelt option ("noisescale")
+/// silently ignored would restore a whole archive with the wrong settings.
+/// </summary>
+public sealed record JobMessage(string Id, string Input, string Output, string? Model, JobOptions Options)
+{
+    public const int MaxIdLength = 200;
+    public const int MaxPathLength = 4096;
+
+    private static readonly JsonDocumentOptions Strict = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 8 };
+
+    /// <summary>The id if the body is at least a JSON object with a string id (for events about messages that failed validation).</summary>
+    public static string? TryReadId(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(body, Strict);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("id", out JsonElement id)
+                && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= MaxIdLength } s ? s : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <exception cref="JobRejectedException">kind "message", with a reason naming the offending field.</exception>
+    public static JobMessage Parse(ReadOnlyMemory<byte> body, int maxBytes)
+    {
+        if (body.Length > maxBytes) throw Bad($"message is {body.Length} bytes; the limit is {maxBytes}");
+        if (body.Length == 0) throw Bad("message body is empty");
+        JsonDocument doc;
+        try
+        {
+            if (!IsUtf8(body.Span)) throw Bad("message body is not UTF-8 text");
+            doc = JsonDocument.Parse(body, Strict);
+        }
+        catch (JsonException e)
+        {
+            throw Bad($"message is not valid JSON: {e.Message}");
+        }
+        using (doc)
+        {
+            JsonElement root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw Bad($"message must be a JSON object, not {Describe(root.ValueKind)}");
+            CheckProperties(root, "", "id", "input", "output", "model", "options");
+            string id = RequiredString(root, "id", MaxIdLength);
+            if (id.Any(char.IsControl)) throw Bad("'id' must not contain control characters");
+            string input = RequiredString(root, "input", MaxPathLength);
+            string output = RequiredString(root, "output", MaxPathLength);
+            string? model = OptionalString(root, "model", 100);
+            JobOptions options = ParseOptions(root);
+            return new JobMessage(id, input, output, model, options);
+        }
+    }
+
+    private static JobOptions ParseOptions(JsonElement root)
+    {
+        if (!root.TryGetProperty("options", out JsonElement o) || o.ValueKind == JsonValueKind.Null) return new JobOptions(null, null, null, null);
+        if (o.ValueKind != JsonValueKind.Object) throw Bad($"'options' must be an object, not {Describe(o.ValueKind)}");
+        CheckProperties(o, "options.", "seed", "noise_scale", "overlap", "blend");
+        ulong? seed = null;
+        if (Present(o, "seed", out JsonElement s))
+            seed = s.ValueKind == JsonValueKind.Number && s.TryGetUInt64(out ulong v) ? v : throw Bad("'options.seed' must be a non-negative integer below 2^64");
+        double? noise = null;
+        if (Present(o, "noise_scale", out JsonElement n))
+        {
+            if (n.ValueKind != JsonValueKind.Number) throw Bad($"'options.noise_scale' must be a number, not {Describe(n.ValueKind)}");
+            double d = n.GetDouble();
+            noise = d is >= 0 and <= 1 ? d : throw Bad($"'options.noise_scale' must be in [0, 1] (got {d})");
+        }
+        int? overlap = null;
+        if (Present(o, "overlap", out JsonElement ov))
+            overlap = ov.ValueKind == JsonValueKind.Number && ov.TryGetInt32(out int i) && i >= 0 ? i : throw Bad("'options.overlap' must be a non-negative integer");
+        BlendMode? blend = null;
+        if (Present(o, "blend", out JsonElement b))
+            blend = b.ValueKind == JsonValueKind.String ? b.GetString() switch
+            {
+                "feather" => BlendMode.Feather,
+                "average" => BlendMode.Average,
+                var other => throw Bad($"'options.blend' must be \"feather\" or \"average\" (got \"{other}\")"),
+            } : throw Bad($"'options.blend' must be a string, not {Describe(b.ValueKind)}");
+        return new JobOptions(seed, noise, overlap, blend);
+    }
+
+    private static void CheckProperties(JsonElement obj, string prefix, params string[] allowed)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty p in obj.EnumerateObject())
+        {
+            if (!seen.Add(p.Name)) throw Bad($"property '{prefix}{p.Name}' appears twice");
+            if (!allowed.Contains(p.Name, StringComparer.Ordinal))
+                throw Bad($"unknown property '{prefix}{Clip(p.Name)}' (allowed: {string.Join(", ", allowed)})");
+        }
+    }
+
+    private static bool Present(JsonElement obj, string name, out JsonElement value) =>
+        obj.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    private static string RequiredString(JsonElement obj, string name, int maxLength)
+    {
+        if (!obj.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null) throw Bad($"'{name}' is missing");
+        if (v.ValueKind != JsonValueKind.String) throw Bad($"'{name}' must be a string, not {Describe(v.ValueKind)}");
+        string s = v.GetString()!;
+        if (s.Length == 0) throw Bad($"'{name}' must not be empty");
+        if (s.Length > maxLength) throw Bad($"'{name}' is {s.Length} characters; the limit is {maxLength}");
+        return s;
+    }
+
+    private static string? OptionalString(JsonElement obj, string name, int maxLength) =>
+        Present(obj, name, out _) ? RequiredString(obj, name, maxLength) : null;
+
+    private static bool IsUtf8(ReadOnlySpan<byte> bytes) => System.Text.Unicode.Utf8.IsValid(bytes);
+
+    private static string Describe(JsonValueKind k) => k switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "...";
+
+    private static JobRejectedException Bad(string reason) => new("message", reason);
+}

@@ -1,0 +1,229 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client.Events;
+using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Jobs;
+
+namespace ResShift.Daemon.Inputs.RabbitMq;
+
+/// <summary>
+/// Consumes one queue into the model pipelines. Prefetch equals the pipeline's job capacity, so a busy daemon
+/// holds no more messages than it can work on and the rest stay in the queue for its peers. Every message is
+/// settled on the session it came from: ack after the output is durable (or was already), dead-letter with a
+/// reason when it can never succeed, requeue when it might. When the connection drops, the loop reconnects with
+/// backoff while readiness reports the outage; jobs already running finish, but their stale tags are not acked —
+/// the broker redelivers those messages and the idempotency check acks them without recomputing.
+/// </summary>
+public sealed class RabbitMqIntake : IAsyncDisposable
+{
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(500), MaxBackoff = TimeSpan.FromSeconds(15);
+
+    private readonly RabbitMqSettings _settings;
+    private readonly QueueJobRunner _runner;
+    private readonly ushort _prefetch;
+    private readonly ILogger _log;
+    private readonly Dictionary<Delivery, InFlight> _inFlight = [];
+    private readonly object _gate = new();
+    private volatile BrokerSession? _session;
+    private volatile string? _problem = "not connected yet";
+    private volatile bool _stopping;
+    private long _completed, _failed;
+
+    private sealed class InFlight(CancellationTokenSource cancel)
+    {
+        public CancellationTokenSource Cancel { get; } = cancel;
+        public volatile FileRestoreJob? Job;
+        public bool Started => Job?.Started == true;
+    }
+
+    public RabbitMqIntake(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
+    {
+        _settings = settings;
+        _runner = new QueueJobRunner(settings, models, maxPixels, log);
+        _prefetch = (ushort)(settings.Prefetch > 0 ? settings.Prefetch : models[settings.Model].Options.MaxJobsInFlight);
+        _log = log;
+    }
+
+    public string Queue => _settings.Queue;
+
+    /// <summary>Null while connected and consuming; otherwise why not (for readiness).</summary>
+    public string? Problem => _problem;
+    public int Claimed { get { lock (_gate) return _inFlight.Count; } }
+    public long Completed => Interlocked.Read(ref _completed);
+    public long Failed => Interlocked.Read(ref _failed);
+    public event Action? Progress;
+
+    /// <summary>Connects, consumes and reconnects until <paramref name="stop"/>; then cancels the consumer and returns, keeping the session for the drain's acks.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        TimeSpan backoff = MinBackoff;
+        while (!stop.IsCancellationRequested)
+        {
+            BrokerSession? session = null;
+            try
+            {
+                session = await BrokerSession.OpenAsync(_settings, _prefetch, _log, stop).ConfigureAwait(false);
+                _session = session;
+                await session.ConsumeAsync(_settings.Queue, e => OnDeliveryAsync(e, session), stop).ConfigureAwait(false);
+                _problem = null;
+                backoff = MinBackoff;
+                _log.LogInformation("queue {Queue}: consuming on {Uri} (RabbitMQ {Version}, prefetch {Prefetch})", _settings.Queue,
+                    RabbitMqSettings.Redact(_settings.Uri), session.BrokerVersion?.ToString() ?? "?", _prefetch);
+                string reason = await session.Lost.WaitAsync(stop).ConfigureAwait(false);
+                _problem = $"rabbitmq queue {_settings.Queue}: disconnected ({reason}); reconnecting";
+                _log.LogWarning("queue {Queue}: {Reason}; reconnecting ({Held} jobs in work will be redelivered)", _settings.Queue, reason, Claimed);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                _problem = $"rabbitmq queue {_settings.Queue}: cannot connect to {RabbitMqSettings.Redact(_settings.Uri)}: {e.Message}";
+                _log.LogWarning("queue {Queue}: {Problem}; next try in {Backoff:0.0} s", _settings.Queue, _problem, backoff.TotalSeconds);
+            }
+            if (session is not null && ReferenceEquals(_session, session)) _session = null;
+            if (session is not null) _ = DisposeWhenIdleAsync(session);
+            try
+            {
+                await Task.Delay(backoff, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+        _stopping = true;
+        if (_session is { } live)
+        {
+            try
+            {
+                await live.StopConsumingAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("queue {Queue}: could not cancel the consumer cleanly: {Message}", _settings.Queue, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Drain: messages whose job has not started go back to the queue now.</summary>
+    public void ReturnUnstarted()
+    {
+        lock (_gate)
+            foreach (InFlight f in _inFlight.Values)
+                if (!f.Started) f.Cancel.Cancel();
+    }
+
+    /// <summary>After the drain budget: everything still running is cancelled and requeued.</summary>
+    public void CancelAll()
+    {
+        lock (_gate)
+            foreach (InFlight f in _inFlight.Values) f.Cancel.Cancel();
+    }
+
+    public async Task WaitIdleAsync(CancellationToken ct)
+    {
+        while (Claimed > 0) await Task.Delay(20, ct).ConfigureAwait(false);
+    }
+
+    private Task OnDeliveryAsync(BasicDeliverEventArgs e, BrokerSession session)
+    {
+        Delivery d = Delivery.Copy(e, session);
+        if (_stopping) return RequeueAsync(d, "draining");
+        var flight = new InFlight(new CancellationTokenSource());
+        lock (_gate) _inFlight[d] = flight;
+        // Returning at once frees the channel's dispatcher for the next delivery; the job runs on its own.
+        _ = Task.Run(() => HandleAsync(d, flight), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task HandleAsync(Delivery d, InFlight flight)
+    {
+        try
+        {
+            JobOutcome o = await _runner.RunAsync(d.Body, job => flight.Job = job, flight.Cancel.Token).ConfigureAwait(false);
+            if (o.Kind == OutcomeKind.Transient && d.DeliveryCount >= _settings.DeliveryLimit)
+                o = o with { Kind = OutcomeKind.Rejected, ErrorKind = "retries-exhausted", Error = $"failed on {d.DeliveryCount + 1} deliveries; last error ({o.ErrorKind}): {o.Error}" };
+            await SettleAsync(d, o).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Settling failed (channel gone, publish refused): the message stays unacked and comes back.
+            _log.LogWarning("queue {Queue}: could not settle delivery {Tag}: {Message}; the broker will redeliver it", _settings.Queue, d.Tag, e.Message);
+        }
+        finally
+        {
+            lock (_gate) _inFlight.Remove(d);
+            flight.Cancel.Dispose();
+            Progress?.Invoke();
+        }
+    }
+
+    private async Task SettleAsync(Delivery d, JobOutcome o)
+    {
+        if (!d.Session.IsOpen)
+        {
+            _log.LogInformation("queue {Queue}: job {Id} ended ({Kind}) after its connection was lost; the message will be redelivered", _settings.Queue, o.Id, o.Kind);
+            return;
+        }
+        switch (o.Kind)
+        {
+            case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
+                await PublishEventAsync(d, o).ConfigureAwait(false);
+                await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Increment(ref _completed);
+                _log.LogInformation("queue {Queue}: {Verb} {Id} -> {Output}", _settings.Queue, o.Kind == OutcomeKind.AlreadyDone ? "already done" : "restored", o.Id, o.Output);
+                break;
+            case OutcomeKind.Rejected:
+                await d.Session.PublishAsync(_settings.DeadLetterExchange, _settings.Queue, mandatory: true, DeadLetter.Properties(d, o, _settings.Queue), d.Body, CancellationToken.None).ConfigureAwait(false);
+                await PublishEventAsync(d, o).ConfigureAwait(false);
+                await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Increment(ref _failed);
+                _log.LogWarning("queue {Queue}: dead-lettered {Id} ({Kind}): {Error}", _settings.Queue, o.Id ?? "(no id)", o.ErrorKind, o.Error);
+                break;
+            case OutcomeKind.Transient:
+                // A short pause first, growing per delivery: an immediate requeue could come straight back to this daemon.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 << (int)Math.Min(d.DeliveryCount, 5), 5000))).ConfigureAwait(false);
+                await RequeueAsync(d, o.Error ?? "transient failure").ConfigureAwait(false);
+                break;
+            default:
+                await RequeueAsync(d, o.Error ?? o.Kind.ToString()).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private Task PublishEventAsync(Delivery d, JobOutcome o) =>
+        // Not mandatory: nobody need be listening for events.
+        d.Session.PublishAsync(_settings.EventsExchange, JobEvents.RoutingKey(o), mandatory: false, JobEvents.Properties(o), JobEvents.Body(o, _settings.Queue), CancellationToken.None);
+
+    private async Task RequeueAsync(Delivery d, string why)
+    {
+        if (!d.Session.IsOpen) return;
+        try
+        {
+            await d.Session.RequeueAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning("queue {Queue}: could not requeue delivery {Tag} ({Why}): {Message}", _settings.Queue, d.Tag, why, e.Message);
+        }
+    }
+
+    /// <summary>A lost session is closed once nothing holds it any more (its jobs may still be finishing).</summary>
+    private async Task DisposeWhenIdleAsync(BrokerSession session)
+    {
+        while (true)
+        {
+            lock (_gate)
+                if (!_inFlight.Keys.Any(d => ReferenceEquals(d.Session, session))) break;
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+        await session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _session, null) is { } s) await s.DisposeAsync().ConfigureAwait(false);
+    }
+}

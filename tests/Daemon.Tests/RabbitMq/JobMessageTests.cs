@@ -1,0 +1,66 @@
+using System.Text;
+using ResShift.Daemon.Inputs.RabbitMq;
+using ResShift.Daemon.Tests.Restore;
+using ResShift.Pipeline.Tiling;
+
+namespace ResShift.Daemon.Tests.RabbitMq;
+
+/// <summary>Message schema and path confinement, without a broker.</summary>
+public class JobMessageTests
+{
+    private static JobMessage Parse(string json) => JobMessage.Parse(Encoding.UTF8.GetBytes(json), 64 * 1024);
+
+    [Fact]
+    public void ParsesAFullMessage()
+    {
+        JobMessage m = Parse("""{"id":"a1","input":"in/x.png","output":"out/x.png","model":"tiny-x4","options":{"seed":7,"noise_scale":0.5,"overlap":8,"blend":"average"}}""");
+        Assert.Equal(new JobMessage("a1", "in/x.png", "out/x.png", "tiny-x4", new JobOptions(7, 0.5, 8, BlendMode.Average)), m);
+        Assert.Equal(new JobOptions(null, null, null, null), Parse("""{"id":"a","input":"i.png","output":"o.png","options":null}""").Options);
+    }
+
+    [Theory]
+    [InlineData("[1]", "must be a JSON object")]
+    [InlineData("""{"id":"","input":"i","output":"o"}""", "'id' must not be empty")]
+    [InlineData("""{"id":"a","id":"b","input":"i","output":"o"}""", "appears twice")]
+    [InlineData("""{"id":"a","input":["i"],"output":"o"}""", "'input' must be a string, not an array")]
+    [InlineData("""{"id":"a","input":"i","output":"o","options":{"seed":-1}}""", "options.seed")]
+    [InlineData("""{"id":"a","input":"i","output":"o","options":{"overlap":1.5}}""", "options.overlap")]
+    [InlineData("""{"id":"a","input":"i","output":"o","options":{"blend":"smooth"}}""", "options.blend")]
+    [InlineData("""{"id":"a","input":"i","output":"o","options":{"noise_scale":-0.1}}""", "[0, 1]")]
+    [InlineData("""{"id":"a","input":"i","output":"o","model":3}""", "'model' must be a string")]
+    public void RefusesWithAReason(string json, string reason)
+    {
+        var e = Assert.Throws<JobRejectedException>(() => Parse(json));
+        Assert.Equal("message", e.Kind);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void RefusesLongIdsAndOversizedBodies()
+    {
+        Assert.Contains("limit is 200", Assert.Throws<JobRejectedException>(() => Parse($$"""{"id":"{{new string('x', 201)}}","input":"i","output":"o"}""")).Message);
+        Assert.Contains("limit is 1024", Assert.Throws<JobRejectedException>(() => JobMessage.Parse(new byte[2000], 1024)).Message);
+        Assert.Contains("not UTF-8", Assert.Throws<JobRejectedException>(() => JobMessage.Parse(new byte[] { 0xff, 0xfe, 0x7b }, 1024)).Message);
+    }
+
+    [Fact]
+    public void PathsStayInsideTheRootsAfterNormalisationAndSymlinks()
+    {
+        string work = Repo.TempDir(), root = Path.Combine(work, "root");
+        Directory.CreateDirectory(Path.Combine(root, "in"));
+        File.WriteAllText(Path.Combine(root, "in", "a.png"), "x");
+        File.WriteAllText(Path.Combine(work, "secret.png"), "x");
+        File.CreateSymbolicLink(Path.Combine(root, "in", "link.png"), Path.Combine(work, "secret.png"));
+        var guard = new PathGuard([root]);
+
+        Assert.Equal(Path.Combine(root, "in", "a.png"), guard.Input("in/a.png"));
+        Assert.Equal(Path.Combine(root, "in", "a.png"), guard.Input(Path.Combine(root, "out", "..", "in", "a.png")));
+        Assert.Equal(Path.Combine(root, "new", "dir", "b.png"), guard.Output("new/dir/b.png", Path.Combine(root, "in", "a.png")));
+        foreach (string bad in new[] { "../secret.png", Path.Combine(work, "secret.png"), "in/link.png", "/etc/passwd", "in/../../secret.png" })
+            Assert.Equal("path", Assert.Throws<JobRejectedException>(() => guard.Input(bad)).Kind);
+        Assert.Equal("input", Assert.Throws<JobRejectedException>(() => guard.Input("in/none.png")).Kind);
+        Assert.Contains("image extension", Assert.Throws<JobRejectedException>(() => guard.Output("out/x.txt", Path.Combine(root, "in", "a.png"))).Message);
+        Assert.Contains("input file itself", Assert.Throws<JobRejectedException>(() => guard.Output("in/a.png", Path.Combine(root, "in", "a.png"))).Message);
+        Assert.Contains("image extension", Assert.Throws<JobRejectedException>(() => guard.Output("in/b.png.resshift.json", Path.Combine(root, "in", "a.png"))).Message);
+    }
+}
