@@ -13,6 +13,7 @@ public static class ResShiftCli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RestoreCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(EnginesCommand.Create());
         return root;
     }
 
