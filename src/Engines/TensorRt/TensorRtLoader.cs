@@ -63,7 +63,7 @@ public static class TensorRtLoader
         try
         {
             engines = new TensorRtEngineSet(context, File.ReadAllBytes(plans[0]), File.ReadAllBytes(plans[1]), File.ReadAllBytes(plans[2]),
-                geometry, maxBatch, precision, ownsContext: true);
+                geometry, maxBatch, precision, SlotsFromEnvironment(), ownsContext: true);
         }
         catch
         {
@@ -87,4 +87,8 @@ public static class TensorRtLoader
     }
 
     public static int LibraryVersion() => TrtNativeMethods.LibraryVersion();
+
+    /// <summary>RESSHIFT_TRT_SLOTS=1 turns copy/compute overlap off (gpu-checks.sh benchmarks both).</summary>
+    public static TensorRtEngineOptions SlotsFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("RESSHIFT_TRT_SLOTS"), out int n) && n >= 1 ? new TensorRtEngineOptions { Slots = n } : new TensorRtEngineOptions();
 }
