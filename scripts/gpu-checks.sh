@@ -71,12 +71,12 @@ if [ -n "$trt_inc" ] && [ -n "$lib_nvinfer" ]; then
     rm -rf "$OUT/models" && mkdir -p "$OUT/models" && cp -r "$RESSHIFT_MODELS_DIR/$model" "$OUT/models/"
     export RESSHIFT_MODELS_DIR="$OUT/models"
     run_check trt-engines-build "$bin" engines build --model "$model" --precision fp16 --max-batch 8
-    # Parity: the same image through TensorRT fp16 and the CPU engine, deterministic path (noise scale 0).
+    # Parity: TensorRT fp16 on the parity image at noise scale 0 against the PyTorch fp32 reference output
+    # (engines/<model>/parity/a_out.png, also what the CPU engine is tested against); no ONNX Runtime needed here.
     img="$repo/engines/$model/parity/a_lq.png"
     mkdir -p "$OUT/parity"
-    run_check trt-restore-cpu "$bin" restore "$img" -o "$OUT/parity/cpu.png" --model "$model" --engine cpu --noise-scale 0
     run_check trt-restore-tensorrt "$bin" restore "$img" -o "$OUT/parity/trt.png" --model "$model" --engine tensorrt --noise-scale 0
-    run_check trt-parity-psnr python3 - "$OUT/parity/cpu.png" "$OUT/parity/trt.png" <<'PY'
+    run_check trt-parity-psnr python3 - "$repo/engines/$model/parity/a_out.png" "$OUT/parity/trt.png" <<'PY'
 import sys, numpy as np
 try:
     import cv2; load = lambda p: cv2.imread(p, cv2.IMREAD_UNCHANGED).astype(np.float64)
@@ -84,7 +84,7 @@ except ImportError:
     from PIL import Image; load = lambda p: np.asarray(Image.open(p)).astype(np.float64)
 a, b = load(sys.argv[1]), load(sys.argv[2])
 mse = float(np.mean((a - b) ** 2)); psnr = float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
-print(f"PSNR TensorRT fp16 vs CPU fp32: {psnr:.2f} dB (max abs diff {np.max(np.abs(a - b)):.0f})")
+print(f"PSNR TensorRT fp16 vs reference fp32: {psnr:.2f} dB (max abs diff {np.max(np.abs(a - b)):.0f})")
 sys.exit(0 if psnr >= 35 else 1)
 PY
     for b in 1 4 8; do
@@ -95,7 +95,8 @@ PY
   fi
 else
   line "SKIP tensorrt: NvInfer.h ${trt_inc:-absent}, libnvinfer ${lib_nvinfer:-absent} (shim, engine build, parity and benchmarks need TensorRT 10)"
-  run_check auto-falls-back-to-cpu bash -c "'$bin' bench --model '$model' --engine auto --batch 1 --batches 1 2>&1 | grep 'engine auto: using the CPU engine because'"
+  # The CPU engine itself may then fail for want of ONNX Runtime (not carried); only the decision is checked.
+  run_check auto-falls-back-to-cpu bash -c "('$bin' bench --model '$model' --engine auto --batch 1 --batches 1 2>&1 || true) | grep 'engine auto: using the CPU engine because'"
 fi
 
 # 3. PyTorch baseline on the same GPU (engines/resshift_models, fp16 autocast), tile by tile and batched.
