@@ -14,6 +14,7 @@ public static class ResShiftCli
         root.Subcommands.Add(RestoreCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SubmitCommand.Create());
+        root.Subcommands.Add(EnginesCommand.Create());
         return root;
     }
 

@@ -1,30 +1,57 @@
 using ResShift.Engines.Abstractions;
 using ResShift.Engines.OnnxRuntime;
+using ResShift.Engines.TensorRt;
 
 namespace ResShift.Pipeline.Models;
 
 /// <summary>Opens the engine set for a model: checks its files, then loads the backend that was asked for.</summary>
 public static class EngineSetFactory
 {
-    public static IEngineSet Create(ModelManifest manifest, EngineKind kind, int maxBatch, int threads = 0)
+    /// <param name="log">Receives why --engine auto chose what it chose (stderr when null).</param>
+    public static IEngineSet Create(ModelManifest manifest, EngineKind kind, int maxBatch, int threads = 0, Action<string>? log = null)
     {
         ModelFileCheck.EnsureIntact(manifest);
+        log ??= Console.Error.WriteLine;
         switch (kind)
         {
             case EngineKind.TensorRt:
-                throw new NotSupportedException("the TensorRT engine needs an NVIDIA GPU build of ResShift Pipeline (see docs/GPU.md); use --engine cpu");
+                if (TensorRtLoader.TryOpen(TrtCacheDirectory(manifest), TrtNetworks(manifest), manifest.Geometry, maxBatch, "fp16", out IEngineSet? trt, out string why))
+                    return trt!;
+                throw new NotSupportedException($"--engine tensorrt is not available: {why} (see docs/GPU.md); use --engine cpu");
             case EngineKind.Auto:
+                if (TensorRtLoader.TryOpen(TrtCacheDirectory(manifest), TrtNetworks(manifest), manifest.Geometry, maxBatch, "fp16", out IEngineSet? auto, out string reason))
+                {
+                    log($"engine auto: {reason}");
+                    return auto!;
+                }
+                log($"engine auto: using the CPU engine because {reason}");
+                goto case EngineKind.Cpu;
             case EngineKind.Cpu:
-                // The CPU arena is off by default: with it on, runs whose batch size changed from the previous run
-                // failed inside ORT now and then ("GetElementType is not implemented" in a Reshape), seen in the
-                // daemon tests during drains; RESSHIFT_ORT_ARENA=1 turns it back on (10-20 % faster).
+                // ORT's CPU arena is 10-20 % faster here and about doubles peak memory (0.3 -> 0.6 GB on tiny-x4 at
+                // batch 4, with the mmap threshold pinned); RESSHIFT_ORT_ARENA=0 turns it off where memory is tight.
                 // ONNX Runtime's own default counts physical cores and leaves SMT siblings idle: ask for every logical core.
                 int intraOp = threads > 0 ? threads : Environment.ProcessorCount;
-                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = intraOp, CpuMemArena = Environment.GetEnvironmentVariable("RESSHIFT_ORT_ARENA") == "1" } };
+                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = intraOp, CpuMemArena = Environment.GetEnvironmentVariable("RESSHIFT_ORT_ARENA") != "0" } };
                 return new OnnxRuntimeEngineSet(manifest.PathOf("encoder"), manifest.PathOf("denoiser"), manifest.PathOf("decoder"),
                     manifest.Geometry, maxBatch, options);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
+    }
+
+    /// <summary>Built TensorRT engines live next to the model: &lt;model dir&gt;/trt/.</summary>
+    public static string TrtCacheDirectory(ModelManifest manifest) => Path.Combine(manifest.Directory, "trt");
+
+    /// <summary>The three networks with the per-tile input shapes their engines are built for (part of the cache key).</summary>
+    public static IReadOnlyList<TrtNetworkFile> TrtNetworks(ModelManifest manifest)
+    {
+        var g = manifest.Geometry;
+        string image = $"{g.ImageChannels}x{g.ImageTile}x{g.ImageTile}", latent = $"{g.LatentChannels}x{g.LatentTile}x{g.LatentTile}", lq = $"{g.ImageChannels}x{g.LqTile}x{g.LqTile}";
+        return
+        [
+            new("encoder", manifest.PathOf("encoder"), $"image:{image}"),
+            new("denoiser", manifest.PathOf("denoiser"), $"x:{latent};t;lq:{lq}"),
+            new("decoder", manifest.PathOf("decoder"), $"latent:{latent}"),
+        ];
     }
 }

@@ -1,0 +1,94 @@
+using ResShift.Engines.Abstractions;
+using ResShift.Engines.Cuda;
+using ResShift.Engines.TensorRt.Native;
+
+namespace ResShift.Engines.TensorRt;
+
+/// <summary>One network of a model: its ONNX file and the per-tile input shapes the engine is built for.</summary>
+public sealed record TrtNetworkFile(string Network, string OnnxPath, string InputShapes);
+
+/// <summary>
+/// Finds built engines for a model and opens them. <see cref="TryOpen"/> never throws for "not here" (no driver,
+/// no GPU, no shim/TensorRT, engines not built): it returns a reason, which --engine auto logs before using the CPU.
+/// </summary>
+public static class TensorRtLoader
+{
+    /// <summary>Batch profiles looked for: engines built for a larger max batch serve smaller batches.</summary>
+    public static IEnumerable<int> CandidateMaxBatches(int requested) => new[] { requested, 4, 8, 16, 32, 64 }.Where(b => b >= requested).Distinct();
+
+    public static TrtEngineKey KeyFor(TrtNetworkFile file, string onnxSha256, CudaDevice device, int trtVersion, string precision, int maxBatch) =>
+        new(file.Network, onnxSha256, device.Name, device.ComputeCapability, trtVersion, precision, 1, maxBatch, maxBatch, file.InputShapes);
+
+    /// <summary>Which engines are missing, or null when all three are in the cache (paths in <paramref name="plans"/>).</summary>
+    public static string? FindPlans(TrtEngineCache cache, IReadOnlyList<TrtNetworkFile> files, CudaDevice device, int trtVersion,
+        string precision, int maxBatch, out string[] plans)
+    {
+        var shas = files.Select(f => TrtEngineKey.Sha256OfFile(f.OnnxPath)).ToArray();
+        foreach (int max in CandidateMaxBatches(maxBatch))
+        {
+            var keys = files.Select((f, i) => KeyFor(f, shas[i], device, trtVersion, precision, max)).ToArray();
+            if (keys.All(cache.Contains))
+            {
+                plans = keys.Select(cache.PathFor).ToArray();
+                return null;
+            }
+        }
+        plans = [];
+        var wanted = files.Select((f, i) => KeyFor(f, shas[i], device, trtVersion, precision, maxBatch).FileName);
+        return $"no built {precision} TensorRT engines for this GPU/TensorRT/model in {cache.Directory} (looked for e.g. {string.Join(", ", wanted)}); run `resshift engines build`";
+    }
+
+    public static bool TryOpen(string cacheDirectory, IReadOnlyList<TrtNetworkFile> files, ModelGeometry geometry, int maxBatch,
+        string precision, out IEngineSet? engines, out string reason)
+    {
+        engines = null;
+        if (!CudaDevice.TryProbe(out CudaDevice? device, out reason)) return false;
+        int trtVersion;
+        try
+        {
+            trtVersion = TrtNativeMethods.LibraryVersion();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or NotSupportedException)
+        {
+            reason = e.Message;
+            return false;
+        }
+        string? missing = FindPlans(new TrtEngineCache(cacheDirectory), files, device!, trtVersion, precision, maxBatch, out string[] plans);
+        if (missing is not null)
+        {
+            reason = missing;
+            return false;
+        }
+        var context = new CudaContext(device!.Ordinal);
+        try
+        {
+            engines = new TensorRtEngineSet(context, File.ReadAllBytes(plans[0]), File.ReadAllBytes(plans[1]), File.ReadAllBytes(plans[2]),
+                geometry, maxBatch, precision, SlotsFromEnvironment(), ownsContext: true);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+        reason = $"TensorRT {trtVersion} on {device.Name} (compute {device.ComputeCapability})";
+        return true;
+    }
+
+    /// <summary>Builds (or reuses) the engine for one network; returns its path. Needs a GPU, TensorRT and the shim.</summary>
+    public static (string Path, bool Built) Build(TrtEngineCache cache, TrtNetworkFile file, CudaDevice device, TrtBuildSettings settings)
+    {
+        int trtVersion = TrtNativeMethods.LibraryVersion();
+        var key = KeyFor(file, TrtEngineKey.Sha256OfFile(file.OnnxPath), device, trtVersion, settings.Precision, settings.MaxBatch);
+        if (cache.Contains(key)) return (cache.PathFor(key), false);
+        string timingPath = cache.TimingCachePath(device.Name, device.ComputeCapability, trtVersion);
+        var (plan, timing) = TrtNativeMethods.Build(file.OnnxPath, settings, cache.LoadTimingCache(timingPath));
+        cache.StoreTimingCache(timingPath, timing);
+        return (cache.Store(key, plan), true);
+    }
+
+    public static int LibraryVersion() => TrtNativeMethods.LibraryVersion();
+
+    /// <summary>RESSHIFT_TRT_SLOTS=1 turns copy/compute overlap off (gpu-checks.sh benchmarks both).</summary>
+    public static TensorRtEngineOptions SlotsFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("RESSHIFT_TRT_SLOTS"), out int n) && n >= 1 ? new TensorRtEngineOptions { Slots = n } : new TensorRtEngineOptions();
+}
