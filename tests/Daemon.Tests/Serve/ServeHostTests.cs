@@ -28,7 +28,7 @@ public class ServeHostTests
         Assert.Contains("NoiseScale must be in [0, 1]", text);
 
         Assert.Equal(ExitCodes.Usage, await ResShiftCli.RunAsync(["serve", "--models-dir", Repo.Engines], new StringWriter(), err));
-        Assert.Contains("no watch root configured", err.ToString());
+        Assert.Contains("no input configured", err.ToString());
         Assert.Equal(ExitCodes.SomeFailed, await ResShiftCli.RunAsync(["serve", "--config", Path.Combine(dir, "missing.json")], new StringWriter(), err));
     }
 
