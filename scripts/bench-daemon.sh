@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Daemon throughput vs engine-only throughput on the same model and engine (docs/PERFORMANCE.md).
-# usage: scripts/bench-daemon.sh [MODEL] [JOBS] [BATCH]
+# usage: [RESSHIFT_MODELS_DIR=DIR] scripts/bench-daemon.sh [MODEL] [JOBS] [BATCH]
 # Runs `resshift bench` (engine-only figure), then the real daemon on a fresh watch root with JOBS
 # single-tile images (8 in flight) and measures steady-state tiles/s from its own /metrics
 # (resshift_tiles_total between the first and last quarter of the run).
@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 model=${1:-tiny-x4}; jobs=${2:-48}; batch=${3:-4}
 work=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-tile=$(python3 -c "import json,sys; print(json.load(open('engines/$model/model.json'))['tile']['lq'])")
+models_dir=${RESSHIFT_MODELS_DIR:-engines}  # bench and serve read the same variable
+tile=$(python3 -c "import json,sys; print(json.load(open('$models_dir/$model/model.json'))['tile']['lq'])")
 
 engine_only=$(bin/resshift bench --model "$model" --engine cpu --batch "$batch" --batches 6 --json | python3 -c '
 import json,sys; d=json.load(sys.stdin); print([f for f in d["figures"] if f["name"]=="engine_only"][0]["tiles_per_s"])')
@@ -31,11 +32,27 @@ cat > "$work/cfg.json" <<CFG
  "Watch": [{"Root": "$work/root", "Model": "$model", "SettleSeconds": 0, "PollMilliseconds": 50}]}
 CFG
 bin/resshift serve --config "$work/cfg.json" > "$work/daemon.log" 2>&1 & pid=$!
-tiles() { curl -s "127.0.0.1:$port/metrics" | awk '/^resshift_tiles_total /{print $2}'; }
-q1=$((jobs / 4)); q3=$((jobs * 3 / 4))
-until [ "$(tiles || echo 0)" -ge "$q1" ] 2>/dev/null; do sleep 0.05; done; t1=$(date +%s.%N); n1=$(tiles)
-until [ "$(tiles || echo 0)" -ge "$q3" ] 2>/dev/null; do sleep 0.05; done; t2=$(date +%s.%N); n2=$(tiles)
-daemon=$(python3 -c "print(($n2 - $n1) / ($t2 - $t1))")
+# One long-lived poller (spawning curl 10x a second would itself steal CPU from the daemon on a small machine).
+daemon=$(python3 - "$port" "$jobs" <<'PY'
+import sys, time, urllib.request
+port, jobs = int(sys.argv[1]), int(sys.argv[2])
+def tiles():
+    try:
+        for line in urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode().splitlines():
+            if line.startswith("resshift_tiles_total "): return float(line.split()[1])
+    except OSError: pass
+    return 0.0
+marks = {}
+q1, q3 = jobs // 4, jobs * 3 // 4
+while len(marks) < 2:
+    n, t = tiles(), time.monotonic()
+    if n >= q1 and "a" not in marks: marks["a"] = (n, t)
+    if n >= q3: marks["b"] = (n, t)
+    time.sleep(0.1)
+(n1, t1), (n2, t2) = marks["a"], marks["b"]
+print((n2 - n1) / (t2 - t1))
+PY
+)
 kill -TERM $pid; wait $pid || true
 python3 -c "
 e, d = $engine_only, $daemon
