@@ -34,8 +34,6 @@ public static partial class AtomicFile
         }
     }
 
-    public static bool IsTemporary(string path) => path.EndsWith(TempSuffix, StringComparison.Ordinal);
-
     /// <summary>fsync on the folder: makes the rename itself durable (.NET has no API for it).</summary>
     public static void SyncDirectory(string dir)
     {

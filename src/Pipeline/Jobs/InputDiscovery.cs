@@ -34,11 +34,11 @@ public static class InputDiscovery
         return items;
     }
 
-    public static bool IsCandidate(string path)
-    {
-        string name = Path.GetFileName(path);
-        if (name.StartsWith('.') || name.EndsWith(".part", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase))
-            return false;
-        return ImageFormats.FromPath(path) is not null;
-    }
+    public static bool IsCandidate(string path) =>
+        !IsTemporaryName(Path.GetFileName(path)) && ImageFormats.FromPath(path) is not null;
+
+    /// <summary>Names that are still being written or are hidden: dotfiles (our own temporaries too), .part, .tmp, .crdownload.</summary>
+    public static bool IsTemporaryName(string name) =>
+        name.StartsWith('.') || name.EndsWith(".part", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".crdownload", StringComparison.OrdinalIgnoreCase);
 }

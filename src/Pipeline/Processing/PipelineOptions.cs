@@ -26,6 +26,15 @@ public sealed record PipelineOptions
     /// <summary>Jobs accepted but not yet started; <c>SubmitAsync</c> waits when it is full.</summary>
     public int IntakeCapacity { get; init; } = 64;
 
+    /// <summary>A job's settings with every value present: the job's own where it has one, else these defaults.</summary>
+    public JobSettings Resolve(JobSettings job) => new()
+    {
+        Seed = job.Seed ?? Seed,
+        NoiseScale = job.NoiseScale ?? NoiseScale,
+        Overlap = job.Overlap ?? Overlap,
+        Blend = job.Blend ?? Blend,
+    };
+
     public void Validate(int tile)
     {
         if (Overlap < 0 || Overlap >= tile) throw new ArgumentException($"overlap must be in 0..{tile - 1} LQ pixels for tile {tile}, got {Overlap}");

@@ -129,12 +129,12 @@ public sealed class RestorePipeline : IAsyncDisposable
         TimeSpan decode = clock.Elapsed;
         PipelineMetrics.Stage("decode", decode);
 
-        JobSettings settings = state.Job.Settings;
-        int overlap = settings.Overlap ?? _options.Overlap;
-        double noiseScale = settings.NoiseScale ?? _options.NoiseScale;
+        JobSettings settings = _options.Resolve(state.Job.Settings);
+        int overlap = settings.Overlap!.Value;
+        double noiseScale = settings.NoiseScale!.Value;
         if (overlap < 0 || overlap >= _g.LqTile) throw new ArgumentException($"overlap must be in 0..{_g.LqTile - 1} LQ pixels, got {overlap}");
         if (!(noiseScale >= 0 && noiseScale <= 1)) throw new ArgumentException($"noise scale must be in [0, 1], got {noiseScale}");
-        state.NoiseKey = NoiseField.DeriveJobKey(settings.Seed ?? _options.Seed, state.Job.NoiseKey);
+        state.NoiseKey = NoiseField.DeriveJobKey(settings.Seed!.Value, state.Job.NoiseKey);
         state.NoiseScale = (float)noiseScale;
         var plan = TilePlan.FromOverlap(lq.Height, lq.Width, _g.LqTile, overlap);
         var report = new JobReport
@@ -146,7 +146,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         state.Lq = lq;
         state.Plan = plan;
         state.Report = report;
-        state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, settings.Blend ?? _options.Blend);
+        state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, settings.Blend!.Value);
         state.Expect(plan.Tiles.Count);
         state.Job.OnPlanned(plan.Tiles.Count);
 

@@ -5,13 +5,6 @@ namespace ResShift.Daemon.Tests.Cli;
 
 public class ScheduleCommandTests
 {
-    private static string Repo()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "ResShift.Pipeline.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException("repository root");
-    }
-
     private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
     {
         var o = new StringWriter();
@@ -25,7 +18,7 @@ public class ScheduleCommandTests
     [InlineData("resshift-realsr-x4-v1", "t15")]
     public async Task JsonHasTheProductShapeAndGoldenNumbers(string model, string key)
     {
-        var (code, stdout, stderr) = await Run("schedule", "--model", model, "--json", "--models-dir", Path.Combine(Repo(), "engines"));
+        var (code, stdout, stderr) = await Run("schedule", "--model", model, "--json", "--models-dir", Restore.Repo.Engines);
         Assert.True(code == 0, stderr);
         using var printed = JsonDocument.Parse(stdout);
         using var golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Data", "golden", "resshift_schedule.json")));
@@ -50,7 +43,7 @@ public class ScheduleCommandTests
     [Fact]
     public async Task UnknownModelIsAUsageErrorNamingTheKnownOnes()
     {
-        var (code, _, stderr) = await Run("schedule", "--model", "nope", "--models-dir", Path.Combine(Repo(), "engines"));
+        var (code, _, stderr) = await Run("schedule", "--model", "nope", "--models-dir", Restore.Repo.Engines);
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("unknown model 'nope'", stderr);
         Assert.Contains("resshift-realsr-x4-v3", stderr);
@@ -66,7 +59,7 @@ public class ScheduleCommandTests
     [Fact]
     public async Task TableOutputListsEveryStep()
     {
-        var (code, stdout, _) = await Run("schedule", "--model", "resshift-realsr-x4-v1", "--models-dir", Path.Combine(Repo(), "engines"));
+        var (code, stdout, _) = await Run("schedule", "--model", "resshift-realsr-x4-v1", "--models-dir", Restore.Repo.Engines);
         Assert.Equal(0, code);
         Assert.Equal(2 + 15, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }

@@ -24,6 +24,8 @@ public sealed class FolderIntake
     private readonly ILogger _log;
     private readonly InboxScanner _scanner;
     private readonly int _claimLimit;
+    private readonly JobSettings _jobSettings;
+    private readonly JobSettings _effective;
     private readonly Dictionary<string, (FileRestoreJob Job, CancellationTokenSource Cancel)> _claimed = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -40,6 +42,8 @@ public sealed class FolderIntake
         _log = log;
         _scanner = new InboxScanner(_layout, TimeSpan.FromSeconds(settings.SettleSeconds));
         _claimLimit = model.Options.MaxJobsInFlight * 2;
+        _jobSettings = new JobSettings { Seed = settings.Seed, NoiseScale = settings.NoiseScale, Overlap = settings.Overlap, Blend = settings.Blend };
+        _effective = model.Options.Resolve(_jobSettings);
     }
 
     public WatchLayout Layout => _layout;
@@ -188,20 +192,12 @@ public sealed class FolderIntake
 
     private async Task SubmitAsync(string rel, CancellationToken stop)
     {
-        var settings = new JobSettings { Seed = _settings.Seed, NoiseScale = _settings.NoiseScale, Overlap = _settings.Overlap, Blend = _settings.Blend };
-        var effective = new JobSettings
-        {
-            Seed = _settings.Seed,
-            NoiseScale = _settings.NoiseScale ?? _model.Options.NoiseScale,
-            Overlap = _settings.Overlap ?? _model.Options.Overlap,
-            Blend = _settings.Blend ?? _model.Options.Blend,
-        };
         string output = OutputPath(rel);
         var job = new FileRestoreJob(Path.Combine(_layout.Processing, rel), output, rel, "folder", _model.Model.Scale, _decoder, _encoder)
         {
-            Settings = settings,
+            Settings = _jobSettings,
             AfterWrite = (j, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(j.OutputPath,
-                ProvenanceSidecar.Build(j, report, _model.Model, _model.Engines, effective, Path.GetRelativePath(_layout.Outbox, j.OutputPath)), ct)),
+                ProvenanceSidecar.Build(j, report, _model.Model, _model.Engines, _effective, Path.GetRelativePath(_layout.Outbox, j.OutputPath)), ct)),
         };
         var cancel = new CancellationTokenSource();
         lock (_gate) _claimed[rel] = (job, cancel);

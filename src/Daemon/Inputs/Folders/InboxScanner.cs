@@ -1,3 +1,6 @@
+using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Jobs;
+
 namespace ResShift.Daemon.Inputs.Folders;
 
 /// <summary>An inbox entry ready to be claimed, or one to refuse outright (and why).</summary>
@@ -10,12 +13,8 @@ public sealed record InboxEntry(string Relative, long Size, DateTime ModifiedUtc
 /// </summary>
 public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
 {
-    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"];
     private Dictionary<string, (long Size, DateTime Mtime)> _previous = new(StringComparer.Ordinal);
 
-    public static bool IsTemporaryName(string name) =>
-        name.StartsWith('.') || name.EndsWith(".part", StringComparison.OrdinalIgnoreCase)
-        || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".crdownload", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Settled entries, oldest first.</summary>
     public List<InboxEntry> Scan(DateTime nowUtc)
@@ -42,7 +41,7 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
         foreach (string path in entries)
         {
             string name = Path.GetFileName(path);
-            if (IsTemporaryName(name)) continue;
+            if (InputDiscovery.IsTemporaryName(name)) continue;
             string rel = relDir.Length == 0 ? name : Path.Combine(relDir, name);
             FileSystemInfo info = Directory.Exists(path) && !WatchLayout.IsLink(path) ? new DirectoryInfo(path) : new FileInfo(path);
             if (info.LinkTarget is not null)
@@ -55,7 +54,7 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
             }
             if (info is DirectoryInfo)
             {
-                if (ImageExtensions.Contains(Path.GetExtension(name).ToLowerInvariant()))
+                if (ImageFormats.FromPath(name) is not null)
                     ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "a directory named like an image, not an image file"));
                 else
                     Walk(path, rel, now, seen, ready);

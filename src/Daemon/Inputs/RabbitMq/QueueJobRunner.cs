@@ -46,13 +46,10 @@ public sealed class QueueJobRunner
             input = _paths.Input(msg.Input);
             output = _paths.Output(msg.Output, input);
 
-            var effective = new JobSettings
+            JobSettings effective = mp.Options.Resolve(new JobSettings
             {
-                Seed = msg.Options.Seed ?? 0,
-                NoiseScale = msg.Options.NoiseScale ?? mp.Options.NoiseScale,
-                Overlap = msg.Options.Overlap ?? mp.Options.Overlap,
-                Blend = msg.Options.Blend ?? mp.Options.Blend,
-            };
+                Seed = msg.Options.Seed, NoiseScale = msg.Options.NoiseScale, Overlap = msg.Options.Overlap, Blend = msg.Options.Blend,
+            });
             using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
             if (CompletedOutput.Matches(output, input, model, effective.Seed!.Value, effective.NoiseScale))
                 return new JobOutcome(OutcomeKind.AlreadyDone, msg.Id, msg, input, output, model);
