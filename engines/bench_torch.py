@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 
 from resshift_models import configs, count_params  # noqa: E402
 from resshift_models.graphs import geometry, load_models  # noqa: E402
+from resshift_models.rewrites import rewrite_unet, rewrite_vq  # noqa: E402
 from resshift_models.sampler import bicubic_up, reflect_pad  # noqa: E402
 from resshift_models.schedule import make_schedule  # noqa: E402
 
@@ -99,6 +100,8 @@ def main(argv=None):
     ap.add_argument("--tiles", type=int, default=2, help="measured batches (tiles = batch x this)")
     ap.add_argument("--warmup", type=int, default=1, help="unmeasured batches first")
     ap.add_argument("--noise-scale", type=float, default=1.0)
+    ap.add_argument("--rewrites", action="store_true",
+                    help="run the export's inference rewrites (resshift_models/rewrites.py) in PyTorch too")
     a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -106,6 +109,8 @@ def main(argv=None):
     t_load = time.perf_counter()
     torch.manual_seed(a.seed)  # as export.py
     cfg, unet, vq = load_models(a.id, a.widths, None, None, a.seed)
+    if a.rewrites:
+        unet, vq = rewrite_unet(unet)[0], rewrite_vq(vq)[0]
     load_s = time.perf_counter() - t_load
     geo = geometry(cfg, a.tile)
     sched = cfg["schedule"]
@@ -140,7 +145,7 @@ def main(argv=None):
     tiles = a.batch * a.tiles
     total = sum(b["wall"] for b in per_batch)
     out = {
-        "engine": "pytorch", "implementation": "engines/resshift_models", "torch": torch.__version__,
+        "engine": "pytorch", "implementation": "engines/resshift_models", "rewrites": a.rewrites, "torch": torch.__version__,
         "python": platform.python_version(), "mkldnn": torch.backends.mkldnn.is_available(),
         "blas_libraries": loaded_blas(), "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
         "model": a.id, "widths": a.widths, "seed": a.seed, "tile": a.tile, "batch": a.batch,

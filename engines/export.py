@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from resshift_models import configs, count_params  # noqa: E402
+from resshift_models.rewrites import rewrite_unet, rewrite_vq  # noqa: E402
 from resshift_models.graphs import (DenoiserGraph, DenoiserMaskGraph, EncoderGraph, DecoderGraph,  # noqa: E402
                                     geometry, load_models, sha256_file)
 
@@ -104,16 +105,24 @@ def check_onnx(path, in_names, out_names, in_shapes, out_shapes):
     return desc, len(m.graph.node)
 
 
-def export_graph(name, module, inputs, out_name, path, verify_dir, n_cases, batch, geo, rng, T, check_b1):
+def export_graph(name, module, reference, inputs, out_name, path, verify_dir, n_cases, batch, geo, rng, T,
+                 check_b1):
+    """Exports `module` (the rewritten graph); the verify bundle holds `reference`'s (unmodified) outputs."""
     in_names = list(inputs.keys())
     args = tuple(inputs.values())
     t0 = time.time()
     with torch.no_grad():
         eager = module(*args)
+        ref = reference(*args)
         traced = torch.jit.trace(module, args, check_trace=False)
         tr = traced(*args)
     err = (eager - tr).abs().max().item()
+    err_ref = (eager - ref).abs().max().item()
     log(f"[{name}] traced vs eager (batch {batch}): max abs error {err:.3e}  ({time.time() - t0:.1f}s)")
+    log(f"[{name}] rewritten vs reference modules (batch {batch}): max abs error {err_ref:.3e}")
+    tol = TOLERANCE[name]
+    assert bool(((eager - ref).abs() <= tol["atol"] + tol["rtol"] * ref.abs()).all()), \
+        f"{name}: rewritten graph departs from the reference modules by {err_ref:.3e}"
     err_b1 = None
     if check_b1 and batch > 1:
         a1 = tuple(a[:1] for a in args)
@@ -134,15 +143,16 @@ def export_graph(name, module, inputs, out_name, path, verify_dir, n_cases, batc
             inputs = make_inputs(name, geo, batch, rng, T)
             args = tuple(inputs.values())
             with torch.no_grad():
-                eager = module(*args)
+                ref = reference(*args)
         case = {"inputs": {}, "outputs": {}}
         for n, a in inputs.items():
             fn = f"{name}_{i}_{n}.bin"
             case["inputs"][n] = dict(file=fn, **write_bin(os.path.join(verify_dir, fn), a))
         fn = f"{name}_{i}_{out_name}.bin"
-        case["outputs"][out_name] = dict(file=fn, **write_bin(os.path.join(verify_dir, fn), eager))
+        case["outputs"][out_name] = dict(file=fn, **write_bin(os.path.join(verify_dir, fn), ref))
         cases.append(case)
-    return cases, {"traced_vs_eager_max_abs": err, "traced_batch1_vs_eager_max_abs": err_b1, "io": desc}
+    return cases, {"traced_vs_eager_max_abs": err, "traced_batch1_vs_eager_max_abs": err_b1,
+                   "rewritten_vs_reference_max_abs": err_ref, "io": desc}
 
 
 def main(argv=None):
@@ -185,16 +195,20 @@ def main(argv=None):
         f"params denoiser={n_unet} autoencoder={n_vq}")
 
     rng = np.random.default_rng(a.seed + 7)
-    den = DenoiserMaskGraph(unet) if geo["mask"] else DenoiserGraph(unet)
-    specs = {"encoder": (EncoderGraph(vq).eval(), "latent"), "denoiser": (den.eval(), "x0"),
-             "decoder": (DecoderGraph(vq).eval(), "image")}
-    index = {"graphs": {}, "tolerance": TOLERANCE, "checks": {}}
+    unet_rw, unet_n = rewrite_unet(unet)
+    vq_rw, vq_n = rewrite_vq(vq)
+    log(f"inference rewrites: denoiser {unet_n}, autoencoder {vq_n}")
+    den = DenoiserMaskGraph if geo["mask"] else DenoiserGraph
+    specs = {"encoder": (EncoderGraph(vq_rw).eval(), EncoderGraph(vq).eval(), "latent"),
+             "denoiser": (den(unet_rw).eval(), den(unet).eval(), "x0"),
+             "decoder": (DecoderGraph(vq_rw).eval(), DecoderGraph(vq).eval(), "image")}
+    index = {"graphs": {}, "tolerance": TOLERANCE, "checks": {}, "rewrites": {"denoiser": unet_n, "autoencoder": vq_n}}
     files = {}
     for name in a.graphs.split(","):
-        mod, out_name = specs[name]
+        mod, reference, out_name = specs[name]
         inputs = make_inputs(name, geo, a.verify_batch, rng, T)
         path = os.path.join(a.out, f"{name}.onnx")
-        cases, chk = export_graph(name, mod, inputs, out_name, path, vdir, a.verify_cases, a.verify_batch, geo,
+        cases, chk = export_graph(name, mod, reference, inputs, out_name, path, vdir, a.verify_cases, a.verify_batch, geo,
                                   rng, T, check_b1=True)
         index["graphs"][name] = cases
         index["checks"][name] = chk

@@ -7,7 +7,9 @@
 #
 # Env: FULLWIDTH_DIR (models dir for the exported graphs, default /tmp/fullwidth; never inside the repo: the
 # graphs are ~700 MB), PYTHON (default /usr/bin/python3), BATCH (tiles per call, default 1),
-# TORCH_BLAS (openblas | system, default openblas).
+# TORCH_BLAS (openblas | system, default openblas), WARMUP (unmeasured batches per engine, default 2: ORT
+# records its memory pattern on run 1 and first touches it on run 2), TORCH_REWRITES=1 (PyTorch runs the
+# export's inference rewrites too, engines/resshift_models/rewrites.py: shows what the graph rewrites alone buy).
 #
 # Exports the graphs first if they are not there (2.5-4 min on 2 cores; deterministic: the same seed gives
 # the same graph hashes).
@@ -27,6 +29,9 @@ cd "$(dirname "$0")/.."
 THREADS="${1:-2}"
 TILES="${2:-2}"
 BATCH="${BATCH:-1}"
+WARMUP="${WARMUP:-2}"
+TORCH_EXTRA=()
+[ "${TORCH_REWRITES:-0}" = 1 ] && TORCH_EXTRA=(--rewrites)
 DIR="${FULLWIDTH_DIR:-/tmp/fullwidth}"
 PY="${PYTHON:-/usr/bin/python3}"
 ID=resshift-realsr-x4-v3
@@ -50,6 +55,10 @@ g = " " + m["generated_by"] + " "
 for need in ("--random-init", f"--seed {sys.argv[2]} ", "--widths full", f"--tile {sys.argv[3]} "):
     if need not in g:
         sys.exit(f"{sys.argv[1]} was not made with {need.strip()!r}: {m['generated_by']}")
+import os
+idx = json.load(open(os.path.join(os.path.dirname(sys.argv[1]), "verify", "index.json")))
+if "rewrites" not in idx:
+    sys.exit(f"{os.path.dirname(sys.argv[1])} predates the export's inference rewrites: delete it and run again")
 EOF
 
 TORCH_BLAS="${TORCH_BLAS:-openblas}"
@@ -85,16 +94,16 @@ mkdir -p "$OUT"
 {
   echo "machine: $(nproc) logical CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), " \
        "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-  echo "threads $THREADS, batch $BATCH, 1 warm-up + $TILES measured batches per engine; torch BLAS: $TORCH_BLAS"
+  echo "threads $THREADS, batch $BATCH, $WARMUP warm-up + $TILES measured batches per engine; torch BLAS: $TORCH_BLAS; torch rewrites: ${TORCH_REWRITES:-0}"
 } | tee "$OUT/summary.txt"
 
 echo "== PyTorch (engines/bench_torch.py)"
 timed torch "${TORCH_ENV[@]}" "$PY" engines/bench_torch.py --id "$ID" --widths full --seed "$SEED" --tile "$TILE" \
-  --threads "$THREADS" --batch "$BATCH" --tiles "$TILES" --warmup 1 2> >(tee "$OUT/torch.log" >&2)
+  --threads "$THREADS" --batch "$BATCH" --tiles "$TILES" --warmup "$WARMUP" "${TORCH_EXTRA[@]}" 2> >(tee "$OUT/torch.log" >&2)
 
 echo "== ONNX Runtime (bin/resshift bench --engine-only)"
 timed ort bin/resshift bench --model "$ID" --models-dir "$DIR" --engine cpu --threads "$THREADS" --batch "$BATCH" \
-  --batches "$TILES" --engine-only --json
+  --batches "$TILES" --warmup "$WARMUP" --engine-only --json
 
 "$PY" - "$OUT/torch.json" "$OUT/ort.json" <<'EOF' | tee -a "$OUT/summary.txt"
 import json, sys

@@ -146,6 +146,8 @@ class SwinBlock(nn.Module):
         else:
             self.attn_mask = None
         self._mask_cache = {}
+        # layout functions (export may swap in faster equivalents: see rewrites.py)
+        self.to_windows, self.from_windows = to_windows, from_windows
 
     def _mask(self, h, w, dtype):
         """Per-row-of-windows mask [H/window, N, N] for an (h, w) map (None when not shifted)."""
@@ -171,8 +173,8 @@ class SwinBlock(nn.Module):
         y = self.norm1(x)
         if self.shift > 0:
             y = torch.roll(y, shifts=(-self.shift, -self.shift), dims=(2, 3))
-        win = self.attn(to_windows(y, self.window), self._mask(h, w, y.dtype), w // self.window)
-        y = from_windows(win, self.window, c, h, w)
+        win = self.attn(self.to_windows(y, self.window), self._mask(h, w, y.dtype), w // self.window)
+        y = self.from_windows(win, self.window, c, h, w)
         if self.shift > 0:
             y = torch.roll(y, shifts=(self.shift, self.shift), dims=(2, 3))
         x = x + y

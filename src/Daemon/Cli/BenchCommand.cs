@@ -22,16 +22,19 @@ public static class BenchCommand
         var engine = new Option<EngineKind>("--engine") { Description = "auto, cpu or tensorrt", DefaultValueFactory = _ => EngineKind.Auto };
         var batch = new Option<int>("--batch") { Description = "Tiles per engine call", DefaultValueFactory = _ => 4 };
         var batches = new Option<int>("--batches") { Description = "Measured engine-only batches", DefaultValueFactory = _ => 8 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured engine-only batches first", DefaultValueFactory = _ => ThroughputBenchmark.DefaultWarmupBatches };
         var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var engineOnlyFlag = new Option<bool>("--engine-only") { Description = "Measure only the engine-only figure (skip the pipeline and null-engine runs; for large models)" };
         var dir = CommonOptions.ModelsDir();
-        var c = new Command("bench", "Measure throughput: tiles/s and output megapixels/s, per stage") { model, engine, batch, batches, threads, json, engineOnlyFlag, dir };
+        var c = new Command("bench", "Measure throughput: tiles/s and output megapixels/s, per stage") { model, engine, batch, batches, warmup, threads, json, engineOnlyFlag, dir };
         c.SetAction(async (parse, ct) =>
         {
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
             int b = parse.GetValue(batch), n = parse.GetValue(batches);
+            int w = parse.GetValue(warmup);
             if (b < 1 || n < 1) throw new ArgumentException("--batch and --batches must be >= 1");
+            if (w < 0) throw new ArgumentException("--warmup must be >= 0");
             var schedule = new DiffusionSchedule(m.ScheduleParameters);
             var loadClock = System.Diagnostics.Stopwatch.StartNew();
             using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), b, parse.GetValue(threads));
@@ -40,7 +43,7 @@ public static class BenchCommand
             // Enough jobs and tiles that the pipeline runs as many tiles as the engine-only figure.
             int jobs = 8, perSide = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(b * n / (double)jobs)));
 
-            var engineOnly = await ThroughputBenchmark.EngineOnlyAsync(engines, schedule, b, n, ct);
+            var engineOnly = await ThroughputBenchmark.EngineOnlyAsync(engines, schedule, b, n, ct, w);
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(engineOnlyFlag))
             {
@@ -49,7 +52,7 @@ public static class BenchCommand
                     ["model"] = m.Id, ["engine"] = engines.EngineName, ["precision"] = engines.Precision, ["batch"] = b,
                     ["cores"] = Environment.ProcessorCount,
                     ["threads"] = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
-                    ["warmup_batches"] = 1, ["load_seconds"] = loadSeconds,
+                    ["warmup_batches"] = w, ["load_seconds"] = loadSeconds,
                     ["figures"] = new List<Dictionary<string, object>> { Describe(engineOnly) },
                 };
                 if (parse.GetValue(json))
@@ -70,7 +73,7 @@ public static class BenchCommand
             var report = new Dictionary<string, object>
             {
                 ["model"] = m.Id, ["engine"] = engines.EngineName, ["precision"] = engines.Precision, ["batch"] = b,
-                ["cores"] = Environment.ProcessorCount,
+                ["cores"] = Environment.ProcessorCount, ["warmup_batches"] = w,
                 ["figures"] = new[] { engineOnly, pipeline, overhead }.Select(Describe).ToList(),
                 ["pipeline_overhead_fraction"] = overheadMsPerTile / engineMsPerTile,
                 ["pipeline_vs_engine_only"] = pipeline.TilesPerSecond / engineOnly.TilesPerSecond,

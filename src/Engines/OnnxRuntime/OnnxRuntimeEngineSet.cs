@@ -35,9 +35,9 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
         var loaded = new List<IDisposable> { _image, _latent, _denoiserInputs, _x0 };
         try
         {
-            _encoder = Load(encoderPath, GraphContract.Encoder(geometry), loaded);
-            _denoiser = Load(denoiserPath, GraphContract.Denoiser(geometry), loaded);
-            _decoder = Load(decoderPath, GraphContract.Decoder(geometry), loaded);
+            _encoder = Load("encoder", encoderPath, GraphContract.Encoder(geometry), loaded);
+            _denoiser = Load("denoiser", denoiserPath, GraphContract.Denoiser(geometry), loaded);
+            _decoder = Load("decoder", decoderPath, GraphContract.Decoder(geometry), loaded);
         }
         catch
         {
@@ -77,9 +77,13 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
         _x0.Dispose();
     }
 
-    private OrtSession Load(string path, GraphContract contract, List<IDisposable> loaded)
+    private OrtSession Load(string graph, string path, GraphContract contract, List<IDisposable> loaded)
     {
-        var session = OrtSession.FromFile(path, _options.Session);
+        // One profile per graph: ORT names the file PREFIX_<second>.json, so three sessions would collide.
+        var settings = string.IsNullOrEmpty(_options.Session.ProfileFilePrefix)
+            ? _options.Session
+            : _options.Session with { ProfileFilePrefix = $"{_options.Session.ProfileFilePrefix}-{graph}" };
+        var session = OrtSession.FromFile(path, settings);
         loaded.Add(session);
         GraphContractValidator.Validate(contract, session, MaxBatch);
         return session;

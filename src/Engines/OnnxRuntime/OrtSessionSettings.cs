@@ -24,6 +24,18 @@ public sealed record OrtSessionSettings
     /// </summary>
     public bool MemPattern { get; init; } = true;
 
+    /// <summary>
+    /// Session config entries (onnxruntime_session_options_config_keys.h), e.g.
+    /// <c>session.intra_op.allow_spinning = 0</c>. Unknown keys are ORT's to judge: it ignores them.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ConfigEntries { get; init; } = [];
+
+    /// <summary>
+    /// When set, ORT writes a Chrome-trace JSON of every node run to <c>PREFIX_&lt;date&gt;.json</c> when the
+    /// session is released: the per-operator profile behind docs/PERFORMANCE.md.
+    /// </summary>
+    public string? ProfileFilePrefix { get; init; }
+
     internal OrtSessionOptionsHandle CreateHandle()
     {
         if (IntraOpThreads < 0 || InterOpThreads < 0)
@@ -38,6 +50,10 @@ public sealed record OrtSessionSettings
             NativeMethods.SetGraphOptimizationLevel(options, OptimizationLevel);
             NativeMethods.SetCpuMemArena(options, CpuMemArena);
             NativeMethods.SetMemPattern(options, MemPattern);
+            foreach (var (key, value) in ConfigEntries)
+                NativeMethods.AddSessionConfigEntry(options, key, value);
+            if (!string.IsNullOrEmpty(ProfileFilePrefix))
+                NativeMethods.EnableProfiling(options, ProfileFilePrefix);
             return options;
         }
         catch

@@ -28,10 +28,14 @@ public static class EngineSetFactory
                 goto case EngineKind.Cpu;
             case EngineKind.Cpu:
                 // ORT's CPU arena is 10-20 % faster here and about doubles peak memory (0.3 -> 0.6 GB on tiny-x4 at
-                // batch 4, with the mmap threshold pinned); RESSHIFT_ORT_ARENA=0 turns it off where memory is tight.
+                // batch 4, with the mmap threshold pinned); RESSHIFT_ORT_ARENA=0 turns it off where memory is tight
+                // (see OrtEnvironmentSettings for the other operator overrides).
                 // ONNX Runtime's own default counts physical cores and leaves SMT siblings idle: ask for every logical core.
                 int intraOp = threads > 0 ? threads : Environment.ProcessorCount;
-                var options = new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = intraOp, CpuMemArena = Environment.GetEnvironmentVariable("RESSHIFT_ORT_ARENA") != "0" } };
+                var options = new OnnxRuntimeEngineOptions
+                {
+                    Session = OrtEnvironmentSettings.Apply(new OrtSessionSettings { IntraOpThreads = intraOp }, Environment.GetEnvironmentVariable),
+                };
                 return new OnnxRuntimeEngineSet(manifest.PathOf("encoder"), manifest.PathOf("denoiser"), manifest.PathOf("decoder"),
                     manifest.Geometry, maxBatch, options);
             default:

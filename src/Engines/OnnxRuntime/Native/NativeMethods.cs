@@ -128,6 +128,24 @@ internal static unsafe class NativeMethods
         Check(enabled ? F.EnableMemPattern(o.Pointer) : F.DisableMemPattern(o.Pointer), "Setting memory pattern planning");
     }
 
+    public static void EnableProfiling(OrtSessionOptionsHandle options, string filePrefix)
+    {
+        using var o = new HandleLease(options);
+        var prefix = NullTerminatedUtf8(filePrefix); // ORTCHAR_T is char (UTF-8) on Linux
+        fixed (byte* p = prefix)
+            Check(F.EnableProfiling(o.Pointer, p), "Enabling profiling");
+    }
+
+    public static void AddSessionConfigEntry(OrtSessionOptionsHandle options, string key, string value)
+    {
+        using var o = new HandleLease(options);
+        var k = NullTerminatedUtf8(key);
+        var v = NullTerminatedUtf8(value);
+        fixed (byte* pk = k)
+        fixed (byte* pv = v)
+            Check(F.AddSessionConfigEntry(o.Pointer, pk, pv), $"Setting session config entry '{key}'");
+    }
+
     // ---- sessions ----------------------------------------------------------------------------------
 
     public static OrtSessionHandle CreateSession(OrtEnvHandle env, string modelPath, OrtSessionOptionsHandle options)

@@ -16,6 +16,7 @@ internal static class OrtApiSlot
     public const int Run = 9;
     public const int CreateSessionOptions = 10;
     public const int SetSessionExecutionMode = 13;
+    public const int EnableProfiling = 14;
     public const int EnableMemPattern = 16;
     public const int DisableMemPattern = 17;
     public const int EnableCpuMemArena = 18;
@@ -52,6 +53,7 @@ internal static class OrtApiSlot
     public const int ReleaseTypeInfo = 98;
     public const int ReleaseTensorTypeAndShapeInfo = 99;
     public const int ReleaseSessionOptions = 100;
+    public const int AddSessionConfigEntry = 130;
     public const int RunWithBinding = 133;
     public const int CreateIoBinding = 134;
     public const int ReleaseIoBinding = 135;

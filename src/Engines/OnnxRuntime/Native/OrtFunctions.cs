@@ -15,6 +15,8 @@ internal sealed unsafe class OrtFunctions
     public readonly delegate* unmanaged[Cdecl]<nint, nint, nint*, nint*, nuint, nint*, nuint, nint*, nint> Run;
     public readonly delegate* unmanaged[Cdecl]<nint*, nint> CreateSessionOptions;
     public readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetSessionExecutionMode;
+    public readonly delegate* unmanaged[Cdecl]<nint, byte*, nint> EnableProfiling;
+    public readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint> AddSessionConfigEntry;
     public readonly delegate* unmanaged[Cdecl]<nint, nint> EnableMemPattern;
     public readonly delegate* unmanaged[Cdecl]<nint, nint> DisableMemPattern;
     public readonly delegate* unmanaged[Cdecl]<nint, nint> EnableCpuMemArena;
@@ -69,6 +71,8 @@ internal sealed unsafe class OrtFunctions
         Run = (delegate* unmanaged[Cdecl]<nint, nint, nint*, nint*, nuint, nint*, nuint, nint*, nint>)api[OrtApiSlot.Run];
         CreateSessionOptions = (delegate* unmanaged[Cdecl]<nint*, nint>)api[OrtApiSlot.CreateSessionOptions];
         SetSessionExecutionMode = (delegate* unmanaged[Cdecl]<nint, int, nint>)api[OrtApiSlot.SetSessionExecutionMode];
+        EnableProfiling = (delegate* unmanaged[Cdecl]<nint, byte*, nint>)api[OrtApiSlot.EnableProfiling];
+        AddSessionConfigEntry = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint>)api[OrtApiSlot.AddSessionConfigEntry];
         EnableMemPattern = (delegate* unmanaged[Cdecl]<nint, nint>)api[OrtApiSlot.EnableMemPattern];
         DisableMemPattern = (delegate* unmanaged[Cdecl]<nint, nint>)api[OrtApiSlot.DisableMemPattern];
         EnableCpuMemArena = (delegate* unmanaged[Cdecl]<nint, nint>)api[OrtApiSlot.EnableCpuMemArena];
