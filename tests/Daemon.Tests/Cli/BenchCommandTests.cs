@@ -6,13 +6,7 @@ namespace ResShift.Daemon.Tests.Cli;
 /// <summary><c>resshift bench</c> on the bundled tiny model through the real ONNX Runtime: the report's shape, not its speed.</summary>
 public class BenchCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = await ResShiftCli.RunAsync(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliRun.Run(args);
 
     private static readonly string[] Stages = ["preprocess", "encode_latent", "denoise", "decode_latent"];
 

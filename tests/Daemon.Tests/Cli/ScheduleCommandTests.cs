@@ -5,13 +5,7 @@ namespace ResShift.Daemon.Tests.Cli;
 
 public class ScheduleCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = await ResShiftCli.RunAsync(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliRun.Run(args);
 
     [Theory]
     [InlineData("resshift-realsr-x4-v3", "t4")]
