@@ -48,7 +48,7 @@ class NearestUpConv(nn.Module):
         self.bias = nn.Parameter(conv.bias.detach().clone(), requires_grad=False)
 
     def forward(self, x):
-        n, _, h, w = x.shape
+        h, w = x.shape[2], x.shape[3]
         y = [F.conv2d(F.pad(x, _PADS[a, b]), self.weight[2 * a + b], self.bias) for a in (0, 1) for b in (0, 1)]
         c = y[0].shape[1]
         rows = [torch.stack((y[2 * a], y[2 * a + 1]), dim=-1).reshape(-1, c, h, 2 * w) for a in (0, 1)]

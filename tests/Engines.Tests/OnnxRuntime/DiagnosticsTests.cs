@@ -10,16 +10,8 @@ public sealed class DiagnosticsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static void RunOnce(OrtSession session)
-    {
-        var a = TestModels.Pattern(8, 1);
-        var b = TestModels.Pattern(8, 2);
-        var y = new float[6];
-        using var ta = OrtTensor.Over(new ReadOnlyMemory<float>(a), [2, 4]);
-        using var tb = OrtTensor.Over(new ReadOnlyMemory<float>(b), [2, 4]);
-        using var ty = OrtTensor.Over(new Memory<float>(y), [2, 3]);
-        session.Run(["a", "b"], [ta, tb], ["y"], [ty]);
-    }
+    private static void RunOnce(OrtSession session) =>
+        SessionTests.RunAddMulMatMul(session, TestModels.Pattern(8, 1), TestModels.Pattern(8, 2), 2);
 
     [Fact]
     public void Profile_is_written_when_the_session_is_released_and_lists_every_node()

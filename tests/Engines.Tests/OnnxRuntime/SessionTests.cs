@@ -15,7 +15,7 @@ public class SessionTests
         return y;
     }
 
-    private static float[] RunAddMulMatMul(OrtSession session, float[] a, float[] b, int n)
+    internal static float[] RunAddMulMatMul(OrtSession session, float[] a, float[] b, int n)
     {
         var y = new float[n * 3];
         using var ta = OrtTensor.Over(new ReadOnlyMemory<float>(a), [n, 4]);
