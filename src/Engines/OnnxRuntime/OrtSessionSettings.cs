@@ -15,7 +15,11 @@ public sealed record OrtSessionSettings
 
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
 
-    /// <summary>The arena keeps freed blocks for reuse: faster steady state, higher resident memory.</summary>
+    /// <summary>
+    /// The arena keeps freed blocks for reuse: faster steady state, higher resident memory. On, the session
+    /// uses the one arena the process environment holds for every session (grown by what is requested);
+    /// off, tensors come straight from the system allocator.
+    /// </summary>
     public bool CpuMemArena { get; init; } = true;
 
     /// <summary>
@@ -49,6 +53,8 @@ public sealed record OrtSessionSettings
             NativeMethods.SetExecutionMode(options, ParallelExecution ? OrtExecutionMode.Parallel : OrtExecutionMode.Sequential);
             NativeMethods.SetGraphOptimizationLevel(options, OptimizationLevel);
             NativeMethods.SetCpuMemArena(options, CpuMemArena);
+            if (CpuMemArena)
+                NativeMethods.AddSessionConfigEntry(options, "session.use_env_allocators", "1");
             NativeMethods.SetMemPattern(options, MemPattern);
             foreach (var (key, value) in ConfigEntries)
                 NativeMethods.AddSessionConfigEntry(options, key, value);

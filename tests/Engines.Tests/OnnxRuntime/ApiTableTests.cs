@@ -27,6 +27,22 @@ public class ApiTableTests
     }
 
     [Fact]
+    public void Arena_config_slot_validates_the_extend_strategy()
+    {
+        var error = Assert.Throws<OnnxRuntimeException>(() => NativeMethods.RegisterSharedCpuArena(OrtEnvironment.Handle, OrtEnvironment.CpuMemory, extendStrategy: 7));
+        Assert.Equal(OrtErrorCode.InvalidArgument, error.ErrorCode);
+        Assert.Contains("configuration", error.Message);
+    }
+
+    [Fact]
+    public void Register_allocator_slot_checks_its_memory_info()
+    {
+        using var none = new OrtMemoryInfoHandle(0); // a neighbouring slot would accept this or crash; the real one names it
+        var error = Assert.Throws<OnnxRuntimeException>(() => NativeMethods.RegisterSharedCpuArena(OrtEnvironment.Handle, none));
+        Assert.Contains("OrtMemoryInfo", error.NativeMessage);
+    }
+
+    [Fact]
     public unsafe void Terminate_flag_set_through_cancellation_stops_the_run()
     {
         using var options = NativeMethods.CreateSessionOptions();

@@ -85,6 +85,29 @@ internal static unsafe class NativeMethods
         return new OrtEnvHandle(env);
     }
 
+    public const int SameAsRequested = 1; // OrtArenaCfg arena_extend_strategy (0 = kNextPowerOfTwo)
+
+    /// <summary>
+    /// Registers one CPU arena in the environment that every session created with
+    /// <c>session.use_env_allocators = 1</c> shares. The arena grows by exactly what a request needs
+    /// (kSameAsRequested) instead of doubling, so the memory it holds tracks the real peak.
+    /// </summary>
+    public static void RegisterSharedCpuArena(OrtEnvHandle env, OrtMemoryInfoHandle cpuArenaInfo, int extendStrategy = SameAsRequested)
+    {
+        nint config;
+        Check(F.CreateArenaCfg(0, extendStrategy, -1, -1, &config), "Creating the CPU arena configuration");
+        try
+        {
+            using var e = new HandleLease(env);
+            using var m = new HandleLease(cpuArenaInfo);
+            Check(F.CreateAndRegisterAllocator(e.Pointer, m.Pointer, config), "Registering the shared CPU arena");
+        }
+        finally
+        {
+            F.ReleaseArenaCfg(config); // the allocator keeps its own copy of the settings
+        }
+    }
+
     public static OrtSessionOptionsHandle CreateSessionOptions()
     {
         nint options;

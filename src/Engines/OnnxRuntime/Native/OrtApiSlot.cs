@@ -61,4 +61,7 @@ internal static class OrtApiSlot
     public const int BindOutput = 137;
     public const int ClearBoundInputs = 141;
     public const int ClearBoundOutputs = 142;
+    public const int CreateAndRegisterAllocator = 144;
+    public const int CreateArenaCfg = 156;
+    public const int ReleaseArenaCfg = 157;
 }

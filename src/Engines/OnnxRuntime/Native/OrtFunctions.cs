@@ -17,6 +17,9 @@ internal sealed unsafe class OrtFunctions
     public readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetSessionExecutionMode;
     public readonly delegate* unmanaged[Cdecl]<nint, byte*, nint> EnableProfiling;
     public readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint> AddSessionConfigEntry;
+    public readonly delegate* unmanaged[Cdecl]<nuint, int, int, int, nint*, nint> CreateArenaCfg;
+    public readonly delegate* unmanaged[Cdecl]<nint, void> ReleaseArenaCfg;
+    public readonly delegate* unmanaged[Cdecl]<nint, nint, nint, nint> CreateAndRegisterAllocator;
     public readonly delegate* unmanaged[Cdecl]<nint, nint> EnableMemPattern;
     public readonly delegate* unmanaged[Cdecl]<nint, nint> DisableMemPattern;
     public readonly delegate* unmanaged[Cdecl]<nint, nint> EnableCpuMemArena;
@@ -73,6 +76,9 @@ internal sealed unsafe class OrtFunctions
         SetSessionExecutionMode = (delegate* unmanaged[Cdecl]<nint, int, nint>)api[OrtApiSlot.SetSessionExecutionMode];
         EnableProfiling = (delegate* unmanaged[Cdecl]<nint, byte*, nint>)api[OrtApiSlot.EnableProfiling];
         AddSessionConfigEntry = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint>)api[OrtApiSlot.AddSessionConfigEntry];
+        CreateArenaCfg = (delegate* unmanaged[Cdecl]<nuint, int, int, int, nint*, nint>)api[OrtApiSlot.CreateArenaCfg];
+        ReleaseArenaCfg = (delegate* unmanaged[Cdecl]<nint, void>)api[OrtApiSlot.ReleaseArenaCfg];
+        CreateAndRegisterAllocator = (delegate* unmanaged[Cdecl]<nint, nint, nint, nint>)api[OrtApiSlot.CreateAndRegisterAllocator];
         EnableMemPattern = (delegate* unmanaged[Cdecl]<nint, nint>)api[OrtApiSlot.EnableMemPattern];
         DisableMemPattern = (delegate* unmanaged[Cdecl]<nint, nint>)api[OrtApiSlot.DisableMemPattern];
         EnableCpuMemArena = (delegate* unmanaged[Cdecl]<nint, nint>)api[OrtApiSlot.EnableCpuMemArena];
