@@ -15,14 +15,14 @@ public static class ThroughputBenchmark
         public double OutputMegapixelsPerSecond => TilesPerSecond * OutputTileSide * OutputTileSide / 1e6;
     }
 
-    /// <summary>Batches of random tiles straight through the sampler: the engine's own speed.</summary>
-    /// <remarks>
-    /// Two warm-up batches by default: ONNX Runtime records its memory pattern on the first run and first touches
-    /// the planned block on the second, so only the third run onwards is steady state (the full-width
-    /// model's second run is 0.2-0.6 s slower per tile).
-    /// </remarks>
+    /// <summary>
+    /// Two by default: ONNX Runtime records its memory pattern on the first run and first touches the planned
+    /// block on the second, so only the third run onwards is steady state (the full-width model's second run
+    /// is 0.4-0.7 s slower per tile).
+    /// </summary>
     public const int DefaultWarmupBatches = 2;
 
+    /// <summary>Batches of random tiles straight through the sampler: the engine's own speed.</summary>
     public static async Task<Figure> EngineOnlyAsync(IEngineSet engines, DiffusionSchedule schedule, int batch, int batches, CancellationToken ct,
         int warmupBatches = DefaultWarmupBatches)
     {

@@ -208,21 +208,19 @@ internal static unsafe class NativeMethods
         return checked((int)count);
     }
 
-    public static OrtTensorInfo SessionInputInfo(OrtSessionHandle session, int index)
-    {
-        using var s = new HandleLease(session);
-        var name = ReadAllocatedString(F.SessionGetInputName, s.Pointer, index, "input");
-        nint typeInfo;
-        Check(F.SessionGetInputTypeInfo(s.Pointer, (nuint)index, &typeInfo), $"Reading the type of input '{name}'");
-        return ReadTypeInfo(typeInfo, name);
-    }
+    public static OrtTensorInfo SessionInputInfo(OrtSessionHandle session, int index) =>
+        SessionValueInfo(session, index, "input", F.SessionGetInputName, F.SessionGetInputTypeInfo);
 
-    public static OrtTensorInfo SessionOutputInfo(OrtSessionHandle session, int index)
+    public static OrtTensorInfo SessionOutputInfo(OrtSessionHandle session, int index) =>
+        SessionValueInfo(session, index, "output", F.SessionGetOutputName, F.SessionGetOutputTypeInfo);
+
+    private static OrtTensorInfo SessionValueInfo(OrtSessionHandle session, int index, string what,
+        delegate* unmanaged[Cdecl]<nint, nuint, nint, byte**, nint> getName, delegate* unmanaged[Cdecl]<nint, nuint, nint*, nint> getTypeInfo)
     {
         using var s = new HandleLease(session);
-        var name = ReadAllocatedString(F.SessionGetOutputName, s.Pointer, index, "output");
+        var name = ReadAllocatedString(getName, s.Pointer, index, what);
         nint typeInfo;
-        Check(F.SessionGetOutputTypeInfo(s.Pointer, (nuint)index, &typeInfo), $"Reading the type of output '{name}'");
+        Check(getTypeInfo(s.Pointer, (nuint)index, &typeInfo), $"Reading the type of {what} '{name}'");
         return ReadTypeInfo(typeInfo, name);
     }
 
