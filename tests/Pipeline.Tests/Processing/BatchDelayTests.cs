@@ -13,7 +13,7 @@ public class BatchDelayTests
     [Fact]
     public async Task TheDelayStillGathersFullBatchesAfterItHasExpiredTwice()
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var delay = TimeSpan.FromSeconds(1.5);
         var engine = new FakeEngine { MaxBatch = 4 };
         await using var pipeline = new RestorePipeline(engine, Schedule,
             new PipelineOptions { Overlap = 2, MaxBatch = 4, MaxJobsInFlight = 4, MaxBatchDelay = delay });
