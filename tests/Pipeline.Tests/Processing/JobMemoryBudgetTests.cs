@@ -40,10 +40,10 @@ public class JobMemoryBudgetTests
         var tasks = new List<Task<JobReport>>();
         foreach (MemoryJob j in jobs) tasks.Add(await pipeline.SubmitAsync(j, CancellationToken.None));
 
-        await WaitFor(() => gauge.Current == expected, $"{expected} jobs are loaded (now {gauge.Current})");
+        // Every job gets its slot: memory, not the job count, is what holds some of them back.
+        await WaitFor(() => pipeline.InFlightJobs == 3 && gauge.Current == expected, $"3 jobs hold slots and {expected} are loaded (now {pipeline.InFlightJobs}, {gauge.Current})");
         await Task.Delay(200); // time for a job the budget should hold back to slip through
         Assert.Equal(expected, gauge.Current);
-        Assert.Equal(3, pipeline.InFlightJobs); // every job has its slot: memory, not the job count, holds them back
         Assert.Equal(expected * JobBytes, pipeline.JobMemoryReserved);
 
         engine.Gate.Release(10_000);
