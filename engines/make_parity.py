@@ -2,11 +2,18 @@
 """Whole-pipeline parity data (PyTorch, float32, noise scale 0) for the C# runtime.
 
   make_parity.py --id tiny-x4 --random-init --seed 1234 --widths tiny --out engines/tiny-x4/parity
+  make_parity.py --id tiny-x4 --random-init --seed 1234 --widths tiny --tiled --out engines/tiny-x4/parity-tiled
   make_parity.py --id resshift-realsr-x4-v3 --checkpoint A.pth --autoencoder B.pth --out DIR
 
 Cases: a 64x64 synthetic RGB image (gradients + shapes) and a 37x50 (HxW) crop of it that is reflect-padded to
 64x64 and whose output is cropped to 148x200.  Everything is written as raw little-endian binaries plus
 index.json (dtype, shape, layout, description).
+
+--tiled writes one multi-tile case instead: a 72x100 (HxW) card cut into six overlapping 64x64 tiles (stride 24,
+i.e. overlap 40), each tile run through the whole sampler on its own and clamped, the overlaps averaged with equal
+weights (resshift.md section 5, the reference's splitter and gather).  The tiling and blending here are written from
+the spec, independently of the C# TilePlan/TileBlender they check.  Only PNGs are kept (LQ in, 8-bit out, ~250 KB):
+the C# test runs `resshift restore --blend average --overlap 40` and compares the 8-bit output.
 """
 import argparse
 import json
@@ -22,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from resshift_models.graphs import load_models  # noqa: E402
-from resshift_models.sampler import sample  # noqa: E402
+from resshift_models.sampler import sample, to_uint8  # noqa: E402
 from resshift_models.schedule import make_schedule  # noqa: E402
 
 
@@ -44,10 +51,33 @@ def synthetic_image(h=64, w=64):
     return np.clip(np.round(img), 0, 255).astype(np.uint8)
 
 
-def write_png(path, rgb):
-    """Minimal PNG writer: 8-bit RGB, filter 0 on every row, zlib level 9."""
+def filtered_rows(rgb):
+    """PNG row filtering, choosing per row the filter (0-4) whose output has the smallest sum of absolute signed
+    bytes (the usual heuristic): smaller files for the same pixels."""
+    h, w, c = rgb.shape
+    cur_all = rgb.reshape(h, w * c).astype(np.int16)
+    out = []
+    prev = np.zeros(w * c, dtype=np.int16)
+    for i in range(h):
+        cur = cur_all[i]
+        left = np.concatenate([np.zeros(c, dtype=np.int16), cur[:-c]])
+        upleft = np.concatenate([np.zeros(c, dtype=np.int16), prev[:-c]])
+        p = left + prev - upleft
+        pa, pb, pc = np.abs(p - left), np.abs(p - prev), np.abs(p - upleft)
+        paeth = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, prev, upleft))
+        candidates = [cur, cur - left, cur - prev, cur - (left + prev) // 2, cur - paeth]
+        rows = [(x % 256).astype(np.uint8) for x in candidates]
+        cost = [int(np.abs(r.astype(np.int8).astype(np.int16)).sum()) for r in rows]
+        k = int(np.argmin(cost))
+        out.append(bytes([k]) + rows[k].tobytes())
+        prev = cur
+    return b"".join(out)
+
+
+def write_png(path, rgb, filtered=False):
+    """Minimal PNG writer: 8-bit RGB, zlib level 9; filter 0 on every row, or the best filter per row."""
     h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
+    raw = filtered_rows(rgb) if filtered else b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
 
     def chunk(tag, data):
         c = struct.pack(">I", len(data)) + tag + data
@@ -109,6 +139,62 @@ def run_case(cfg, unet, vq, lq_u8, outdir, prefix):
             "output_size_hw": [h * sf, w * sf], "files": e, "stats": stats}
 
 
+def reference_starts(length, chop, stride):
+    """Tile starts on one axis (resshift.md section 5): one tile unless the side is strictly longer than chop; else
+    0, stride, 2*stride, ... with any start whose tile would run past the end moved to length - chop, duplicates
+    dropped, order kept."""
+    if length <= chop:
+        return [0]
+    starts = []
+    for s in range(0, length, stride):
+        s = min(s, length - chop)
+        if s not in starts:
+            starts.append(s)
+    return starts
+
+
+assert reference_starts(50, 64, 24) == [0]
+assert reference_starts(64, 64, 24) == [0]
+assert reference_starts(72, 64, 24) == [0, 8]
+assert reference_starts(100, 64, 24) == [0, 24, 36]
+assert reference_starts(120, 64, 48) == [0, 48, 56]
+
+
+def run_tiled_case(cfg, unet, vq, lq_u8, chop, overlap, outdir, prefix):
+    """The reference's chopped inference at noise scale 0: every tile independently through the sampler (padded
+    to the model multiple, cropped back, clamped to [-1, 1]), gathered as a plain average of the tiles covering
+    each output pixel, then mapped to [0, 1] and rounded to 8 bits."""
+    h, w, _ = lq_u8.shape
+    sf = cfg["scale"]
+    stride = chop - overlap
+    y = torch.from_numpy(lq_u8.astype(np.float32)).permute(2, 0, 1).unsqueeze(0) / 255.0 * 2.0 - 1.0
+    total = torch.zeros(1, 3, h * sf, w * sf, dtype=torch.float64)
+    count = torch.zeros(1, 1, h * sf, w * sf, dtype=torch.float64)
+    rows, cols = reference_starts(h, chop, stride), reference_starts(w, chop, stride)
+    tiles = []
+    for r in rows:
+        for c in cols:
+            th, tw = min(chop, h), min(chop, w)
+            tile = y[:, :, r:r + th, c:c + tw]
+            out = sample(unet, vq, tile, cfg["schedule"], sf=sf, pad_multiple=cfg["lq_pad_multiple"], noise_scale=0.0)
+            out = out.clamp(-1.0, 1.0).to(torch.float64)
+            total[:, :, r * sf:(r + th) * sf, c * sf:(c + tw) * sf] += out
+            count[:, :, r * sf:(r + th) * sf, c * sf:(c + tw) * sf] += 1
+            tiles.append([r, c, th, tw])
+    assert count.min() >= 1
+    img = (total / count).to(torch.float32)
+    u8 = to_uint8(img)[0].numpy()
+    write_png(os.path.join(outdir, prefix + "lq.png"), lq_u8, filtered=True)
+    write_png(os.path.join(outdir, prefix + "out.png"), u8, filtered=True)
+    out01 = 0.5 * img[0].numpy() + 0.5
+    return {"lq_size_hw": [h, w], "output_size_hw": [h * sf, w * sf], "chop": chop, "overlap": overlap,
+            "stride": stride, "blend": "average", "row_starts": rows, "column_starts": cols,
+            "tiles_yxhw": tiles, "overlapping_pixels": int((count > 1).sum()),
+            "files": {"lq": prefix + "lq.png", "out": prefix + "out.png"},
+            "stats": {"out_mean": float(out01.mean()), "out_std": float(out01.std()),
+                      "fraction_of_levels_0_or_255": float(((u8 == 0) | (u8 == 255)).mean())}}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--id", required=True)
@@ -118,12 +204,28 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--widths", default="full", choices=["full", "tiny"])
     ap.add_argument("--out", required=True)
+    ap.add_argument("--tiled", action="store_true", help="write the multi-tile case (see above) instead")
+    ap.add_argument("--chop", type=int, default=64, help="tile side in LQ pixels (the model's exported tile)")
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
     cfg, unet, vq = load_models(a.id, a.widths, a.checkpoint, a.autoencoder, a.seed if a.random_init else None)
     if cfg["task"] not in ("realsr", "bicsr"):
         raise SystemExit("parity data is implemented for the SR tasks")
     os.makedirs(a.out, exist_ok=True)
+    if a.tiled:
+        chop = a.chop
+        index = {
+            "model": a.id, "noise_scale": 0.0, "precision": "float32 PyTorch eager (CPU), average in float64",
+            "cases": {"tiled72x100": run_tiled_case(cfg, unet, vq, synthetic_image(72, 100), chop, 40, a.out, "c_")},
+            "notes": "Tiling and averaging written from resshift.md section 5, independently of the C# code. "
+                     "out.png = round_half_even(255*(0.5*mean_over_tiles(clamp(tile_output,-1,1))+0.5)).",
+        }
+        with open(os.path.join(a.out, "index.json"), "w") as f:
+            json.dump(index, f, indent=1)
+            f.write("\n")
+        for k, c in index["cases"].items():
+            print(k, c["row_starts"], c["column_starts"], c["stats"])
+        return 0
     img = synthetic_image(64, 64)
     s = make_schedule(**cfg["schedule"])
     index = {

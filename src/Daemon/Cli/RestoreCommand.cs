@@ -29,9 +29,10 @@ public static class RestoreCommand
         var skip = new Option<bool>("--skip-existing") { Description = "Leave inputs whose output already exists" };
         var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse inputs larger than this many pixels", DefaultValueFactory = _ => 50_000_000L };
+        var maxJobMemory = new Option<long>("--max-job-memory") { Description = "Bytes the jobs in flight may hold together; larger inputs are refused (0 = half the machine's memory)" };
         var dir = CommonOptions.ModelsDir();
         var c = new Command("restore", "Restore image files or folders")
-            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, dir };
+            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
 
         c.SetAction(async (parse, ct) =>
         {
@@ -46,6 +47,7 @@ public static class RestoreCommand
                 Seed = parse.GetValue(seed),
                 NoiseScale = parse.GetValue(noiseScale),
                 Blend = parse.GetValue(blend),
+                MaxJobMemoryBytes = parse.GetValue(maxJobMemory),
             };
             options.Validate(m.Tile.Lq);
 

@@ -28,6 +28,7 @@ public sealed class ModelPipeline : IAsyncDisposable
             MaxBatch = settings.MaxBatch,
             MaxBatchDelay = TimeSpan.FromMilliseconds(settings.MaxBatchDelayMs),
             MaxJobsInFlight = settings.MaxJobsInFlight,
+            MaxJobMemoryBytes = settings.MaxJobMemoryBytes,
             Overlap = model.Tile.Lq / 4,
         };
         IEngineSet engines = EngineSetFactory.Create(model, settings.Engine, settings.MaxBatch, settings.Threads);

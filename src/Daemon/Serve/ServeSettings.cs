@@ -22,6 +22,9 @@ public sealed class ServeSettings
     public int DrainSeconds { get; set; } = 120;
     public long MaxPixels { get; set; } = 50_000_000;
 
+    /// <summary>Memory the jobs in flight of one model may hold together; 0 = half the machine's (see PipelineOptions).</summary>
+    public long MaxJobMemoryBytes { get; set; }
+
     /// <summary>With work pending and no batch finishing for this long, the watchdog stops being fed.</summary>
     public int StallSeconds { get; set; } = 300;
     public List<WatchSettings> Watch { get; set; } = [];
@@ -38,6 +41,7 @@ public sealed class ServeSettings
         if (MaxJobsInFlight < 1) p.Add($"MaxJobsInFlight must be >= 1 (got {MaxJobsInFlight})");
         if (DrainSeconds < 0) p.Add($"DrainSeconds must be >= 0 (got {DrainSeconds})");
         if (MaxPixels < 1) p.Add($"MaxPixels must be >= 1 (got {MaxPixels})");
+        if (MaxJobMemoryBytes < 0) p.Add($"MaxJobMemoryBytes must be >= 0, 0 = half the machine's memory (got {MaxJobMemoryBytes})");
         if (!HttpAddress.TryParse(Http, out _)) p.Add($"Http must be HOST:PORT (got '{Http}')");
         var roots = new HashSet<string>(StringComparer.Ordinal);
         foreach (WatchSettings w in Watch)

@@ -28,8 +28,37 @@ public sealed class ImageDecoder
         return Decode(path, loader, () => VipsOperation.Create(loader).Set("filename", path));
     }
 
-    /// <summary>Decodes an encoded file held in memory; <paramref name="sourceName"/> is used in messages.</summary>
-    public unsafe DecodedImage Decode(ReadOnlySpan<byte> encoded, string sourceName = "<buffer>")
+    /// <summary>
+    /// Decodes an encoded file held in memory; <paramref name="sourceName"/> is used in messages.
+    /// <paramref name="cancellationToken"/> is checked between strips of pixels.
+    /// </summary>
+    public DecodedImage Decode(ReadOnlySpan<byte> encoded, string sourceName = "<buffer>", CancellationToken cancellationToken = default)
+    {
+        (string loader, Func<VipsOperation> newLoad) = BufferLoader(encoded, sourceName);
+        return Decode(sourceName, loader, newLoad, cancellationToken);
+    }
+
+    /// <summary>
+    /// The size an encoded image decodes to (EXIF orientation applied), read from its header alone: no pixel
+    /// is decoded, so a caller can budget memory first. The size limits are checked here too.
+    /// </summary>
+    public (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded, string sourceName = "<buffer>")
+    {
+        (_, Func<VipsOperation> newLoad) = BufferLoader(encoded, sourceName);
+        try
+        {
+            using VipsImage image = Open(sourceName, newLoad, sequential: true);
+            CheckSize(sourceName, image.Width, image.Height);
+            bool transposed = image.GetInt(OrientationField) is >= 5 and <= 8;
+            return transposed ? (image.Height, image.Width) : (image.Width, image.Height);
+        }
+        catch (VipsException e)
+        {
+            throw new ImageDecodeException(sourceName, ImageDecodeFailure.Corrupt, e.Message, e);
+        }
+    }
+
+    private static unsafe (string Loader, Func<VipsOperation> NewLoad) BufferLoader(ReadOnlySpan<byte> encoded, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         if (encoded.IsEmpty)
@@ -40,10 +69,10 @@ public sealed class ImageDecoder
             loader = LoaderOf(sourceName, NativeMethods.vips_foreign_find_load_buffer(p, (nuint)encoded.Length));
         // The loader takes its own copy (a VipsBlob), so nothing stays pinned while libvips decodes lazily.
         byte[] copy = encoded.ToArray();
-        return Decode(sourceName, loader, () => VipsOperation.Create(loader).Set("buffer", copy));
+        return (loader, () => VipsOperation.Create(loader).Set("buffer", copy));
     }
 
-    private DecodedImage Decode(string name, string loader, Func<VipsOperation> newLoad)
+    private DecodedImage Decode(string name, string loader, Func<VipsOperation> newLoad, CancellationToken cancellationToken = default)
     {
         ImageFormat format = ImageFormats.FromLoader(loader)!.Value;
         VipsImage? image = null;
@@ -64,7 +93,7 @@ public sealed class ImageDecoder
             byte[]? exif = image.GetBlob(ExifField);
             if (exif is not null)
                 exif = ExifOrientation.ResetToTopLeft(exif);
-            PlanarImage pixels = ReadPixels(name, image, layout, depth);
+            PlanarImage pixels = ReadPixels(name, image, layout, depth, cancellationToken);
             return new DecodedImage(pixels, new ImageMetadata(layout, depth, format, icc, exif));
         }
         catch (VipsException e)
@@ -91,7 +120,7 @@ public sealed class ImageDecoder
         return new VipsImage(load.GetImage("out"));
     }
 
-    private PlanarImage ReadPixels(string name, VipsImage image, ChannelLayout layout, int depth)
+    private PlanarImage ReadPixels(string name, VipsImage image, ChannelLayout layout, int depth, CancellationToken cancellationToken)
     {
         int width = image.Width, height = image.Height, bands = layout.Bands();
         int rowBytes = width * bands * depth / 8;
@@ -102,6 +131,7 @@ public sealed class ImageDecoder
             using VipsRegion region = new(image);
             for (int top = 0; top < height; top += stripRows)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int rows = Math.Min(stripRows, height - top);
                 using NativeBuffer strip = region.Fetch(top, rows);
                 if (strip.Span.Length != rows * rowBytes)

@@ -16,6 +16,7 @@ public sealed class FileRestoreJob : IRestoreJob
     private readonly ImageEncoder _encoder;
     private readonly int _scale;
     private float[]? _alpha;
+    private byte[]? _encoded;
     private int _width, _height;
     private ImageMetadata? _metadata;
 
@@ -55,14 +56,47 @@ public sealed class FileRestoreJob : IRestoreJob
     /// <summary>Called after the output is durably in place (e.g. to write a provenance sidecar).</summary>
     public Func<FileRestoreJob, JobReport, CancellationToken, ValueTask>? AfterWrite { get; init; }
 
+    /// <summary>Reads the file and its header (kept for <see cref="LoadAsync"/>): the size, before any pixel is decoded.</summary>
+    public async ValueTask<ImageSize?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Interlocked.Exchange(ref _started, 1);
+        byte[] bytes = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        Content = ContentKey.Of(bytes);
+        (int width, int height) = _decoder.ReadSize(bytes, Name);
+        _encoded = bytes;
+        return new ImageSize(width, height);
+    }
+
     public async ValueTask<LqImage> LoadAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Exchange(ref _started, 1);
-        byte[] bytes;
+        byte[]? bytes = Interlocked.Exchange(ref _encoded, null);
+        if (bytes is null)
+        {
+            bytes = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            Content = ContentKey.Of(bytes);
+        }
+        using DecodedImage image = _decoder.Decode(bytes, Name, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        _width = image.Width;
+        _height = image.Height;
+        _metadata = image.Metadata;
+        if (image.Pixels.HasAlpha) _alpha = image.Pixels.Alpha.ToArray();
+
+        var lq = new float[checked(3 * image.Width * image.Height)];
+        Span<float> dst = lq;
+        TensorPrimitives.Multiply(image.Pixels.Rgb, 2f, dst);
+        TensorPrimitives.Subtract(dst, 1f, dst);
+        return new LqImage(image.Width, image.Height, lq);
+    }
+
+    private async Task<byte[]> ReadAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            bytes = await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false);
+            return await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -72,18 +106,6 @@ public sealed class FileRestoreJob : IRestoreJob
         {
             throw new ImageDecodeException(Name, ImageDecodeFailure.Unreadable, "permission denied or a directory", e);
         }
-        Content = ContentKey.Of(bytes);
-        using DecodedImage image = _decoder.Decode(bytes, Name);
-        _width = image.Width;
-        _height = image.Height;
-        _metadata = image.Metadata;
-        if (image.Pixels.HasAlpha) _alpha = image.Pixels.Alpha.ToArray();
-
-        var lq = new float[3 * image.Width * image.Height];
-        Span<float> dst = lq;
-        TensorPrimitives.Multiply(image.Pixels.Rgb, 2f, dst);
-        TensorPrimitives.Subtract(dst, 1f, dst);
-        return new LqImage(image.Width, image.Height, lq);
     }
 
     public async ValueTask WriteAsync(RestoredImage output, JobReport report, CancellationToken cancellationToken)
@@ -92,7 +114,7 @@ public sealed class FileRestoreJob : IRestoreJob
         ImageFormat format = ImageFormats.FromPath(OutputPath)
             ?? throw new ImageEncodeException(OutputPath, $"unknown output format '{Path.GetExtension(OutputPath)}' (png, jpg, tif, webp)");
         using PlanarImage pixels = PlanarImage.Allocate(output.Width, output.Height, _alpha is not null);
-        output.Pixels.AsSpan(0, 3 * output.Width * output.Height).CopyTo(pixels.Rgb);
+        output.Pixels.AsSpan(0, checked(3 * output.Width * output.Height)).CopyTo(pixels.Rgb);
         if (_alpha is not null)
         {
             new BicubicUpsampler(_scale).Upsample(_alpha, 1, _height, _width, pixels.Alpha);

@@ -18,6 +18,12 @@ public interface IRestoreJob
     /// <summary>Per-job overrides of the pipeline's defaults.</summary>
     JobSettings Settings => JobSettings.Default;
 
+    /// <summary>
+    /// The input's size from its header, without decoding pixels, so the pipeline can check and reserve the
+    /// job's memory first; null when only loading tells (the pipeline then checks after loading, before tiling).
+    /// </summary>
+    ValueTask<ImageSize?> ProbeAsync(CancellationToken cancellationToken) => ValueTask.FromResult<ImageSize?>(null);
+
     /// <summary>Decodes the input to LQ pixels in [-1, 1].</summary>
     ValueTask<LqImage> LoadAsync(CancellationToken cancellationToken);
 

@@ -6,7 +6,8 @@ namespace ResShift.Pipeline.Processing;
 internal sealed class JobState
 {
     private int _remaining;
-    private int _failed;
+    private int _finished;
+    private long _reservedBytes;
 
     public IRestoreJob Job { get; }
     public TaskCompletionSource<JobReport> Completion { get; }
@@ -28,20 +29,36 @@ internal sealed class JobState
         Completion = new TaskCompletionSource<JobReport>(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    public bool Failed => Volatile.Read(ref _failed) != 0 || Cancellation.IsCancellationRequested;
+    /// <summary>Nothing more should be done for the job: it has finished (failed) or its caller cancelled it.</summary>
+    public bool Failed => Volatile.Read(ref _finished) != 0 || Cancellation.IsCancellationRequested;
+
+    /// <summary>Bytes of the pipeline's memory budget this job holds (0 until it is admitted).</summary>
+    public long ReservedBytes
+    {
+        get => Volatile.Read(ref _reservedBytes);
+        set => Volatile.Write(ref _reservedBytes, value);
+    }
+
+    /// <summary>Hands back the job's reservation once: later calls get 0.</summary>
+    public long TakeReservedBytes() => Interlocked.Exchange(ref _reservedBytes, 0);
 
     public void Expect(int tiles) => _remaining = tiles;
 
     /// <summary>True for the call that finishes the last tile.</summary>
     public bool TileDone() => Interlocked.Decrement(ref _remaining) == 0;
 
-    /// <summary>Fails the job once; later calls are ignored. Returns whether this call failed it.</summary>
-    public bool Fail(Exception e)
+    /// <summary>
+    /// Claims the job's outcome: true for exactly one caller, who then releases its slot and sets the outcome
+    /// (<see cref="SetFailed"/> or the completion's result). Every other path sees false and leaves it alone.
+    /// </summary>
+    public bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;
+
+    /// <summary>Sets the outcome of a job claimed with <see cref="TryFinish"/>: cancelled when its caller cancelled it.</summary>
+    public void SetFailed(Exception e)
     {
-        if (Interlocked.Exchange(ref _failed, 1) != 0) return false;
         Lq = null;
         Blender = null;
-        Completion.TrySetException(e);
-        return true;
+        if (e is OperationCanceledException && Cancellation.IsCancellationRequested) Completion.TrySetCanceled(Cancellation);
+        else Completion.TrySetException(e);
     }
 }

@@ -5,6 +5,6 @@ public sealed class LqImage(int width, int height, float[] pixels)
 {
     public int Width { get; } = width;
     public int Height { get; } = height;
-    public float[] Pixels { get; } = pixels.Length >= 3 * width * height ? pixels
+    public float[] Pixels { get; } = pixels.Length >= 3L * width * height ? pixels
         : throw new ArgumentException($"{pixels.Length} floats cannot hold a 3×{height}×{width} image");
 }

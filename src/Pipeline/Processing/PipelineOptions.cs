@@ -20,6 +20,23 @@ public sealed record PipelineOptions
     /// <summary>Jobs decoded and tiled at once: bounds memory held by whole images.</summary>
     public int MaxJobsInFlight { get; init; } = 4;
 
+    /// <summary>
+    /// Memory the jobs in flight may hold together (decoded input, blend buffers, output; see
+    /// <see cref="JobFootprint"/>). A job waits while the others hold too much, and one that needs more than
+    /// all of it is refused at header time. 0 = <see cref="DefaultJobMemoryBytes"/>.
+    /// </summary>
+    public long MaxJobMemoryBytes { get; init; }
+
+    /// <summary>Half the memory this process may use (physical memory or the container's limit).</summary>
+    public static long DefaultJobMemoryBytes()
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return available > 0 ? available / 2 : 4L << 30;
+    }
+
+    /// <summary>The budget in force: <see cref="MaxJobMemoryBytes"/>, or the default from the machine.</summary>
+    public long JobMemoryBudget => MaxJobMemoryBytes > 0 ? MaxJobMemoryBytes : DefaultJobMemoryBytes();
+
     /// <summary>Engine calls running at once (1 for a CPU engine that already uses every core).</summary>
     public int EngineConcurrency { get; init; } = 1;
 
@@ -41,6 +58,7 @@ public sealed record PipelineOptions
         if (!(NoiseScale >= 0 && NoiseScale <= 1)) throw new ArgumentException($"noise scale must be in [0, 1], got {NoiseScale}");
         if (MaxBatch < 1) throw new ArgumentException($"batch must be >= 1, got {MaxBatch}");
         if (MaxJobsInFlight < 1 || EngineConcurrency < 1 || IntakeCapacity < 1) throw new ArgumentException("concurrency limits must be >= 1");
+        if (MaxJobMemoryBytes < 0) throw new ArgumentException($"job memory budget must be >= 0 bytes (0 = from the machine's memory), got {MaxJobMemoryBytes}");
         if (MaxBatchDelay < TimeSpan.Zero) throw new ArgumentException("batch delay must not be negative");
     }
 }

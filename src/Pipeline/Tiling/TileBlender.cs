@@ -11,6 +11,7 @@ namespace ResShift.Pipeline.Tiling;
 public sealed class TileBlender
 {
     private readonly TilePlan _plan;
+    private readonly int _plane;
     private readonly float[] _sum;
     private readonly float[] _weight;
     private readonly float[][] _rowWeights;
@@ -29,12 +30,32 @@ public sealed class TileBlender
         Scale = scale;
         Channels = channels;
         Mode = mode;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        // Checked before anything is allocated: above ~44.7 MP of input at ×4 the sums no longer fit one array.
+        if (SizeProblem(plan.ImageHeight, plan.ImageWidth, scale, channels) is { } problem) throw new ArgumentException(problem, nameof(plan));
         OutputHeight = plan.ImageHeight * scale;
         OutputWidth = plan.ImageWidth * scale;
-        _sum = new float[channels * OutputHeight * OutputWidth];
-        _weight = new float[OutputHeight * OutputWidth];
+        _plane = OutputHeight * OutputWidth;
+        _sum = new float[channels * _plane];
+        _weight = new float[_plane];
         _rowWeights = AxisWeights(plan.RowStarts, plan.TileHeight, scale, mode);
         _columnWeights = AxisWeights(plan.ColumnStarts, plan.TileWidth, scale, mode);
+    }
+
+    /// <summary>
+    /// Why the blend buffer for an LQ image of this size cannot exist (its C×H×W sums must fit one array),
+    /// or null when it can. Long arithmetic: the sizes overflow int long before they overflow memory.
+    /// </summary>
+    public static string? SizeProblem(int lqHeight, int lqWidth, int scale, int channels)
+    {
+        long outH = (long)lqHeight * scale, outW = (long)lqWidth * scale;
+        if (outH <= Array.MaxLength && outW <= Array.MaxLength && outH * outW <= Array.MaxLength / channels) return null;
+        Int128 values = (Int128)outH * outW * channels;
+        long largest = Array.MaxLength / channels / ((long)scale * scale);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"its ×{scale} output of {outW}×{outH}×{channels} = {values} values is more than one buffer can hold ({Array.MaxLength}); "
+            + $"the largest input at ×{scale} is {largest / 1e6:F1} megapixels");
     }
 
     /// <summary>
@@ -64,7 +85,7 @@ public sealed class TileBlender
                 for (int c = 0; c < Channels; c++)
                 {
                     ReadOnlySpan<float> src = tileOutput.Slice((c * tileStride + y) * tileStride, w);
-                    Span<float> dst = _sum.AsSpan(c * OutputHeight * OutputWidth + outRow, w);
+                    Span<float> dst = _sum.AsSpan(c * _plane + outRow, w);
                     TensorPrimitives.Multiply(src, wx, weighted);
                     TensorPrimitives.MultiplyAdd(weighted, wy[y], dst, dst);
                 }
@@ -81,8 +102,8 @@ public sealed class TileBlender
     /// <summary>Writes the normalised C×H×W output.</summary>
     public void Resolve(Span<float> output)
     {
-        int plane = OutputHeight * OutputWidth;
-        if (output.Length < Channels * plane) throw new ArgumentException("output too small", nameof(output));
+        int plane = _plane;
+        if (output.Length < (long)Channels * plane) throw new ArgumentException("output too small", nameof(output));
         lock (_gate)
         {
             if (TensorPrimitives.Min(_weight) <= 0f)
@@ -98,7 +119,7 @@ public sealed class TileBlender
     /// </summary>
     public float[] ResolveInPlace()
     {
-        int plane = OutputHeight * OutputWidth;
+        int plane = _plane;
         lock (_gate)
         {
             if (TensorPrimitives.Min(_weight) <= 0f)

@@ -13,14 +13,14 @@ public static class TileExtractor
         if (paddedSize < tile.Height || paddedSize < tile.Width)
             throw new ArgumentOutOfRangeException(nameof(paddedSize), paddedSize, $"tile {tile.Width}×{tile.Height} is larger than the model tile");
 
-        int n = channels * tile.Height * tile.Width;
+        int n = checked(channels * tile.Height * tile.Width);
         float[] rented = System.Buffers.ArrayPool<float>.Shared.Rent(n);
         try
         {
             Span<float> crop = rented.AsSpan(0, n);
             for (int c = 0; c < channels; c++)
                 for (int y = 0; y < tile.Height; y++)
-                    image.Slice((c * imageHeight + tile.Y + y) * imageWidth + tile.X, tile.Width)
+                    image.Slice(checked((int)(((long)c * imageHeight + tile.Y + y) * imageWidth + tile.X)), tile.Width)
                          .CopyTo(crop.Slice((c * tile.Height + y) * tile.Width, tile.Width));
             ReflectPad.PadBottomRight(crop, channels, tile.Height, tile.Width, destination, paddedSize, paddedSize);
         }

@@ -55,9 +55,9 @@ public sealed class TilePlan
     {
         if (length <= chop) return [0];
         var starts = new List<int>();
-        for (int s = 0; s < length; s += stride)
+        for (long s = 0; s < length; s += stride) // long: s + stride and s + chop may pass int.MaxValue
         {
-            int start = s + chop > length ? length - chop : s;
+            int start = s + chop > length ? length - chop : (int)s;
             if (!starts.Contains(start)) starts.Add(start);
         }
         return [.. starts];

@@ -79,6 +79,54 @@ public class ParityTests(ITestOutputHelper log)
         Assert.True(expected.Max() - expected.Min() > 0.05, "the expected output is not trivially flat");
     }
 
+    /// <summary>
+    /// Six overlapping tiles (72×100 LQ, 64² tiles, overlap 40, equal-weight average) through `resshift restore`,
+    /// against engines/tiny-x4/parity-tiled: there the tiling and the average are done by make_parity.py from the
+    /// spec (resshift.md §5), not by our TilePlan/TileBlender, so this compares them with something other than
+    /// themselves. The expected output is the reference's 8-bit PNG; PSNR is taken on [0, 1].
+    /// </summary>
+    [Fact]
+    public async Task SixOverlappingTilesAveragedMatchAnIndependentPyTorchTilingAbove60dB()
+    {
+        string Tiled(string file) => Path.Combine(Repo.Engines, "tiny-x4", "parity-tiled", file);
+        JsonElement c;
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Tiled("index.json"))))
+            c = doc.RootElement.GetProperty("cases").GetProperty("tiled72x100").Clone();
+        int overlap = c.GetProperty("overlap").GetInt32();
+        string output = Path.Combine(Repo.TempDir(), "out.png");
+        var cli = new StringWriter();
+        int code = await ResShiftCli.RunAsync(["restore", Tiled(c.GetProperty("files").GetProperty("lq").GetString()!), "-o", output,
+            "--noise-scale", "0", "--blend", "average", "--overlap", overlap.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--models-dir", Repo.Engines], cli, cli);
+        Assert.True(code == 0, cli.ToString());
+
+        // The reference cut the image where our plan does (starts computed independently in Python).
+        var plan = ResShift.Pipeline.Tiling.TilePlan.FromOverlap(72, 100, 64, overlap);
+        Assert.Equal(c.GetProperty("row_starts").EnumerateArray().Select(e => e.GetInt32()), plan.RowStarts);
+        Assert.Equal(c.GetProperty("column_starts").EnumerateArray().Select(e => e.GetInt32()), plan.ColumnStarts);
+        Assert.Equal(6, plan.Tiles.Count);
+
+        var decoder = new ImageDecoder();
+        using DecodedImage actual = decoder.Decode(output);
+        using DecodedImage expected = decoder.Decode(Tiled(c.GetProperty("files").GetProperty("out").GetString()!));
+        Assert.Equal((400, 288, 8), (actual.Width, actual.Height, actual.BitDepth));
+        Assert.Equal((400, 288), (expected.Width, expected.Height));
+        float[] a = actual.Pixels.Rgb.ToArray(), e = expected.Pixels.Rgb.ToArray();
+        int differing = 0, maxLevels = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            int d = (int)Math.Abs(Math.Round(a[i] * 255f) - Math.Round(e[i] * 255f));
+            if (d != 0) differing++;
+            maxLevels = Math.Max(maxLevels, d);
+        }
+        double psnr = Psnr(e, a);
+        log.WriteLine($"tiled72x100: PSNR {psnr:F1} dB, {differing} of {a.Length} 8-bit values differ, by at most {maxLevels}");
+        File.AppendAllText(Path.Combine(Path.GetTempPath(), "resshift-parity.txt"), $"tiled72x100: PSNR {psnr:F1} dB, {differing} of {a.Length} values differ by up to {maxLevels}\n");
+        Assert.True(psnr >= 60, $"PSNR {psnr:F1} dB; {differing} values differ, by up to {maxLevels} levels");
+        Assert.True(maxLevels <= 1, $"8-bit values differ by up to {maxLevels}");
+        Assert.True(e.Max() - e.Min() > 0.5, "the expected output is not trivially flat");
+    }
+
     [Fact]
     public async Task RestoreCommandReproducesTheExpected8BitOutput()
     {

@@ -11,7 +11,7 @@ public class RestorePipelineTests
 {
     private static readonly DiffusionSchedule Schedule = new(new ScheduleParameters(4, 2.0, 0.2, 0.99, 0.3));
 
-    /// <summary>Each tile alone through the sampler, blended by hand: what the pipeline must reproduce bit for bit.</summary>
+    /// <summary>Each tile alone through the sampler, clamped, blended by hand: what the pipeline must reproduce bit for bit.</summary>
     private static async Task<float[]> TileByTile(MemoryJob job, PipelineOptions o)
     {
         var engine = new FakeEngine { MaxBatch = 1 };
@@ -29,6 +29,8 @@ public class RestorePipelineTests
             TileRect r = plan.Tiles[i];
             TileExtractor.Extract(image, 3, job.Height, job.Width, r, 8, lq);
             await sampler.SampleAsync(lq, [new TileNoiseOrigin(key, r.Y, r.X, scale)], output, CancellationToken.None);
+            TensorPrimitives.Max(output, -1f, output); // each tile is clamped before blending, as the reference does
+            TensorPrimitives.Min(output, 1f, output);
             blender.Add(i, output, 32);
         }
         var result = new float[3 * job.Width * 4 * job.Height * 4];

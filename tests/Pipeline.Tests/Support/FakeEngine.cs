@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ResShift.Engines.Abstractions;
 
 namespace ResShift.Pipeline.Tests.Support;
@@ -18,11 +19,15 @@ internal sealed class FakeEngine : IEngineSet
     public int EncodeCalls => Volatile.Read(ref _calls);
     public int MaxBatchSeen => Volatile.Read(ref _maxBatchSeen);
     public SemaphoreSlim? Gate { get; set; }
+
+    /// <summary>The batch size of every encoder call, in call order.</summary>
+    public ConcurrentQueue<int> Batches { get; } = new();
     public Func<bool>? FailNext { get; set; }
 
     public async ValueTask EncodeAsync(ReadOnlyMemory<float> image, Memory<float> latent, int batch, CancellationToken ct)
     {
         Interlocked.Increment(ref _calls);
+        Batches.Enqueue(batch);
         int seen;
         while ((seen = _maxBatchSeen) < batch && Interlocked.CompareExchange(ref _maxBatchSeen, batch, seen) != seen) { }
         if (Gate is not null) await Gate.WaitAsync(ct);

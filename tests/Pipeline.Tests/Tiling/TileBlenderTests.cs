@@ -130,4 +130,24 @@ public class TileBlenderTests
         Assert.Equal(image[3 * 7 + 2], dst[4 * 6]);
         Assert.Throws<ArgumentOutOfRangeException>(() => TileExtractor.Extract(image, 2, h, w, new TileRect(2, 2, 4, 5), 6, dst));
     }
+
+    /// <summary>
+    /// Issue 16: a 7200×6900 input at ×4 is 2.38 G blend values; int arithmetic overflowed into an
+    /// OverflowException. The blender must refuse it with the reason, before allocating anything.
+    /// </summary>
+    [Fact]
+    public void AnOutputTooLargeForOneBufferIsRefusedBeforeAllocating()
+    {
+        var plan = TilePlan.FromOverlap(6900, 7200, 64, 16);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ArgumentException>(() => new TileBlender(plan, Scale, 3, BlendMode.Average));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "the blender allocated before refusing");
+        Assert.Contains("×4 output of 28800×27600×3 = 2384640000 values", e.Message);
+        Assert.Contains("the largest input at ×4 is 44.7 megapixels", e.Message);
+
+        // Just under the limit is accepted by the check (not allocated here), just over is not.
+        Assert.Null(TileBlender.SizeProblem(5000, 8900, Scale, 3));
+        Assert.NotNull(TileBlender.SizeProblem(5000, 9000, Scale, 3));
+        Assert.NotNull(TileBlender.SizeProblem(int.MaxValue, int.MaxValue, Scale, 3)); // no long overflow either
+    }
 }
