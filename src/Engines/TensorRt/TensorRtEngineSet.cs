@@ -41,6 +41,10 @@ public sealed class TensorRtEngineSet : IEngineSet
     public int MaxBatch { get; }
     public string EngineName => "tensorrt";
     public string Precision { get; }
+    public string Device => _context.Device.Name;
+
+    /// <summary>The CUDA context the engines run in (the host reads its memory figures for resshift_gpu_memory_used_bytes).</summary>
+    public CudaContext Context => _context;
 
     private enum Net { Encoder = 0, Denoiser = 1, Decoder = 2 }
 
