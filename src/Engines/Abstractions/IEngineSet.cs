@@ -13,14 +13,14 @@ public interface IEngineSet : IDisposable
 
     int MaxBatch { get; }
 
+    /// <summary>Where it computes, for metrics and status: "cpu", the GPU's name ("NVIDIA H200"), "none" for the null engine.</summary>
+    string Device { get; }
+
     /// <summary>Human-readable engine name for metrics and provenance (e.g. "onnxruntime-cpu").</summary>
     string EngineName { get; }
 
     /// <summary>"fp32", "fp16".</summary>
     string Precision { get; }
-
-    /// <summary>Where it computes, for metrics and status: "cpu", the GPU's name ("NVIDIA H200"), "none" for the null engine.</summary>
-    string Device { get; }
 
     /// <summary>image (N×C×H×W in [-1,1], already upsampled to full resolution) → latent z_y (no quantisation).</summary>
     ValueTask EncodeAsync(ReadOnlyMemory<float> image, Memory<float> latent, int batch, CancellationToken cancellationToken);
