@@ -103,7 +103,9 @@ internal sealed partial class DaemonProcess : IDisposable
     public bool Terminate(TimeSpan wait)
     {
         _ = Kill(_process.Id, 15);
-        return _process.WaitForExit(wait);
+        if (!_process.WaitForExit(wait)) return false;
+        _process.WaitForExit(); // it has exited: this also waits until its redirected output is read to the end
+        return true;
     }
 
     public long ResidentBytes()
