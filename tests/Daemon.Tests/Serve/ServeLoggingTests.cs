@@ -16,6 +16,7 @@ public class ServeLoggingTests
         WritePng(Path.Combine(root, "inbox", "one.png"), 16, 16, 1);
         using var d = DaemonProcess.Start(work, [DaemonProcess.Root(root)]);
         await WaitUntil(() => File.Exists(Path.Combine(root, "done", "one.png")) || d.HasExited, Phase, d.Log);
+        Assert.False(d.HasExited, "the daemon exited:\n" + d.Log());
         await ScrapeAsync(d, times: 5);
         Assert.True(d.Terminate(TimeSpan.FromSeconds(60)), d.Log());
         Assert.Equal(0, d.ExitCode);
@@ -34,6 +35,7 @@ public class ServeLoggingTests
         WritePng(Path.Combine(root, "inbox", "one.png"), 16, 16, 2);
         using var d = DaemonProcess.Start(work, [DaemonProcess.Root(root)], arguments: ["--log-format", "json"]);
         await WaitUntil(() => File.Exists(Path.Combine(root, "done", "one.png")) || d.HasExited, Phase, d.Log);
+        Assert.False(d.HasExited, "the daemon exited:\n" + d.Log());
         await ScrapeAsync(d, times: 2);
         Assert.True(d.Terminate(TimeSpan.FromSeconds(60)), d.Log());
         Assert.Equal(0, d.ExitCode);
