@@ -9,7 +9,7 @@ namespace ResShift.Daemon.Tests.Serve;
 /// <summary>Jobs left in processing/ by a crash: resumed like scanned ones, and a SIGTERM during resumption is honoured.</summary>
 public class CrashResumeTests(ITestOutputHelper output)
 {
-    private const int Jobs = 12, DrainSeconds = 3;
+    private const int Jobs = 16, DrainSeconds = 3;
 
     // After the drain budget, running jobs are cancelled and get a 10 s grace to hand back; a little more for the host to stop.
     private static readonly TimeSpan ExitBudget = TimeSpan.FromSeconds(DrainSeconds + 10 + 5);
@@ -19,12 +19,13 @@ public class CrashResumeTests(ITestOutputHelper output)
     {
         string work = Repo.TempDir(), root = Path.Combine(work, "root");
         string processing = Path.Combine(root, "processing"), inbox = Path.Combine(root, "inbox"), done = Path.Combine(root, "done"), outbox = Path.Combine(root, "outbox");
-        // As a crash leaves them: claimed (in processing/), no output yet. 192x192 at tile 64 / overlap 16: 16 tiles each.
+        // As a crash leaves them: claimed (in processing/), no output yet. 320x320 at tile 64 / overlap 16: 49 tiles each, so
+        // even a fast machine cannot finish them all between the first two starting and the SIGTERM.
         var originals = new Dictionary<string, byte[]>();
         for (int i = 0; i < Jobs; i++)
         {
             string rel = i % 3 == 0 ? Path.Combine("sub", $"r{i:D2}.png") : $"r{i:D2}.png";
-            WritePng(Path.Combine(processing, rel), 192, 192, 100 + i);
+            WritePng(Path.Combine(processing, rel), 320, 320, 100 + i);
             originals[rel] = File.ReadAllBytes(Path.Combine(processing, rel));
         }
 
