@@ -1,6 +1,7 @@
 using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Processing;
 
 namespace ResShift.Daemon.Serve;
@@ -13,7 +14,8 @@ public sealed class ModelPipeline : IAsyncDisposable
     public RestorePipeline Pipeline { get; }
     public PipelineOptions Options { get; }
 
-    private ModelPipeline(ModelManifest model, IEngineSet engines, PipelineOptions options)
+    /// <summary>Over an engine set already open (tests pass a fake one); the engines are disposed with the pipeline.</summary>
+    internal ModelPipeline(ModelManifest model, IEngineSet engines, PipelineOptions options)
     {
         Model = model;
         Engines = engines;

@@ -1,6 +1,7 @@
+using ResShift.Daemon.Inputs.Folders;
 using ResShift.Daemon.Inputs.RabbitMq;
+using ResShift.Daemon.Logging;
 using ResShift.Pipeline.Models;
-using ResShift.Pipeline.Tiling;
 
 namespace ResShift.Daemon.Serve;
 
@@ -11,6 +12,9 @@ namespace ResShift.Daemon.Serve;
 public sealed class ServeSettings
 {
     public string Http { get; set; } = "127.0.0.1:9464";
+
+    /// <summary>auto, simple, systemd or json (see <see cref="Logging.LogFormat"/>).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Auto;
     public string? ModelsDir { get; set; }
     public EngineKind Engine { get; set; } = EngineKind.Auto;
     public int Threads { get; set; }
@@ -68,22 +72,6 @@ public sealed class ServeSettings
         }
         return p;
     }
-}
-
-/// <summary>One watch root and the model and options its files are restored with.</summary>
-public sealed class WatchSettings
-{
-    public string Root { get; set; } = "";
-    public string Model { get; set; } = "tiny-x4";
-    public double SettleSeconds { get; set; } = 2;
-    public int PollMilliseconds { get; set; } = 500;
-    public ulong Seed { get; set; }
-    public double? NoiseScale { get; set; }
-    public int? Overlap { get; set; }
-    public BlendMode? Blend { get; set; }
-
-    /// <summary>Output format by extension ("png", "tif", ...); null keeps each input's format.</summary>
-    public string? OutputFormat { get; set; }
 }
 
 public static class HttpAddress
