@@ -118,6 +118,16 @@ internal static class GpuSelfTest
         CudaContext? ctx = null;
         ResShiftKernels? kernels = null;
         CudaStream? stream = null;
+        // NVRTC needs no driver: compile first, for the device's architecture where a device answers.
+        check("nvrtc compile (no driver needed)", () =>
+        {
+            bool device = CudaDevice.TryProbe(out CudaDevice? d, out string why);
+            var (major, minor) = device ? (d!.ComputeMajor, d.ComputeMinor) : (9, 0);
+            KernelImage image = NvrtcCompiler.CompileKernels(major, minor);
+            var (vMajor, vMinor) = NvrtcCompiler.Version();
+            return $"NVRTC {vMajor}.{vMinor} (RESSHIFT_NVRTC={Environment.GetEnvironmentVariable("RESSHIFT_NVRTC") ?? "unset"}): {image.Target}, " +
+                $"{image.Image.Length} bytes for compute {major}.{minor}{(device ? "" : $" (no device: {why})")}{(image.Log.Length > 0 ? $"; log: {image.Log}" : "")}";
+        });
         check("driver", () =>
         {
             var d = CudaDevice.Get(0);
@@ -152,11 +162,11 @@ internal static class GpuSelfTest
             float ms = end.ElapsedSince(start);
             return $"16 MiB round trip ok, {ms:F2} ms GPU time ({3 * 16 / 1024.0 / (ms / 1000):F1} GiB/s over three copies)";
         });
-        check("nvrtc compile + module load", () =>
+        check("module load on the device", () =>
         {
             kernels = new ResShiftKernels(ctx);
             var (maj, min) = NvrtcCompiler.Version();
-            return $"NVRTC {maj}.{min}, compute_{kernels.Ptx.Architecture}, {kernels.Ptx.Ptx.Length} bytes PTX";
+            return $"NVRTC {maj}.{min}, {kernels.Image.Target}, {kernels.Image.Image.Length} bytes{(kernels.Image.Log.Length > 0 ? $"; log: {kernels.Image.Log}" : "")}";
         });
         if (kernels is null) return;
         check("noise (sampler update, x=0) bit-identical to NoiseField", () =>
