@@ -20,8 +20,8 @@ public sealed record PipelineOptions
     /// <summary>Jobs decoded and tiled at once: bounds memory held by whole images.</summary>
     public int MaxJobsInFlight { get; init; } = 4;
 
-    /// <summary>Engine calls running at once (1 for a CPU engine that already uses every core).</summary>
-    public int EngineConcurrency { get; init; } = 1;
+    /// <summary>Engine calls running at once; 0 = the engine set's <c>Slots</c> (1 for the CPU engine, N for TensorRT).</summary>
+    public int EngineConcurrency { get; init; }
 
     /// <summary>Jobs accepted but not yet started; <c>SubmitAsync</c> waits when it is full.</summary>
     public int IntakeCapacity { get; init; } = 64;
@@ -40,7 +40,7 @@ public sealed record PipelineOptions
         if (Overlap < 0 || Overlap >= tile) throw new ArgumentException($"overlap must be in 0..{tile - 1} LQ pixels for tile {tile}, got {Overlap}");
         if (!(NoiseScale >= 0 && NoiseScale <= 1)) throw new ArgumentException($"noise scale must be in [0, 1], got {NoiseScale}");
         if (MaxBatch < 1) throw new ArgumentException($"batch must be >= 1, got {MaxBatch}");
-        if (MaxJobsInFlight < 1 || EngineConcurrency < 1 || IntakeCapacity < 1) throw new ArgumentException("concurrency limits must be >= 1");
+        if (MaxJobsInFlight < 1 || EngineConcurrency < 0 || IntakeCapacity < 1) throw new ArgumentException("concurrency limits must be >= 1 (engine concurrency >= 0)");
         if (MaxBatchDelay < TimeSpan.Zero) throw new ArgumentException("batch delay must not be negative");
     }
 }
