@@ -54,7 +54,9 @@ step() {
   local secs=$((SECONDS - t0))
   if [ $rc -eq 0 ]; then record PASS "$name" "${secs}s"
   elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then record FAIL "$name" "timed out after ${limit}s"
-  else record FAIL "$name" "exit $rc after ${secs}s: $(grep -v '^\s*$' "$log" | tail -n 3 | tr '\n' ' ' | cut -c1-400)"
+  else  # the reason: the step's own FAIL lines when it prints any, else its last lines
+    local why; why=$(grep -E '^FAIL' "$log" | head -n 3); [ -z "$why" ] && why=$(grep -v '^\s*$' "$log" | tail -n 3)
+    record FAIL "$name" "exit $rc after ${secs}s: $(echo "$why" | tr '\n' ' ' | cut -c1-600)"
   fi
   return $rc
 }
@@ -71,7 +73,9 @@ fact "GLIBCXX (newest per libstdc++)" \
   "for f in \$(ldconfig -p | grep -oE '/[^ ]*libstdc\+\+\.so\.6\$' | sort -u); do echo \"\$f: \$(grep -aoE 'GLIBCXX_[0-9]+(\.[0-9]+)*' \"\$f\" | sort -uV | tail -1)\"; done"
 fact "tools" "for t in g++ gcc cmake nvcc trtexec readelf $py; do p=\$(command -v \$t || ls /usr/src/tensorrt/bin/\$t 2>/dev/null); echo \"\$t: \${p:-absent}\"; done; nvcc --version 2>/dev/null | tail -2; g++ --version 2>/dev/null | head -1; cmake --version 2>/dev/null | head -1"
 fact "torch" "$py -c 'import torch; c=torch.cuda.is_available(); print(\"torch\", torch.__version__, \"cuda\", torch.version.cuda, \"cudnn\", torch.backends.cudnn.version(), \"available\", c, torch.cuda.get_device_name(0) if c else \"\", torch.cuda.get_device_capability(0) if c else \"\")'"
-fact "pip packages (tensorrt/nvidia/onnxruntime/cuda)" "$py -m pip list 2>/dev/null | grep -iE 'tensorrt|nvidia|onnxruntime|cuda'"
+timeout -k 2 "$fact_timeout" "$py" -m pip list > "$work/pip.txt" 2>&1
+{ echo "## pip packages (tensorrt/nvidia/onnxruntime/cuda)"; grep -iE 'tensorrt|nvidia|onnxruntime|cuda' "$work/pip.txt" || echo "(none, or pip did not answer)"; } >> "$facts"
+pip_tensorrt=$(grep -i '^tensorrt' "$work/pip.txt" | paste -sd' ')
 site_packages=$(timeout -k 2 "$fact_timeout" "$py" -c 'import site, sys; print("\n".join(site.getsitepackages() + [site.getusersitepackages()]))' 2>/dev/null)
 roots="${GPU_CHECKS_FIND_ROOTS:-/usr /opt /lib /lib64 /root /workspace /usr/local/nvidia} $(echo $site_packages)"
 # One find for every library of interest (wheels keep theirs under site-packages/nvidia/*/lib, nvidia/cu13/lib, tensorrt_libs).
@@ -120,15 +124,15 @@ fi
 if [ -n "$bin" ]; then
   step selftest 120 "$bin" engines selftest --json "$OUT/selftest.json"
 else
-  skip selftest "resshift does not start"
+  skip selftest "resshift did not start (see the version line)"
 fi
 
 # ---- 3. TensorRT: shim, engines (one step per network), parity, benchmarks -----------------------------------
 shim=""
 if [ -z "$bin" ]; then
-  skip tensorrt "resshift does not start"
+  skip tensorrt "resshift did not start (see the version line)"
 elif [ -z "$nvinfer" ]; then
-  skip tensorrt "TensorRT absent: no libnvinfer.so.10/.11 under $roots nor in ldconfig; pip: $($py -m pip list 2>/dev/null | grep -ci tensorrt) tensorrt packages (see facts.txt). The networks cannot run as TensorRT engines here"
+  skip tensorrt "TensorRT absent: no libnvinfer.so.10/.11 under $roots nor in ldconfig; pip tensorrt packages: ${pip_tensorrt:-none} (see facts.txt). The networks cannot run as TensorRT engines here"
 else
   if [ -f "$pub/libresshift_trt.so" ]; then
     shim="$pub/libresshift_trt.so"
