@@ -42,27 +42,78 @@ public static class TensorRtLoader
         string precision, out IEngineSet? engines, out string reason)
     {
         engines = null;
-        if (!CudaDevice.TryProbe(out CudaDevice? device, out reason)) return false;
-        int trtVersion;
-        try
-        {
-            trtVersion = TrtNativeMethods.LibraryVersion();
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or NotSupportedException)
-        {
-            reason = e.Message;
-            return false;
-        }
+        if (!TryProbe(out CudaDevice? device, out int trtVersion, out reason)) return false;
         string? missing = FindPlans(new TrtEngineCache(cacheDirectory), files, device!, trtVersion, precision, maxBatch, out string[] plans);
         if (missing is not null)
         {
             reason = missing;
             return false;
         }
-        var context = new CudaContext(device!.Ordinal);
+        engines = Open(plans, device!, geometry, maxBatch, precision);
+        reason = $"TensorRT {trtVersion} on {device!.Name} (compute {device.ComputeCapability})";
+        return true;
+    }
+
+    /// <summary>
+    /// What `Engine: TensorRt` does at start: opens the built engines, or builds the missing ones first (each
+    /// network's cache key and build time go to <paramref name="log"/>: minutes per network on a first start), or
+    /// throws <see cref="TensorRtUnavailableException"/> with the reason. It never falls back to the CPU.
+    /// </summary>
+    public static IEngineSet OpenOrBuild(string cacheDirectory, IReadOnlyList<TrtNetworkFile> files, ModelGeometry geometry, int maxBatch,
+        string precision, Action<string> log)
+    {
+        if (!TryProbe(out CudaDevice? device, out int trtVersion, out string reason)) throw new TensorRtUnavailableException(reason);
+        var cache = new TrtEngineCache(cacheDirectory);
+        if (FindPlans(cache, files, device!, trtVersion, precision, maxBatch, out string[] plans) is not null)
+        {
+            var settings = new TrtBuildSettings(precision, maxBatch, maxBatch, TrtBuildSettings.DefaultFp32Layers);
+            log($"engine tensorrt: no {precision} engines for {device!.Name} / TensorRT {trtVersion} in {cacheDirectory}: building them now " +
+                "(minutes per network; `resshift engines build` does this ahead of time)");
+            foreach (TrtNetworkFile f in files)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                TrtEngineKey key = KeyFor(f, TrtEngineKey.Sha256OfFile(f.OnnxPath), device, trtVersion, precision, maxBatch);
+                log($"engine tensorrt: building {f.Network}, batch 1..{maxBatch}, cache key {key.FileName}");
+                try
+                {
+                    var (path, built) = Build(cache, f, device, settings);
+                    log($"engine tensorrt: {f.Network} {(built ? $"built in {clock.Elapsed.TotalSeconds:F0} s" : "already built")}: {path}");
+                }
+                catch (TensorRtException e)
+                {
+                    throw new TensorRtUnavailableException($"building the {f.Network} engine from {f.OnnxPath} failed: {e.Message}", e);
+                }
+            }
+            if (FindPlans(cache, files, device, trtVersion, precision, maxBatch, out plans) is { } still)
+                throw new TensorRtUnavailableException(still);
+        }
+        log($"engine tensorrt: TensorRT {trtVersion} on {device!.Name} (compute {device.ComputeCapability}), engines {string.Join(", ", plans.Select(Path.GetFileName))}");
+        return Open(plans, device, geometry, maxBatch, precision);
+    }
+
+    /// <summary>Driver, GPU, shim and TensorRT all load; otherwise the reason (the loader's own text included).</summary>
+    private static bool TryProbe(out CudaDevice? device, out int trtVersion, out string reason)
+    {
+        trtVersion = 0;
+        if (!CudaDevice.TryProbe(out device, out reason)) return false;
         try
         {
-            engines = new TensorRtEngineSet(context, File.ReadAllBytes(plans[0]), File.ReadAllBytes(plans[1]), File.ReadAllBytes(plans[2]),
+            trtVersion = TrtNativeMethods.LibraryVersion();
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or NotSupportedException)
+        {
+            reason = e.Message;
+            return false;
+        }
+    }
+
+    private static TensorRtEngineSet Open(string[] plans, CudaDevice device, ModelGeometry geometry, int maxBatch, string precision)
+    {
+        var context = new CudaContext(device.Ordinal);
+        try
+        {
+            return new TensorRtEngineSet(context, File.ReadAllBytes(plans[0]), File.ReadAllBytes(plans[1]), File.ReadAllBytes(plans[2]),
                 geometry, maxBatch, precision, SlotsFromEnvironment(), ownsContext: true);
         }
         catch
@@ -70,8 +121,6 @@ public static class TensorRtLoader
             context.Dispose();
             throw;
         }
-        reason = $"TensorRT {trtVersion} on {device.Name} (compute {device.ComputeCapability})";
-        return true;
     }
 
     /// <summary>Builds (or reuses) the engine for one network; returns its path. Needs a GPU, TensorRT and the shim.</summary>

@@ -70,3 +70,23 @@ public class EngineParityTests
         Assert.Equal(2, doc.RootElement.GetProperty("figures")[0].GetProperty("tiles").GetInt32());
     }
 }
+
+/// <summary>`Engine: TensorRt` never silently runs on the CPU (issue 11, deployment truth).</summary>
+public class TensorRtDeploymentTests
+{
+    [Fact]
+    public async Task Serve_with_engine_tensorrt_on_a_machine_without_a_gpu_exits_2_with_the_reason()
+    {
+        string root = Repo.TempDir();
+        Task<(int Code, string Out, string Err)> serve = CliRun.Run("serve", "--engine", "tensorrt", "--watch", root, "--http", "127.0.0.1:0",
+            "--models-dir", Repo.Engines);
+        var (code, stdout, stderr) = await serve.WaitAsync(TimeSpan.FromSeconds(60));
+        if (ResShift.Engines.Cuda.CudaDevice.TryProbe(out _, out _))
+            return; // a GPU machine: serve would build or open real engines; covered by scripts/gpu-checks.sh
+        Assert.Equal(2, code);
+        Assert.Contains("--engine tensorrt is not available", stderr);
+        Assert.Contains("libcuda.so.1", stderr); // the reason, with the loader's own text
+        Assert.DoesNotContain("onnxruntime", stdout + stderr);
+        Assert.Empty(Directory.GetFiles(root, "*", SearchOption.AllDirectories)); // nothing was taken in or written
+    }
+}
