@@ -101,22 +101,26 @@ public static class EnginesCommand
                 throw new InvalidOperationException(e.Message, e);
             }
             var cache = new TrtEngineCache(EngineSetFactory.TrtCacheDirectory(m));
-            var settings = new TrtBuildSettings(p, n, n, TrtBuildSettings.DefaultFp32Layers, OptimizationLevel: level);
+            p = TensorRtLoader.EffectivePrecision(p, TensorRtLoader.ShimHasWeakTyping(), out string? note);
+            if (note is not null) o.WriteLine(note);
+            TrtBuildSettings settings = TensorRtLoader.SettingsFor(p, n, level);
             o.WriteLine($"TensorRT {TensorRtLoader.LibraryVersion()} on {device.Name} (compute {device.ComputeCapability}), {p}, batch 1..{n}, optimisation level {(level < 0 ? "default" : level)}");
             foreach (TrtNetworkFile f in networks.Where(f => only is null || f.Network == only))
             {
                 var clock = Stopwatch.StartNew();
-                string path;
+                string path, log;
                 bool built;
+                o.WriteLine($"{f.Network,-9} building, cache key {TensorRtLoader.KeyFor(f, TrtEngineKey.Sha256OfFile(f.OnnxPath), device, TensorRtLoader.LibraryVersion(), p, n).FileName}");
                 try
                 {
-                    (path, built) = TensorRtLoader.Build(cache, f, device, settings);
+                    (path, built, log) = TensorRtLoader.Build(cache, f, device, settings);
                 }
                 catch (TensorRtException e)
                 {
                     throw new InvalidOperationException(e.Message, e);
                 }
                 o.WriteLine($"{f.Network,-9} {(built ? $"built in {clock.Elapsed.TotalSeconds:F1} s" : "already built")}: {path}");
+                if (log.Length > 0) o.WriteLine(log); // TensorRT's warnings, the fp32 pins, an OBEY -> PREFER retry
             }
             return ExitCodes.Success;
         });
