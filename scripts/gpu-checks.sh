@@ -134,9 +134,11 @@ if [ -z "$bin" ]; then
 elif [ -z "$nvinfer" ]; then
   skip tensorrt "TensorRT absent: no libnvinfer.so.10/.11 under $roots nor in ldconfig; pip tensorrt packages: ${pip_tensorrt:-none} (see facts.txt). The networks cannot run as TensorRT engines here"
 else
-  if [ -f "$pub/libresshift_trt.so" ]; then
-    shim="$pub/libresshift_trt.so"
-    record PASS trt-shim "prebuilt $shim carried with the publish"
+  major=$(basename "$nvinfer" | grep -oE '[0-9]+$')
+  prebuilt="$pub/libresshift_trt.so"; [ "$major" = 11 ] && prebuilt="$pub/libresshift_trt11.so"
+  if [ -f "$prebuilt" ]; then
+    shim="$prebuilt"
+    record PASS trt-shim "prebuilt $(basename "$shim") for TensorRT $major carried with the publish"
   elif [ -n "$trt_inc" ] && command -v g++ > /dev/null; then
     cuda_inc=$(dirname "$(grep -E '/cuda_runtime_api\.h$' "$work/libraries.txt" | head -1)" 2>/dev/null)
     [ -z "$cuda_inc" ] || [ "$cuda_inc" = "." ] && cuda_inc="$repo/native/trt/check-stub"
@@ -152,6 +154,10 @@ else
 fi
 if [ -n "$shim" ]; then
   export RESSHIFT_TRT_SHIM="$shim"
+  # The shim and libnvinfer load (the loader's reason otherwise: missing soname, GLIBC version, undefined symbol).
+  step trt-shim-load 30 "$bin" engines selftest --tensorrt || shim=""
+fi
+if [ -n "$shim" ]; then
   built=1
   for net in encoder denoiser decoder; do  # separately timed: one slow build cannot eat the run
     step "trt-build-$net" 150 "$bin" engines build --model "$model" --network "$net" --precision fp16 --max-batch 16 --opt-level "$opt_level" || built=0

@@ -130,7 +130,8 @@ public static class EnginesCommand
     private static Command SelfTest()
     {
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
-        var c = new Command("selftest", "CUDA layer self-test against the CPU implementation") { json };
+        var tensorRt = new Option<bool>("--tensorrt") { Description = "Only check that the TensorRT shim and TensorRT load (version, typing mode)" };
+        var c = new Command("selftest", "CUDA layer self-test against the CPU implementation") { json, tensorRt };
         c.Hidden = true;
         c.SetAction(parse =>
         {
@@ -151,7 +152,12 @@ public static class EnginesCommand
                     o.WriteLine($"FAIL {name}: {e.Message}");
                 }
             }
-            GpuSelfTest.Run(Check);
+            if (parse.GetValue(tensorRt))
+                Check("tensorrt shim", () =>
+                    $"TensorRT {TensorRtLoader.LibraryVersion()} through {Environment.GetEnvironmentVariable("RESSHIFT_TRT_SHIM") ?? "the shim next to resshift"}; " +
+                    (TensorRtLoader.ShimHasWeakTyping() ? "weak typing (fp16 flag + fp32 pins)" : "strongly typed networks only (TensorRT 11+)"));
+            else
+                GpuSelfTest.Run(Check);
             if (parse.GetValue(json) is { } path)
                 File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
             int failed = results.Count(r => !(bool)r["ok"]);
