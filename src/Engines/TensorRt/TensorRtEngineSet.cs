@@ -16,6 +16,12 @@ public sealed class TensorRtEngineOptions
     /// per IEngineSet method; setting it fails loudly rather than silently doing nothing.
     /// </summary>
     public bool CaptureCudaGraph { get; init; }
+
+    /// <summary>
+    /// How long one engine call may take before it is failed: a faulted stream may never run the completion
+    /// callback. The slot is then retired (its buffers may still be written by the device), not reused.
+    /// </summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>
@@ -34,6 +40,7 @@ public sealed class TensorRtEngineSet : IEngineSet
     private readonly List<Slot> _all = new();
     private readonly SemaphoreSlim _slots;
     private readonly TrtDataType _timestepType;
+    private readonly TimeSpan _callTimeout;
     private readonly bool _ownsContext;
     private bool _disposed;
 
@@ -60,6 +67,7 @@ public sealed class TensorRtEngineSet : IEngineSet
         MaxBatch = maxBatch;
         Precision = precision;
         Slots = options.Slots;
+        _callTimeout = options.CallTimeout;
         // TensorRT allocates in whatever context is current: make it ours, not device 0's.
         using (context.Enter())
             _engines = [Deserialize(encoderPlan), Deserialize(denoiserPlan), Deserialize(decoderPlan)];
@@ -123,14 +131,23 @@ public sealed class TensorRtEngineSet : IEngineSet
 
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         _free.TryTake(out Slot? slot);
+        bool retired = false;
         try
         {
-            await slot!.RunAsync(net, batch, inputs, output, t).ConfigureAwait(false);
+            await slot!.RunAsync(net, batch, inputs, output, t).AsTask().WaitAsync(_callTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            retired = true; // the device may still write into this slot's buffers: never hand it out again
+            throw new TimeoutException($"TensorRT {net} call (batch {batch}) did not complete within {_callTimeout.TotalSeconds:F0} s; slot retired");
         }
         finally
         {
-            _free.Add(slot!);
-            _slots.Release();
+            if (!retired)
+            {
+                _free.Add(slot!);
+                _slots.Release();
+            }
         }
     }
 
