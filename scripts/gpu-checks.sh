@@ -89,7 +89,7 @@ libdirs=""
 for sp in $site_packages; do
   for d in "$sp"/nvidia/*/lib "$sp"/nvidia/cu13/lib "$sp"/tensorrt_libs "$sp"/tensorrt; do [ -d "$d" ] && libdirs="$libdirs:$d"; done
 done
-for f in $(grep -E '/lib(nvinfer|nvonnxparser|nvrtc|cudnn|cublasLt)[^/]*\.so' "$work/libraries.txt"); do libdirs="$libdirs:$(dirname "$f")"; done
+for f in $(grep -E '/lib(cuda|nvinfer|nvonnxparser|nvrtc|cudnn|cublasLt)[^/]*\.so' "$work/libraries.txt" | grep -v '/stubs/'); do libdirs="$libdirs:$(dirname "$f")"; done
 libdirs=$(echo "$libdirs" | tr ':' '\n' | grep -v '^$' | awk '!seen[$0]++' | paste -sd:)
 [ -n "$libdirs" ] && export LD_LIBRARY_PATH="$libdirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # NVRTC, newest soname first; passed explicitly (the CUDA 13 wheel's libnvrtc lacks a RUNPATH for its builtins,
@@ -183,10 +183,15 @@ fi
 
 # ---- 4. PyTorch baseline on the same GPU: our model code, fp16 autocast, one tile at a time and batched -------
 if timeout -k 2 "$fact_timeout" "$py" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' > /dev/null 2>&1; then
+  # tiny-x4 (the model the engines above ran: the "8x the one-tile PyTorch baseline" comparison), then the
+  # full-width graph with seeded random weights (1.42 TFLOP per 64^2 tile: the fraction of the fp16 ceiling).
   for b in 1 8; do
     step "torch-baseline-b$b" 90 bash -c "'$py' '$repo/engines/bench_torch.py' --id '$model' --widths tiny --threads 4 --device cuda --fp16 --batch $b --tiles 8 --warmup 2 | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
   done
   step torch-fp16-ceiling 60 bash -c "'$py' '$repo/engines/bench_torch.py' --flop-ceiling | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
+  for b in 1 8; do
+    step "torch-full-width-b$b" 120 bash -c "'$py' '$repo/engines/bench_torch.py' --id resshift-realsr-x4-v3 --widths full --threads 4 --device cuda --fp16 --batch $b --tiles 4 --warmup 1 | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
+  done
 else
   skip torch-baseline "no PyTorch with CUDA ($py)"
 fi
