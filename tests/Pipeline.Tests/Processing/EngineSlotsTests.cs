@@ -15,14 +15,13 @@ public class EngineSlotsTests
 
     /// <summary>
     /// Wraps <see cref="FakeEngine"/> with a slot count and measures how many encoder calls overlap: each call
-    /// waits (at most <see cref="Rendezvous"/>) for the others that could be in flight with it, so the maximum is
-    /// reached whenever the pipeline really has that many batches going.
+    /// waits (at most <paramref name="rendezvous"/>) for the others that could be in flight with it, so the maximum
+    /// is reached whenever the pipeline really has that many batches going, however slow the machine.
     /// </summary>
-    private sealed class SlottedEngine(int slots) : IEngineSet
+    private sealed class SlottedEngine(int slots, TimeSpan rendezvous) : IEngineSet
     {
         private readonly FakeEngine _inner = new() { MaxBatch = 2 };
         private int _inFlight, _maxInFlight;
-        public static readonly TimeSpan Rendezvous = TimeSpan.FromMilliseconds(300);
 
         public ModelGeometry Geometry => _inner.Geometry;
         public int MaxBatch => _inner.MaxBatch;
@@ -36,8 +35,9 @@ public class EngineSlotsTests
             int now = Interlocked.Increment(ref _inFlight);
             int seen;
             while ((seen = _maxInFlight) < now && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen) { }
-            var deadline = DateTime.UtcNow + Rendezvous;
-            while (Volatile.Read(ref _inFlight) < slots && DateTime.UtcNow < deadline)
+            var deadline = DateTime.UtcNow + rendezvous;
+            // Once the slots have all been busy together there is nothing left to show: stop waiting.
+            while (Volatile.Read(ref _inFlight) < slots && Volatile.Read(ref _maxInFlight) < slots && DateTime.UtcNow < deadline)
                 await Task.Delay(5, ct);
             try
             {
@@ -72,7 +72,7 @@ public class EngineSlotsTests
     [Fact]
     public async Task The_pipeline_keeps_as_many_batches_in_flight_as_the_engine_has_slots()
     {
-        var engine = new SlottedEngine(slots: 3);
+        var engine = new SlottedEngine(slots: 3, TimeSpan.FromSeconds(10)); // the calls meet as soon as 3 overlap
         var options = new PipelineOptions { Overlap = 2, MaxBatch = 2, MaxJobsInFlight = 4 };
         await using (var pipeline = new RestorePipeline(engine, Schedule, options))
             Assert.Equal(3, pipeline.EngineLoops);
@@ -82,7 +82,7 @@ public class EngineSlotsTests
     [Fact]
     public async Task An_explicit_engine_concurrency_overrides_the_slot_count()
     {
-        var engine = new SlottedEngine(slots: 3);
+        var engine = new SlottedEngine(slots: 3, TimeSpan.FromMilliseconds(50)); // one loop: every call waits this long
         Assert.Equal(1, await MaxBatchesInFlight(engine, new PipelineOptions { Overlap = 2, MaxBatch = 2, MaxJobsInFlight = 4, EngineConcurrency = 1 }));
     }
 
