@@ -166,10 +166,10 @@ if [ -n "$shim" ]; then
     step trt-parity 120 "$bin" engines parity --model "$model" --engine tensorrt --min-psnr 40 --json "$OUT/parity.json" --ppm "$work/ppm"
     for b in 1 4 8 16; do
       for c in 1 "$concurrency"; do
-        step "trt-bench-b$b-c$c" 60 bash -c "'$bin' bench --model '$model' --engine tensorrt --batch $b --batches 24 --engine-concurrency $c --engine-only --json | tr -d '\n' >> '$OUT/bench.jsonl' && echo >> '$OUT/bench.jsonl'"
+        step "trt-bench-b$b-c$c" 60 bash -c "set -o pipefail; '$bin' bench --model '$model' --engine tensorrt --batch $b --batches 24 --engine-concurrency $c --engine-only --json | tr -d '\n' >> '$OUT/bench.jsonl' && echo >> '$OUT/bench.jsonl'"
       done
     done
-    step trt-bench-end-to-end 120 bash -c "'$bin' bench --model '$model' --engine tensorrt --batch 8 --batches 32 --json | tr -d '\n' >> '$OUT/bench.jsonl' && echo >> '$OUT/bench.jsonl'"
+    step trt-bench-end-to-end 120 bash -c "set -o pipefail; '$bin' bench --model '$model' --engine tensorrt --batch 8 --batches 32 --json | tr -d '\n' >> '$OUT/bench.jsonl' && echo >> '$OUT/bench.jsonl'"
     step trt-auto-picks-tensorrt 60 bash -c "'$bin' bench --model '$model' --engine auto --batch 1 --batches 1 --warmup 0 --engine-only 2>&1 | tee /dev/stderr | grep -q 'engine auto: TensorRT'"
   else
     skip trt-parity "engines were not built"
@@ -186,11 +186,11 @@ if timeout -k 2 "$fact_timeout" "$py" -c 'import torch, sys; sys.exit(0 if torch
   # tiny-x4 (the model the engines above ran: the "8x the one-tile PyTorch baseline" comparison), then the
   # full-width graph with seeded random weights (1.42 TFLOP per 64^2 tile: the fraction of the fp16 ceiling).
   for b in 1 8; do
-    step "torch-baseline-b$b" 90 bash -c "'$py' '$repo/engines/bench_torch.py' --id '$model' --widths tiny --threads 4 --device cuda --fp16 --batch $b --tiles 8 --warmup 2 | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
+    step "torch-baseline-b$b" 90 bash -c "set -o pipefail; '$py' '$repo/engines/bench_torch.py' --id '$model' --widths tiny --threads 4 --device cuda --fp16 --batch $b --tiles 8 --warmup 2 | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
   done
-  step torch-fp16-ceiling 60 bash -c "'$py' '$repo/engines/bench_torch.py' --flop-ceiling | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
+  step torch-fp16-ceiling 60 bash -c "set -o pipefail; '$py' '$repo/engines/bench_torch.py' --flop-ceiling | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
   for b in 1 8; do
-    step "torch-full-width-b$b" 120 bash -c "'$py' '$repo/engines/bench_torch.py' --id resshift-realsr-x4-v3 --widths full --threads 4 --device cuda --fp16 --batch $b --tiles 4 --warmup 1 | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
+    step "torch-full-width-b$b" 120 bash -c "set -o pipefail; '$py' '$repo/engines/bench_torch.py' --id resshift-realsr-x4-v3 --widths full --threads 4 --device cuda --fp16 --batch $b --tiles 4 --warmup 1 | tr -d '\n' >> '$OUT/torch.jsonl' && echo >> '$OUT/torch.jsonl'"
   done
 else
   skip torch-baseline "no PyTorch with CUDA ($py)"
