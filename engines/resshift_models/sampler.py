@@ -48,14 +48,17 @@ def sample(unet, vq, y, sched_cfg, sf=4, pad_multiple=64, noise_scale=0.0, gener
     def noise(like):
         if noise_scale == 0.0:
             return torch.zeros_like(like)
-        return torch.randn(like.shape, generator=generator, dtype=like.dtype)
+        # Drawn on the generator's device (CPU by default) and moved: the same seed gives the same noise
+        # whether the model runs on the CPU or a GPU.
+        gen_device = generator.device if generator is not None else torch.device("cpu")
+        return torch.randn(like.shape, generator=generator, dtype=like.dtype, device=gen_device).to(like.device)
 
     x = z_y + f32(s["prior_std"] * noise_scale) * noise(z_y)
     if record is not None:
         record.update(y=yp.clone(), y_up=y_up.clone(), z_y=z_y.clone(), x_T=x.clone(), steps=[])
     T = sched_cfg["T"]
     for t in range(T - 1, -1, -1):
-        tt = torch.full((y.shape[0],), t, dtype=torch.int64)
+        tt = torch.full((y.shape[0],), t, dtype=torch.int64, device=y.device)
         x_in = x / f32(s["input_std"][t])
         x0 = unet(x_in, tt, yp, mask) if mask is not None else unet(x_in, tt, yp)
         x = f32(s["c1"][t]) * x + f32(s["c2"][t]) * x0

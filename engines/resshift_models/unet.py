@@ -16,7 +16,8 @@ from .swin import SwinStage, group_norm
 def timestep_features(t, dim, max_period=10000.0):
     """Sinusoidal embedding [cos(t f_i), sin(t f_i)], f_i = exp(-ln(max_period) i / (dim/2)); t is the raw index."""
     half = dim // 2
-    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * (-math.log(max_period) / half))
+    # On t's device: a CUDA model must not mix a CPU frequency table into its GPU timestep.
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32, device=t.device) * (-math.log(max_period) / half))
     args = t.to(torch.float32).unsqueeze(1) * freqs.unsqueeze(0)
     emb = torch.cat([torch.cos(args), torch.sin(args)], dim=1)
     if dim % 2:

@@ -1,5 +1,7 @@
-// resshift_trt: see resshift_trt.h. Written against the TensorRT 10.x headers (NvInfer.h, NvOnnxParser.h).
+// resshift_trt: see resshift_trt.h. Compiles against the TensorRT 10.x and 11.x headers (NvInfer.h, NvOnnxParser.h).
 // Exceptions never cross the C ABI: every entry point catches and turns failures into -1 + last error.
+// TensorRT 11 removed weak typing (BuilderFlag::kFP16, kOBEY/kPREFER_PRECISION_CONSTRAINTS, ILayer::setPrecision,
+// setOutputType): there every network is strongly typed and precision is a property of the ONNX graph.
 #include "resshift_trt.h"
 
 #include <NvInfer.h>
@@ -14,15 +16,30 @@
 
 namespace {
 
-thread_local std::string t_last_error;
+#if NV_TENSORRT_MAJOR >= 11
+constexpr bool kHasWeakTyping = false;
+#else
+constexpr bool kHasWeakTyping = true;
+#endif
 
-// TensorRT logs from the calling thread during build/deserialize/enqueue; errors go to that thread's message.
+thread_local std::string t_last_error;
+thread_local std::string t_last_log;
+
+void append(std::string& to, const std::string& line) {
+    if (!to.empty()) to += "\n";
+    to += line;
+}
+
+// TensorRT logs from the calling thread during build/deserialize/enqueue: errors go to that thread's error,
+// warnings (precision fallbacks, tactics skipped for memory...) and errors to its build log.
 class Logger final : public nvinfer1::ILogger {
 public:
     void log(Severity severity, const char* msg) noexcept override {
-        if (severity <= Severity::kERROR) {
-            if (!t_last_error.empty()) t_last_error += "\n";
-            t_last_error += msg;
+        try {
+            if (severity <= Severity::kERROR) append(t_last_error, msg);
+            if (severity <= Severity::kWARNING)
+                append(t_last_log, std::string(severity <= Severity::kERROR ? "error: " : "warning: ") + msg);
+        } catch (...) {
         }
     }
 };
@@ -45,7 +62,7 @@ int fail(const std::string& message) {
     return -1;
 }
 
-std::vector<std::string> split(const char* list) {
+[[maybe_unused]] std::vector<std::string> split(const char* list) {
     std::vector<std::string> parts;
     if (!list) return parts;
     std::stringstream in(list);
@@ -54,6 +71,39 @@ std::vector<std::string> split(const char* list) {
         if (!item.empty()) parts.push_back(item);
     return parts;
 }
+
+[[maybe_unused]] bool is_float(nvinfer1::ITensor* t) {
+    return t && (t->getType() == nvinfer1::DataType::kFLOAT || t->getType() == nvinfer1::DataType::kHALF);
+}
+
+#if NV_TENSORRT_MAJOR < 11
+// Weak typing (10.x): keeps the named layers in fp32 inside an fp16 engine. Only layers whose every input and
+// output is float/half are pinned: a name pattern such as "quantize" also matches the codebook's ArgMin, Cast,
+// Gather and Slice, whose index/shape tensors cannot be fp32. Returns how many layers were pinned.
+int pin_fp32(nvinfer1::INetworkDefinition& network, const std::vector<std::string>& patterns) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    int pinned = 0;
+    for (int i = 0; i < network.getNbLayers(); i++) {
+        nvinfer1::ILayer* layer = network.getLayer(i);
+        std::string name = layer->getName();
+        bool keep = layer->getType() == nvinfer1::LayerType::kNORMALIZATION || layer->getType() == nvinfer1::LayerType::kSOFTMAX;
+        for (const std::string& p : patterns) keep = keep || name.find(p) != std::string::npos;
+        if (!keep) continue;
+        bool all_float = layer->getNbOutputs() > 0;
+        for (int k = 0; k < layer->getNbInputs() && all_float; k++)
+            if (layer->getInput(k) && !is_float(layer->getInput(k))) all_float = false; // null: an absent optional input
+        for (int o = 0; o < layer->getNbOutputs() && all_float; o++)
+            if (!is_float(layer->getOutput(o))) all_float = false;
+        if (!all_float) continue;
+        layer->setPrecision(nvinfer1::DataType::kFLOAT);
+        for (int o = 0; o < layer->getNbOutputs(); o++) layer->setOutputType(o, nvinfer1::DataType::kFLOAT);
+        pinned++;
+    }
+    return pinned;
+#pragma GCC diagnostic pop
+}
+#endif
 
 bool copy_blob(nvinfer1::IHostMemory* memory, rs_trt_blob* out) {
     out->data = nullptr;
@@ -83,6 +133,10 @@ int32_t rs_trt_abi_version(void) { return RS_TRT_ABI_VERSION; }
 int32_t rs_trt_library_version(void) { return getInferLibVersion(); }
 
 const char* rs_trt_last_error(void) { return t_last_error.c_str(); }
+
+const char* rs_trt_last_log(void) { return t_last_log.c_str(); }
+
+int32_t rs_trt_has_weak_typing(void) { return kHasWeakTyping ? 1 : 0; }
 
 rs_trt_engine* rs_trt_engine_deserialize(const void* data, size_t size) {
     t_last_error.clear();
@@ -166,15 +220,24 @@ int rs_trt_context_enqueue(rs_trt_context* context, void* stream) {
 
 int rs_trt_build(const char* onnx_path, const rs_trt_build_options* options, rs_trt_blob* engine_out, rs_trt_blob* timing_out) {
     t_last_error.clear();
+    t_last_log.clear();
     if (!onnx_path || !options || !engine_out) return fail("bad argument");
     if (options->min_batch < 1 || options->opt_batch < options->min_batch || options->max_batch < options->opt_batch)
         return fail("batch profile must satisfy 1 <= min <= opt <= max");
+    bool strongly_typed = options->strongly_typed != 0 || !kHasWeakTyping;
+    if (options->fp16 && strongly_typed && !options->strongly_typed)
+        return fail("TensorRT " + std::to_string(NV_TENSORRT_MAJOR) + " builds strongly typed networks only (no BuilderFlag::kFP16): "
+                    "an fp16 engine needs an fp16 ONNX export with fp32 islands; build fp32 or export in fp16");
     try {
         std::unique_ptr<nvinfer1::IBuilder> builder(nvinfer1::createInferBuilder(logger()));
         if (!builder) return fail("createInferBuilder failed");
-        std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(0));
+        uint32_t flags = 0;
+#if NV_TENSORRT_MAJOR < 11
+        if (strongly_typed) flags = 1U << static_cast<uint32_t>(nvinfer1::NetworkDefinitionCreationFlag::kSTRONGLY_TYPED);
+#endif
+        std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(flags));
         std::unique_ptr<nvonnxparser::IParser> parser(nvonnxparser::createParser(*network, logger()));
-        if (!parser->parseFromFile(onnx_path, static_cast<int>(nvinfer1::ILogger::Severity::kERROR))) {
+        if (!parser->parseFromFile(onnx_path, static_cast<int>(nvinfer1::ILogger::Severity::kWARNING))) {
             std::string errors;
             for (int i = 0; i < parser->getNbErrors(); i++) errors += std::string("\n") + parser->getError(i)->desc();
             return fail(std::string("ONNX parse of ") + onnx_path + " failed" + errors);
@@ -198,33 +261,37 @@ int rs_trt_build(const char* onnx_path, const rs_trt_build_options* options, rs_
         }
         config->addOptimizationProfile(profile);
 
-        if (options->fp16) {
-            // Weakly-typed fp16 (deprecated in 10.x in favour of strongly-typed networks, still the way to
-            // keep chosen layers in fp32 inside an fp16 engine): GroupNorm, softmax and the VQ distance stay fp32
-            // as the reference's autocast does (resshift.md §4).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-            config->setFlag(nvinfer1::BuilderFlag::kFP16);
-            config->setFlag(nvinfer1::BuilderFlag::kOBEY_PRECISION_CONSTRAINTS);
-            std::vector<std::string> patterns = split(options->fp32_layers);
-            for (int i = 0; i < network->getNbLayers(); i++) {
-                nvinfer1::ILayer* layer = network->getLayer(i);
-                std::string name = layer->getName();
-                bool keep = layer->getType() == nvinfer1::LayerType::kNORMALIZATION || layer->getType() == nvinfer1::LayerType::kSOFTMAX;
-                for (const std::string& p : patterns) keep = keep || name.find(p) != std::string::npos;
-                if (!keep) continue;
-                layer->setPrecision(nvinfer1::DataType::kFLOAT);
-                for (int o = 0; o < layer->getNbOutputs(); o++)
-                    if (layer->getOutput(o)->getType() == nvinfer1::DataType::kFLOAT || layer->getOutput(o)->getType() == nvinfer1::DataType::kHALF)
-                        layer->setOutputType(o, nvinfer1::DataType::kFLOAT);
-            }
-#pragma GCC diagnostic pop
-        }
-
         std::unique_ptr<nvinfer1::ITimingCache> cache(config->createTimingCache(options->timing_cache, options->timing_cache ? options->timing_cache_size : 0));
         if (!cache || !config->setTimingCache(*cache, false)) return fail("timing cache rejected");
 
-        std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
+        std::unique_ptr<nvinfer1::IHostMemory> plan;
+#if NV_TENSORRT_MAJOR < 11
+        if (options->fp16 && !strongly_typed) {
+            // Weakly-typed fp16 (deprecated in 10.x, gone in 11): GroupNorm, softmax and the VQ distance stay fp32
+            // as the reference's autocast does (resshift.md section 4). OBEY first; if no tactic satisfies every
+            // constraint, PREFER (TensorRT may then run a pinned layer in fp16), and the log says so.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+            config->setFlag(nvinfer1::BuilderFlag::kFP16);
+            int pinned = pin_fp32(*network, split(options->fp32_layers));
+            append(t_last_log, "info: weakly typed fp16, " + std::to_string(pinned) + " layers pinned to fp32, OBEY_PRECISION_CONSTRAINTS");
+            config->setFlag(nvinfer1::BuilderFlag::kOBEY_PRECISION_CONSTRAINTS);
+            plan.reset(builder->buildSerializedNetwork(*network, *config));
+            if (!plan || plan->size() == 0) {
+                append(t_last_log, "warning: the build with OBEY_PRECISION_CONSTRAINTS failed (" + t_last_error +
+                                       "); retrying with PREFER_PRECISION_CONSTRAINTS: pinned layers may run in fp16");
+                t_last_error.clear();
+                config->clearFlag(nvinfer1::BuilderFlag::kOBEY_PRECISION_CONSTRAINTS);
+                config->setFlag(nvinfer1::BuilderFlag::kPREFER_PRECISION_CONSTRAINTS);
+                plan.reset(builder->buildSerializedNetwork(*network, *config));
+            }
+#pragma GCC diagnostic pop
+        } else
+#endif
+        {
+            append(t_last_log, std::string("info: ") + (strongly_typed ? "strongly typed network: precision as exported in the ONNX graph" : "fp32 network"));
+            plan.reset(builder->buildSerializedNetwork(*network, *config));
+        }
         if (!plan || plan->size() == 0) return fail("buildSerializedNetwork failed");
         if (!copy_blob(plan.get(), engine_out)) return fail("out of host memory copying the engine");
         if (timing_out) {

@@ -1,4 +1,4 @@
-/* resshift_trt: a thin C ABI over the TensorRT 10 runtime and builder, for P/Invoke from
+/* resshift_trt: a thin C ABI over the TensorRT 10/11 runtime and builder, for P/Invoke from
  * src/Engines/TensorRt. Every function returning int gives 0 on success and -1 on failure;
  * rs_trt_last_error() then holds the message (TensorRT's logged errors included) for the
  * calling thread. Objects are opaque; each has exactly one destroy function. */
@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define RS_TRT_ABI_VERSION 1
+#define RS_TRT_ABI_VERSION 2
 #define RS_TRT_MAX_DIMS 8
 
 typedef struct rs_trt_engine rs_trt_engine;
@@ -36,6 +36,10 @@ RS_TRT_EXPORT int32_t rs_trt_abi_version(void);
 /* getInferLibVersion(): e.g. 101601 for 10.16.1 (major*10000 + minor*100 + patch). */
 RS_TRT_EXPORT int32_t rs_trt_library_version(void);
 RS_TRT_EXPORT const char* rs_trt_last_error(void);
+/* Warnings and notes of the calling thread's last build (precision fallbacks, OBEY -> PREFER retry). */
+RS_TRT_EXPORT const char* rs_trt_last_log(void);
+/* 1 when the headers the shim was built with still have weak typing (TensorRT 10), 0 for 11+. */
+RS_TRT_EXPORT int32_t rs_trt_has_weak_typing(void);
 
 RS_TRT_EXPORT rs_trt_engine* rs_trt_engine_deserialize(const void* data, size_t size);
 RS_TRT_EXPORT void rs_trt_engine_destroy(rs_trt_engine* engine);
@@ -54,11 +58,13 @@ RS_TRT_EXPORT int rs_trt_context_enqueue(rs_trt_context* context, void* stream);
 typedef struct rs_trt_build_options {
     int32_t fp16;              /* 1: allow fp16 kernels */
     int32_t min_batch, opt_batch, max_batch; /* optimisation profile over dimension 0 of every input */
-    const char* fp32_layers;   /* ';'-separated substrings of layer names kept in fp32 (plus every normalization and softmax layer) */
+    const char* fp32_layers;   /* weak typing only: ';'-separated substrings of layer names kept in fp32 (plus every
+                                  normalization and softmax layer), applied to layers whose tensors are all float/half */
     const void* timing_cache;  /* may be NULL */
     size_t timing_cache_size;
     size_t workspace_bytes;    /* 0 = TensorRT's default */
     int32_t builder_optimization_level; /* -1 = default (3) */
+    int32_t strongly_typed;    /* 1: precision from the ONNX graph (the only mode in TensorRT 11); 0: fp16 flag + fp32 pins (10.x) */
 } rs_trt_build_options;
 
 /* ONNX file -> serialized engine (+ updated timing cache when timing_out is not NULL). */

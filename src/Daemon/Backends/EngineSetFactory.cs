@@ -15,10 +15,8 @@ public static class EngineSetFactory
         log ??= Console.Error.WriteLine;
         switch (kind)
         {
-            case EngineKind.TensorRt:
-                if (TensorRtLoader.TryOpen(TrtCacheDirectory(manifest), TrtNetworks(manifest), manifest.Geometry, maxBatch, "fp16", out IEngineSet? trt, out string why))
-                    return trt!;
-                throw new NotSupportedException($"--engine tensorrt is not available: {why} (see docs/GPU.md); use --engine cpu");
+            case EngineKind.TensorRt: // built engines, or built now, or a refusal with the reason: never the CPU
+                return TensorRtLoader.OpenOrBuild(TrtCacheDirectory(manifest), TrtNetworks(manifest), manifest.Geometry, maxBatch, "fp16", log);
             case EngineKind.Auto:
                 if (TensorRtLoader.TryOpen(TrtCacheDirectory(manifest), TrtNetworks(manifest), manifest.Geometry, maxBatch, "fp16", out IEngineSet? auto, out string reason))
                 {
@@ -44,8 +42,14 @@ public static class EngineSetFactory
         }
     }
 
-    /// <summary>Built TensorRT engines live next to the model: &lt;model dir&gt;/trt/.</summary>
-    public static string TrtCacheDirectory(ModelManifest manifest) => Path.Combine(manifest.Directory, "trt");
+    /// <summary>
+    /// Built TensorRT engines live next to the model (&lt;model dir&gt;/trt/), or under $RESSHIFT_TRT_CACHE/&lt;model id&gt;/
+    /// (a volume that outlives the container, so a new pod does not rebuild them).
+    /// </summary>
+    public static string TrtCacheDirectory(ModelManifest manifest, Func<string, string?>? environment = null) =>
+        (environment ?? Environment.GetEnvironmentVariable)("RESSHIFT_TRT_CACHE") is { Length: > 0 } root
+            ? Path.Combine(root, manifest.Id)
+            : Path.Combine(manifest.Directory, "trt");
 
     /// <summary>The three networks with the per-tile input shapes their engines are built for (part of the cache key).</summary>
     public static IReadOnlyList<TrtNetworkFile> TrtNetworks(ModelManifest manifest)

@@ -27,8 +27,13 @@ public static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var engineOnlyFlag = new Option<bool>("--engine-only") { Description = "Measure only the engine-only figure (skip the pipeline and null-engine runs; for large models)" };
+        var concurrency = new Option<int>("--engine-concurrency")
+        {
+            Description = "Batches in flight at once (engine-only loops and the pipeline's engine loops); 0 = the engine's slot count",
+            DefaultValueFactory = _ => 0,
+        };
         var dir = CommonOptions.ModelsDir();
-        var c = new Command("bench", "Measure throughput: tiles/s and output megapixels/s, per stage") { model, engine, batch, batches, warmup, threads, json, engineOnlyFlag, dir };
+        var c = new Command("bench", "Measure throughput: tiles/s and output megapixels/s, per stage") { model, engine, batch, batches, warmup, threads, json, engineOnlyFlag, concurrency, dir };
         c.SetAction(async (parse, ct) =>
         {
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
@@ -36,21 +41,24 @@ public static class BenchCommand
             int w = parse.GetValue(warmup);
             if (b < 1 || n < 1) throw new ArgumentException("--batch and --batches must be >= 1");
             if (w < 0) throw new ArgumentException("--warmup must be >= 0");
+            if (parse.GetValue(concurrency) < 0) throw new ArgumentException("--engine-concurrency must be >= 0 (0 = the engine's slot count)");
             var schedule = new DiffusionSchedule(m.ScheduleParameters);
             var loadClock = System.Diagnostics.Stopwatch.StartNew();
             using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), b, parse.GetValue(threads));
             double loadSeconds = loadClock.Elapsed.TotalSeconds;
-            var options = new PipelineOptions { MaxBatch = b, Overlap = m.Tile.Lq / 4, MaxJobsInFlight = 8 };
+            int inFlight = parse.GetValue(concurrency) > 0 ? parse.GetValue(concurrency) : engines.Slots;
+            var options = new PipelineOptions { MaxBatch = b, Overlap = m.Tile.Lq / 4, MaxJobsInFlight = 8, EngineConcurrency = inFlight };
             // Enough jobs and tiles that the pipeline runs as many tiles as the engine-only figure.
             int jobs = 8, perSide = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(b * n / (double)jobs)));
 
-            var engineOnly = await ThroughputBenchmark.EngineOnlyAsync(engines, schedule, b, n, ct, w);
+            var engineOnly = await ThroughputBenchmark.EngineOnlyAsync(engines, schedule, b, n, ct, w, inFlight);
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(engineOnlyFlag))
             {
                 var brief = new Dictionary<string, object>
                 {
                     ["model"] = m.Id, ["engine"] = engines.EngineName, ["precision"] = engines.Precision, ["batch"] = b,
+                    ["engine_slots"] = engines.Slots, ["engine_concurrency"] = inFlight,
                     ["cores"] = Environment.ProcessorCount,
                     ["threads"] = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
                     ["warmup_batches"] = w, ["load_seconds"] = loadSeconds,
@@ -60,7 +68,7 @@ public static class BenchCommand
                     o.WriteLine(JsonSerializer.Serialize(brief, new JsonSerializerOptions { WriteIndented = true }));
                 else
                 {
-                    o.WriteLine($"model {m.Id}, engine {engines.EngineName} ({engines.Precision}), batch {b}, {Environment.ProcessorCount} cores");
+                    o.WriteLine($"model {m.Id}, engine {engines.EngineName} ({engines.Precision}), batch {b}, {inFlight} in flight of {engines.Slots} slots, {Environment.ProcessorCount} cores");
                     o.WriteLine(Line(engineOnly));
                 }
                 return ExitCodes.Success;
@@ -74,6 +82,7 @@ public static class BenchCommand
             var report = new Dictionary<string, object>
             {
                 ["model"] = m.Id, ["engine"] = engines.EngineName, ["precision"] = engines.Precision, ["batch"] = b,
+                ["engine_slots"] = engines.Slots, ["engine_concurrency"] = inFlight,
                 ["cores"] = Environment.ProcessorCount, ["warmup_batches"] = w,
                 ["figures"] = new[] { engineOnly, pipeline, overhead }.Select(Describe).ToList(),
                 ["pipeline_overhead_fraction"] = overheadMsPerTile / engineMsPerTile,
@@ -83,7 +92,7 @@ public static class BenchCommand
                 o.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             else
             {
-                o.WriteLine($"model {m.Id}, engine {engines.EngineName} ({engines.Precision}), batch {b}, {Environment.ProcessorCount} cores");
+                o.WriteLine($"model {m.Id}, engine {engines.EngineName} ({engines.Precision}), batch {b}, {inFlight} in flight of {engines.Slots} slots, {Environment.ProcessorCount} cores");
                 foreach (var f in new[] { engineOnly, pipeline, overhead })
                     o.WriteLine(Line(f));
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using ResShift.Engines.Abstractions;
 using ResShift.Engines.Cuda;
 using ResShift.Engines.Cuda.Kernels;
 using ResShift.Engines.TensorRt;
@@ -23,7 +25,45 @@ public static class EnginesCommand
         var command = new Command("engines", "GPU engines: build TensorRT engines for this machine");
         command.Subcommands.Add(Build());
         command.Subcommands.Add(SelfTest());
+        command.Subcommands.Add(Parity());
         return command;
+    }
+
+    private static Command Parity()
+    {
+        var model = new Option<string>("--model") { Description = "Model id", DefaultValueFactory = _ => "tiny-x4" };
+        var engine = new Option<EngineKind>("--engine") { Description = "auto, cpu or tensorrt", DefaultValueFactory = _ => EngineKind.Auto };
+        var minPsnr = new Option<double>("--min-psnr") { Description = "Restore parity floor in dB at noise 0", DefaultValueFactory = _ => 40 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
+        var ppm = new Option<string?>("--ppm") { Description = "Write each restored parity case as <case>.ppm into this folder" };
+        var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
+        var dir = CommonOptions.ModelsDir();
+        var c = new Command("parity", "Each network on the verification tensors and each parity case restored, against PyTorch (no libvips needed)")
+            { model, engine, minPsnr, json, ppm, threads, dir };
+        c.Hidden = true;
+        c.SetAction(async (parse, ct) =>
+        {
+            var o = parse.InvocationConfiguration.Output;
+            ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
+            using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), EngineParity.BatchNeeded(m), parse.GetValue(threads));
+            ParityReport report = await EngineParity.RunAsync(m, engines, parse.GetValue(minPsnr), parse.GetValue(ppm), ct);
+            o.WriteLine($"model {report.Model}, engine {report.Engine} ({report.Precision})");
+            foreach (NetworkParity n in report.Networks)
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(n.Passed ? "PASS" : "FAIL")} network {n.Network,-9} cases {n.Cases}  elements {n.Elements}  max abs error {n.MaxAbsError:E3}  relative RMS {n.RelativeRmsError:E3}  ({n.Rule})"));
+            foreach (RestoreParity r in report.Restores)
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(r.Passed ? "PASS" : "FAIL")} restore {r.Case,-10} {r.Width}x{r.Height}  PSNR {r.Psnr:F2} dB (floor {r.MinPsnr:F0})  max abs error {r.MaxAbsError:E3}  8-bit max difference {r.Max8BitDifference}"));
+            if (parse.GetValue(json) is { } path)
+                File.WriteAllText(path, JsonSerializer.Serialize(new
+                {
+                    model = report.Model, engine = report.Engine, precision = report.Precision, passed = report.Passed,
+                    networks = report.Networks.Select(n => new { network = n.Network, cases = n.Cases, elements = n.Elements, max_abs_error = n.MaxAbsError, relative_rms_error = n.RelativeRmsError, rule = n.Rule, passed = n.Passed }),
+                    restores = report.Restores.Select(r => new { @case = r.Case, width = r.Width, height = r.Height, psnr_db = double.IsInfinity(r.Psnr) ? 999.0 : r.Psnr, max_abs_error = r.MaxAbsError, max_8bit_difference = r.Max8BitDifference, min_psnr_db = r.MinPsnr, passed = r.Passed }),
+                }, new JsonSerializerOptions { WriteIndented = true }));
+            return report.Passed ? ExitCodes.Success : ExitCodes.SomeFailed;
+        });
+        return c;
     }
 
     private static Command Build()
@@ -31,8 +71,10 @@ public static class EnginesCommand
         var model = new Option<string>("--model") { Description = "Model id", DefaultValueFactory = _ => "tiny-x4" };
         var precision = new Option<string>("--precision") { Description = "fp16 (GroupNorm, softmax, VQ distance kept fp32) or fp32", DefaultValueFactory = _ => "fp16" };
         var batch = new Option<int>("--max-batch") { Description = "Largest batch the engines accept (profile 1..N, optimised for N)", DefaultValueFactory = _ => 8 };
+        var network = new Option<string?>("--network") { Description = "Build only this network (encoder, denoiser or decoder); default all three" };
+        var optLevel = new Option<int>("--opt-level") { Description = "TensorRT builder optimisation level 0-5 (lower builds faster; -1 = TensorRT's default, 3)", DefaultValueFactory = _ => -1 };
         var dir = CommonOptions.ModelsDir();
-        var c = new Command("build", "Build TensorRT engines for a model on this GPU (needs NVIDIA driver, TensorRT 10 and libresshift_trt.so)") { model, precision, batch, dir };
+        var c = new Command("build", "Build TensorRT engines for a model on this GPU (needs NVIDIA driver, TensorRT 10 and libresshift_trt.so)") { model, precision, batch, network, optLevel, dir };
         c.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
@@ -41,6 +83,12 @@ public static class EnginesCommand
             int n = parse.GetValue(batch);
             if (p is not ("fp16" or "fp32")) throw new ArgumentException("--precision must be fp16 or fp32");
             if (n < 1) throw new ArgumentException("--max-batch must be >= 1");
+            int level = parse.GetValue(optLevel);
+            if (level is < -1 or > 5) throw new ArgumentException("--opt-level must be -1 (default) or 0..5");
+            string? only = parse.GetValue(network);
+            IReadOnlyList<TrtNetworkFile> networks = EngineSetFactory.TrtNetworks(m);
+            if (only is not null && networks.All(f => f.Network != only))
+                throw new ArgumentException($"--network must be one of {string.Join(", ", networks.Select(f => f.Network))}");
             ModelFileCheck.EnsureIntact(m);
             CudaDevice device;
             try
@@ -54,22 +102,26 @@ public static class EnginesCommand
                 throw new InvalidOperationException(e.Message, e);
             }
             var cache = new TrtEngineCache(EngineSetFactory.TrtCacheDirectory(m));
-            var settings = new TrtBuildSettings(p, n, n, TrtBuildSettings.DefaultFp32Layers);
-            o.WriteLine($"TensorRT {TensorRtLoader.LibraryVersion()} on {device.Name} (compute {device.ComputeCapability}), {p}, batch 1..{n}");
-            foreach (TrtNetworkFile f in EngineSetFactory.TrtNetworks(m))
+            p = TensorRtLoader.EffectivePrecision(p, TensorRtLoader.ShimHasWeakTyping(), out string? note);
+            if (note is not null) o.WriteLine(note);
+            TrtBuildSettings settings = TensorRtLoader.SettingsFor(p, n, level);
+            o.WriteLine($"TensorRT {TensorRtLoader.LibraryVersion()} on {device.Name} (compute {device.ComputeCapability}), {p}, batch 1..{n}, optimisation level {(level < 0 ? "default" : level)}");
+            foreach (TrtNetworkFile f in networks.Where(f => only is null || f.Network == only))
             {
                 var clock = Stopwatch.StartNew();
-                string path;
+                string path, log;
                 bool built;
+                o.WriteLine($"{f.Network,-9} building, cache key {TensorRtLoader.KeyFor(f, TrtEngineKey.Sha256OfFile(f.OnnxPath), device, TensorRtLoader.LibraryVersion(), p, n).FileName}");
                 try
                 {
-                    (path, built) = TensorRtLoader.Build(cache, f, device, settings);
+                    (path, built, log) = TensorRtLoader.Build(cache, f, device, settings);
                 }
                 catch (TensorRtException e)
                 {
                     throw new InvalidOperationException(e.Message, e);
                 }
                 o.WriteLine($"{f.Network,-9} {(built ? $"built in {clock.Elapsed.TotalSeconds:F1} s" : "already built")}: {path}");
+                if (log.Length > 0) o.WriteLine(log); // TensorRT's warnings, the fp32 pins, an OBEY -> PREFER retry
             }
             return ExitCodes.Success;
         });
@@ -79,7 +131,8 @@ public static class EnginesCommand
     private static Command SelfTest()
     {
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
-        var c = new Command("selftest", "CUDA layer self-test against the CPU implementation") { json };
+        var tensorRt = new Option<bool>("--tensorrt") { Description = "Only check that the TensorRT shim and TensorRT load (version, typing mode)" };
+        var c = new Command("selftest", "CUDA layer self-test against the CPU implementation") { json, tensorRt };
         c.Hidden = true;
         c.SetAction(parse =>
         {
@@ -100,7 +153,12 @@ public static class EnginesCommand
                     o.WriteLine($"FAIL {name}: {e.Message}");
                 }
             }
-            GpuSelfTest.Run(Check);
+            if (parse.GetValue(tensorRt))
+                Check("tensorrt shim", () =>
+                    $"TensorRT {TensorRtLoader.LibraryVersion()} through {Environment.GetEnvironmentVariable("RESSHIFT_TRT_SHIM") ?? "the shim next to resshift"}; " +
+                    (TensorRtLoader.ShimHasWeakTyping() ? "weak typing (fp16 flag + fp32 pins)" : "strongly typed networks only (TensorRT 11+)"));
+            else
+                GpuSelfTest.Run(Check);
             if (parse.GetValue(json) is { } path)
                 File.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
             int failed = results.Count(r => !(bool)r["ok"]);
@@ -119,6 +177,16 @@ internal static class GpuSelfTest
         CudaContext? ctx = null;
         ResShiftKernels? kernels = null;
         CudaStream? stream = null;
+        // NVRTC needs no driver: compile first, for the device's architecture where a device answers.
+        check("nvrtc compile (no driver needed)", () =>
+        {
+            bool device = CudaDevice.TryProbe(out CudaDevice? d, out string why);
+            var (major, minor) = device ? (d!.ComputeMajor, d.ComputeMinor) : (9, 0);
+            KernelImage image = NvrtcCompiler.CompileKernels(major, minor);
+            var (vMajor, vMinor) = NvrtcCompiler.Version();
+            return $"NVRTC {vMajor}.{vMinor} (RESSHIFT_NVRTC={Environment.GetEnvironmentVariable("RESSHIFT_NVRTC") ?? "unset"}): {image.Target}, " +
+                $"{image.Image.Length} bytes for compute {major}.{minor}{(device ? "" : $" (no device: {why})")}{(image.Log.Length > 0 ? $"; log: {image.Log}" : "")}";
+        });
         check("driver", () =>
         {
             var d = CudaDevice.Get(0);
@@ -153,11 +221,27 @@ internal static class GpuSelfTest
             float ms = end.ElapsedSince(start);
             return $"16 MiB round trip ok, {ms:F2} ms GPU time ({3 * 16 / 1024.0 / (ms / 1000):F1} GiB/s over three copies)";
         });
-        check("nvrtc compile + module load", () =>
+        check("completion by host callback (cuLaunchHostFunc)", () =>
+        {
+            const int n = 1 << 20;
+            using var host = ctx.AllocatePinned(n * 4L);
+            using var back = ctx.AllocatePinned(n * 4L);
+            using var device = ctx.Allocate(n * 4L);
+            var src = host.AsSpan<float>();
+            for (int i = 0; i < n; i++) src[i] = i;
+            var clock = Stopwatch.StartNew();
+            device.CopyFromAsync(host, n * 4L, stream);
+            device.CopyToAsync(back, n * 4L, stream);
+            // The engine set awaits every call this way: no thread blocks, the driver's callback completes the task.
+            if (!stream.WhenIdleAsync().Wait(TimeSpan.FromSeconds(10))) throw new TimeoutException("the host callback did not run within 10 s");
+            if (!back.AsSpan<byte>().SequenceEqual(host.AsSpan<byte>())) throw new InvalidOperationException("the copies were not complete when the callback ran");
+            return $"4 MiB round trip completed by callback in {clock.Elapsed.TotalMilliseconds:F2} ms";
+        });
+        check("module load on the device", () =>
         {
             kernels = new ResShiftKernels(ctx);
             var (maj, min) = NvrtcCompiler.Version();
-            return $"NVRTC {maj}.{min}, compute_{kernels.Ptx.Architecture}, {kernels.Ptx.Ptx.Length} bytes PTX";
+            return $"NVRTC {maj}.{min}, {kernels.Image.Target}, {kernels.Image.Image.Length} bytes{(kernels.Image.Log.Length > 0 ? $"; log: {kernels.Image.Log}" : "")}";
         });
         if (kernels is null) return;
         check("noise (sampler update, x=0) bit-identical to NoiseField", () =>

@@ -22,6 +22,13 @@ public interface IEngineSet : IDisposable
     /// <summary>"fp32", "fp16".</summary>
     string Precision { get; }
 
+    /// <summary>
+    /// How many batches the engine set can usefully have in flight at once: the pipeline runs that many engine
+    /// loops. 1 for an engine that already uses the whole device per call (ONNX Runtime on every CPU core); the
+    /// slot count for a GPU engine that overlaps one batch's copies with another's compute.
+    /// </summary>
+    int Slots => 1;
+
     /// <summary>image (N×C×H×W in [-1,1], already upsampled to full resolution) → latent z_y (no quantisation).</summary>
     ValueTask EncodeAsync(ReadOnlyMemory<float> image, Memory<float> latent, int batch, CancellationToken cancellationToken);
 

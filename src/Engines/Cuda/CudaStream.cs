@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ResShift.Engines.Cuda.Native;
 
 namespace ResShift.Engines.Cuda;
@@ -30,6 +32,40 @@ public sealed class CudaStream : IDisposable
     {
         using var _ = _context.Enter();
         CudaNativeMethods.StreamWaitEvent(NativeHandle, ev.NativeHandle);
+    }
+
+    /// <summary>
+    /// Completes when every operation queued on this stream so far has finished, without blocking a thread:
+    /// cuLaunchHostFunc queues a callback that completes the task from the driver's own thread (continuations run
+    /// asynchronously, never on that thread, which must not call CUDA). Afterwards cuStreamQuery turns an error of
+    /// the queued work (an illegal address in a kernel, say) into a <see cref="CudaException"/>.
+    /// </summary>
+    public async Task WhenIdleAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        GCHandle handle = GCHandle.Alloc(done);
+        try
+        {
+            using (_context.Enter())
+                unsafe { CudaNativeMethods.LaunchHostFunc(NativeHandle, &OnStreamIdle, GCHandle.ToIntPtr(handle)); }
+        }
+        catch
+        {
+            handle.Free();
+            throw;
+        }
+        await done.Task.ConfigureAwait(false);
+        using (_context.Enter())
+            CudaNativeMethods.StreamQuery(NativeHandle);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnStreamIdle(nint userData)
+    {
+        GCHandle handle = GCHandle.FromIntPtr(userData);
+        var done = (TaskCompletionSource)handle.Target!;
+        handle.Free();
+        done.TrySetResult();
     }
 
     public void Dispose() => _handle.Dispose();

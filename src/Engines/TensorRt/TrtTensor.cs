@@ -16,8 +16,9 @@ public sealed record TrtTensor(string Name, bool IsInput, TrtDataType DataType, 
 }
 
 /// <summary>What `resshift engines build` asks TensorRT for.</summary>
+/// <param name="StronglyTyped">Precision from the ONNX graph (TensorRT 11's only mode); false: the fp16 flag plus fp32 pins (10.x).</param>
 public sealed record TrtBuildSettings(string Precision, int OptBatch, int MaxBatch, IReadOnlyList<string> Fp32LayerPatterns,
-    long WorkspaceBytes = 0, int OptimizationLevel = -1)
+    long WorkspaceBytes = 0, int OptimizationLevel = -1, bool StronglyTyped = false)
 {
     /// <summary>
     /// Kept in fp32 besides every normalization and softmax layer (matched by the shim by type): the VQ codebook

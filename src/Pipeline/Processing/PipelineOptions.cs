@@ -37,8 +37,8 @@ public sealed record PipelineOptions
     /// <summary>The budget in force: <see cref="MaxJobMemoryBytes"/>, or the default from the machine.</summary>
     public long JobMemoryBudget => MaxJobMemoryBytes > 0 ? MaxJobMemoryBytes : DefaultJobMemoryBytes();
 
-    /// <summary>Engine calls running at once (1 for a CPU engine that already uses every core).</summary>
-    public int EngineConcurrency { get; init; } = 1;
+    /// <summary>Engine calls running at once; 0 = the engine set's <c>Slots</c> (1 for the CPU engine, N for TensorRT).</summary>
+    public int EngineConcurrency { get; init; }
 
     /// <summary>Jobs accepted but not yet started; <c>SubmitAsync</c> waits when it is full.</summary>
     public int IntakeCapacity { get; init; } = 64;
@@ -57,7 +57,7 @@ public sealed record PipelineOptions
         if (Overlap < 0 || Overlap >= tile) throw new ArgumentException($"overlap must be in 0..{tile - 1} LQ pixels for tile {tile}, got {Overlap}");
         if (!(NoiseScale >= 0 && NoiseScale <= 1)) throw new ArgumentException($"noise scale must be in [0, 1], got {NoiseScale}");
         if (MaxBatch < 1) throw new ArgumentException($"batch must be >= 1, got {MaxBatch}");
-        if (MaxJobsInFlight < 1 || EngineConcurrency < 1 || IntakeCapacity < 1) throw new ArgumentException("concurrency limits must be >= 1");
+        if (MaxJobsInFlight < 1 || EngineConcurrency < 0 || IntakeCapacity < 1) throw new ArgumentException("concurrency limits must be >= 1 (engine concurrency >= 0)");
         if (MaxJobMemoryBytes < 0) throw new ArgumentException($"job memory budget must be >= 0 bytes (0 = from the machine's memory), got {MaxJobMemoryBytes}");
         if (MaxBatchDelay < TimeSpan.Zero) throw new ArgumentException("batch delay must not be negative");
     }

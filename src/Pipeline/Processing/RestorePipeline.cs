@@ -46,14 +46,15 @@ public sealed class RestorePipeline : IAsyncDisposable
         // Seed and noise scale are per job (JobSettings): the sampler takes the full noise and a per-tile scale.
         _sampler = new DiffusionSampler(engines, new SamplerConstants(schedule, 1.0), noise ?? new NoiseField(0));
         _intake = Channel.CreateBounded<JobState>(new BoundedChannelOptions(options.IntakeCapacity) { SingleWriter = false });
-        _tiles = Channel.CreateBounded<TileWork>(new BoundedChannelOptions(2 * _maxBatch * (options.EngineConcurrency + 1)));
+        EngineLoops = options.EngineConcurrency > 0 ? options.EngineConcurrency : Math.Max(1, engines.Slots);
+        _tiles = Channel.CreateBounded<TileWork>(new BoundedChannelOptions(2 * _maxBatch * (EngineLoops + 1)));
         _finish = Channel.CreateBounded<JobState>(new BoundedChannelOptions(options.MaxJobsInFlight));
         _jobSlots = new SemaphoreSlim(options.MaxJobsInFlight, options.MaxJobsInFlight);
         _memory = new MemoryBudget(options.JobMemoryBudget);
 
         Task loaders = Task.WhenAll(Enumerable.Range(0, options.MaxJobsInFlight).Select(_ => Task.Run(LoadLoopAsync)))
             .ContinueWith(_ => _tiles.Writer.TryComplete(), TaskScheduler.Default);
-        Task engines2 = Task.WhenAll(Enumerable.Range(0, options.EngineConcurrency).Select(_ => Task.Run(EngineLoopAsync)))
+        Task engines2 = Task.WhenAll(Enumerable.Range(0, EngineLoops).Select(_ => Task.Run(EngineLoopAsync)))
             .ContinueWith(_ => _finish.Writer.TryComplete(), TaskScheduler.Default);
         Task writers = Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.MaxJobsInFlight / 2)).Select(_ => Task.Run(WriteLoopAsync)));
         _completion = Task.WhenAll(loaders, engines2, writers);
@@ -61,6 +62,9 @@ public sealed class RestorePipeline : IAsyncDisposable
     }
 
     public ModelGeometry Geometry => _g;
+
+    /// <summary>Engine loops running: batches that can be in flight at once (the engine set's slots unless overridden).</summary>
+    public int EngineLoops { get; }
 
     /// <summary>Raised after every engine batch that completes: the daemon feeds the systemd watchdog from it.</summary>
     public event Action? Progressed;

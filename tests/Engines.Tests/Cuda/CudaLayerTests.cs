@@ -45,7 +45,27 @@ public class CudaLayerTests(ITestOutputHelper output)
         Assert.Contains("libcuda.so.1", e.Message);
         Assert.Contains("'libdoes-not-exist.so.1'", e.Message);
         Assert.Contains("--engine cpu", e.Message);
+        // The dynamic loader's own reason is kept for each file (on a GPU machine it is the diagnosis).
+        Assert.Equal(2, e.Attempts.Count);
+        Assert.All(e.Attempts, a => Assert.Contains("cannot open shared object file", a.Reason));
+        Assert.Contains("/nowhere/libcuda.so.1: cannot open shared object file", e.Message);
         Assert.IsAssignableFrom<DllNotFoundException>(e);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_library_reports_the_loader_reason()
+    {
+        string notElf = Path.Combine(Path.GetTempPath(), $"resshift-not-a-library-{Guid.NewGuid():N}.so");
+        File.WriteAllText(notElf, new string('x', 256)); // long enough for glibc to read an ELF header and reject it
+        try
+        {
+            var e = Assert.Throws<GpuLibraryNotFoundException>(() => GpuLibraryLoader.Load("NVRTC", "RESSHIFT_TEST_UNSET_VARIABLE", [notElf]));
+            Assert.Contains("invalid ELF header", e.Attempts.Single().Reason);
+        }
+        finally
+        {
+            File.Delete(notElf);
+        }
     }
 
     [Fact]
@@ -76,15 +96,31 @@ public class CudaLayerTests(ITestOutputHelper output)
         Assert.Throws<NotSupportedException>(() => NvrtcCompiler.ChooseArchitecture(3, 5, [50, 60]));
 
     [Fact]
-    public void Kernels_compile_without_fma_contraction()
+    public void Kernels_compile_without_fma_contraction_and_without_a_pinned_dialect()
     {
-        Assert.Contains("--fmad=false", NvrtcCompiler.Options(80));
-        Assert.DoesNotContain(NvrtcCompiler.Options(80), o => o.Contains("fast-math") || o.Contains("ftz=true"));
+        foreach (var target in new[] { new NvrtcTarget(80, Cubin: true), new NvrtcTarget(80, Cubin: false) })
+        {
+            IReadOnlyList<string> options = NvrtcCompiler.Options(target);
+            Assert.Contains("--fmad=false", options);
+            Assert.DoesNotContain(options, o => o.Contains("fast-math") || o.Contains("ftz=true"));
+            Assert.DoesNotContain(options, o => o.StartsWith("--std", StringComparison.Ordinal)); // CUDA 13 dropped C++14
+        }
+        Assert.Contains("--gpu-architecture=sm_80", NvrtcCompiler.Options(new NvrtcTarget(80, Cubin: true)));
+        Assert.Contains("--gpu-architecture=compute_80", NvrtcCompiler.Options(new NvrtcTarget(80, Cubin: false)));
     }
+
+    [Theory]
+    [InlineData(9, 0, new[] { 75, 80, 86, 89, 90, 100, 120 }, true, 90, true)]   // H100/H200 with CUDA 12/13 NVRTC: sm_90 cubin
+    [InlineData(8, 9, new[] { 75, 80, 86, 89, 90 }, true, 89, true)]
+    [InlineData(12, 0, new[] { 75, 80, 86, 89, 90 }, true, 90, false)]          // GPU newer than NVRTC: compute_90 PTX, JIT forward
+    [InlineData(9, 0, new[] { 75, 80, 86, 90 }, false, 90, false)]              // NVRTC without nvrtcGetCUBIN: PTX
+    [InlineData(8, 7, new[] { 75, 80, 86, 90 }, true, 86, false)]               // Orin (8.7) not listed: PTX for the newest below
+    public void Target_is_a_cubin_for_the_device_or_ptx_below_it(int major, int minor, int[] supported, bool canCubin, int arch, bool cubin) =>
+        Assert.Equal(new NvrtcTarget(arch, cubin), NvrtcCompiler.ChooseTarget(major, minor, supported, canCubin));
 
     /// <summary>Real NVRTC when the machine has it (Debian non-free libnvrtc11.2 here; CUDA 12/13 on GPU machines).</summary>
     [Fact]
-    public void Kernels_compile_to_ptx_with_nvrtc_if_present()
+    public void Kernels_compile_to_ptx_and_to_a_cubin_with_nvrtc_if_present()
     {
         (int, int) version;
         try
@@ -96,14 +132,29 @@ public class CudaLayerTests(ITestOutputHelper output)
             output.WriteLine($"SKIPPED (NVRTC absent): {e.Message}");
             return;
         }
-        KernelPtx ptx = NvrtcCompiler.CompileKernels(8, 6);
-        output.WriteLine($"NVRTC {version}: {ptx.Ptx.Length} bytes of PTX for compute_{ptx.Architecture}; log: {ptx.Log}");
+        var (ptxBytes, log) = NvrtcNativeMethods.CompileToPtx(KernelSource.Text, KernelSource.ProgramName,
+            [(NoiseDeviceSource.HeaderName, NoiseDeviceSource.Text)], NvrtcCompiler.Options(new NvrtcTarget(80, Cubin: false)));
+        string ptx = System.Text.Encoding.UTF8.GetString(ptxBytes).TrimEnd('\0');
+        output.WriteLine($"NVRTC {version}: {ptxBytes.Length} bytes of PTX for compute_80; log: {log}");
         foreach (string entry in KernelSource.Entries)
-            Assert.Contains($".entry {entry}(", ptx.Text);
+            Assert.Contains($".entry {entry}(", ptx);
         // --fmad=false leaves no fused multiply-add for float/double (the noise and update must round like C#).
-        Assert.DoesNotContain("fma.rn.f32", ptx.Text);
-        Assert.DoesNotContain("fma.rn.f64", ptx.Text);
-        Assert.Equal(0, ptx.Ptx[^1]);
+        Assert.DoesNotContain("fma.rn.f32", ptx);
+        Assert.DoesNotContain("fma.rn.f64", ptx);
+        Assert.Equal(0, ptxBytes[^1]);
+
+        KernelImage image = NvrtcCompiler.CompileKernels(8, 0);
+        output.WriteLine($"CompileKernels(8.0): {image.Target}, {image.Image.Length} bytes; log: {image.Log}");
+        if (NvrtcNativeMethods.CanEmitCubin && NvrtcNativeMethods.SupportedArchitectures().Contains(80))
+        {
+            Assert.True(image.IsCubin, image.Log);
+            Assert.Equal("\u007fELF"u8.ToArray(), image.Image[..4]); // an ELF object: machine code, no JIT at load
+        }
+        else
+        {
+            Assert.False(image.IsCubin);
+            Assert.Contains(".entry rs_sampler_update(", image.Text);
+        }
     }
 
     [Fact]
@@ -118,7 +169,7 @@ public class CudaLayerTests(ITestOutputHelper output)
             output.WriteLine($"SKIPPED (NVRTC absent): {e.Message}");
             return;
         }
-        var e2 = Assert.Throws<NvrtcException>(() => NvrtcNativeMethods.CompileToPtx("__global__ void k() { undefined_thing(); }", "bad.cu", [], NvrtcCompiler.Options(52)));
+        var e2 = Assert.Throws<NvrtcException>(() => NvrtcNativeMethods.CompileToPtx("__global__ void k() { undefined_thing(); }", "bad.cu", [], NvrtcCompiler.Options(new NvrtcTarget(52, Cubin: false))));
         Assert.Contains("undefined_thing", e2.Log);
         Assert.Contains("bad.cu", e2.Message);
     }

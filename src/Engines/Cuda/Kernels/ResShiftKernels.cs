@@ -18,11 +18,12 @@ public sealed unsafe class ResShiftKernels : IDisposable
 
     public ResShiftKernels(CudaContext context)
     {
-        Ptx = NvrtcCompiler.CompileKernels(context.Device.ComputeMajor, context.Device.ComputeMinor);
-        _module = new CudaModule(context, Ptx.Ptx, KernelSource.Entries);
+        Image = NvrtcCompiler.CompileKernels(context.Device.ComputeMajor, context.Device.ComputeMinor);
+        _module = new CudaModule(context, Image.Image, KernelSource.Entries);
     }
 
-    public KernelPtx Ptx { get; }
+    /// <summary>The cubin (or PTX fallback) the module was loaded from.</summary>
+    public KernelImage Image { get; }
 
     private static (uint, uint, uint) Grid2D(int w, int h, int z = 1) =>
         ((uint)((w + Block2D - 1) / Block2D), (uint)((h + Block2D - 1) / Block2D), (uint)z);

@@ -42,6 +42,8 @@ internal static unsafe class CudaNativeMethods
         public delegate* unmanaged[Cdecl]<nint, int> StreamDestroy;
         public delegate* unmanaged[Cdecl]<nint, int> StreamSynchronize;
         public delegate* unmanaged[Cdecl]<nint, nint, uint, int> StreamWaitEvent;
+        public delegate* unmanaged[Cdecl]<nint, int> StreamQuery;
+        public delegate* unmanaged[Cdecl]<nint, delegate* unmanaged[Cdecl]<nint, void>, nint, int> LaunchHostFunc;
         public delegate* unmanaged[Cdecl]<nint*, uint, int> EventCreate;
         public delegate* unmanaged[Cdecl]<nint, int> EventDestroy;
         public delegate* unmanaged[Cdecl]<nint, nint, int> EventRecord;
@@ -85,6 +87,8 @@ internal static unsafe class CudaNativeMethods
             StreamDestroy = (delegate* unmanaged[Cdecl]<nint, int>)E("cuStreamDestroy_v2"),
             StreamSynchronize = (delegate* unmanaged[Cdecl]<nint, int>)E("cuStreamSynchronize"),
             StreamWaitEvent = (delegate* unmanaged[Cdecl]<nint, nint, uint, int>)E("cuStreamWaitEvent"),
+            StreamQuery = (delegate* unmanaged[Cdecl]<nint, int>)E("cuStreamQuery"),
+            LaunchHostFunc = (delegate* unmanaged[Cdecl]<nint, delegate* unmanaged[Cdecl]<nint, void>, nint, int>)E("cuLaunchHostFunc"),
             EventCreate = (delegate* unmanaged[Cdecl]<nint*, uint, int>)E("cuEventCreate"),
             EventDestroy = (delegate* unmanaged[Cdecl]<nint, int>)E("cuEventDestroy_v2"),
             EventRecord = (delegate* unmanaged[Cdecl]<nint, nint, int>)E("cuEventRecord"),
@@ -212,6 +216,19 @@ internal static unsafe class CudaNativeMethods
     public static void StreamSynchronize(nint stream) => Check(F.StreamSynchronize(stream), "cuStreamSynchronize");
 
     public static void StreamWaitEvent(nint stream, nint ev) => Check(F.StreamWaitEvent(stream, ev, 0), "cuStreamWaitEvent");
+
+    /// <summary>cuStreamQuery: true when all work is done, false while some is pending; throws for an error of earlier async work.</summary>
+    public static bool StreamQuery(nint stream)
+    {
+        int rc = F.StreamQuery(stream);
+        if (rc == 600) return false; // CUDA_ERROR_NOT_READY
+        Check(rc, "cuStreamQuery (an earlier asynchronous operation on this stream failed)");
+        return true;
+    }
+
+    /// <summary>Queues a host function after the work already on <paramref name="stream"/>; it runs on a driver thread.</summary>
+    public static void LaunchHostFunc(nint stream, delegate* unmanaged[Cdecl]<nint, void> function, nint userData) =>
+        Check(F.LaunchHostFunc(stream, function, userData), "cuLaunchHostFunc");
 
     public static nint EventCreate(uint flags)
     {

@@ -29,6 +29,8 @@ internal static unsafe class NvrtcNativeMethods
         public delegate* unmanaged[Cdecl]<nint, int, byte**, int> CompileProgram;
         public delegate* unmanaged[Cdecl]<nint, nuint*, int> GetPTXSize;
         public delegate* unmanaged[Cdecl]<nint, byte*, int> GetPTX;
+        public delegate* unmanaged[Cdecl]<nint, nuint*, int> GetCUBINSize; // null before NVRTC 11.1
+        public delegate* unmanaged[Cdecl]<nint, byte*, int> GetCUBIN;
         public delegate* unmanaged[Cdecl]<nint, nuint*, int> GetProgramLogSize;
         public delegate* unmanaged[Cdecl]<nint, byte*, int> GetProgramLog;
     }
@@ -48,6 +50,8 @@ internal static unsafe class NvrtcNativeMethods
             CompileProgram = (delegate* unmanaged[Cdecl]<nint, int, byte**, int>)E("nvrtcCompileProgram"),
             GetPTXSize = (delegate* unmanaged[Cdecl]<nint, nuint*, int>)E("nvrtcGetPTXSize"),
             GetPTX = (delegate* unmanaged[Cdecl]<nint, byte*, int>)E("nvrtcGetPTX"),
+            GetCUBINSize = (delegate* unmanaged[Cdecl]<nint, nuint*, int>)GpuLibraryLoader.TryExport(lib, "nvrtcGetCUBINSize"),
+            GetCUBIN = (delegate* unmanaged[Cdecl]<nint, byte*, int>)GpuLibraryLoader.TryExport(lib, "nvrtcGetCUBIN"),
             GetProgramLogSize = (delegate* unmanaged[Cdecl]<nint, nuint*, int>)E("nvrtcGetProgramLogSize"),
             GetProgramLog = (delegate* unmanaged[Cdecl]<nint, byte*, int>)E("nvrtcGetProgramLog"),
         };
@@ -77,10 +81,26 @@ internal static unsafe class NvrtcNativeMethods
         return archs;
     }
 
+    /// <summary>Whether this NVRTC can hand out machine code (nvrtcGetCUBIN, NVRTC 11.1+).</summary>
+    public static bool CanEmitCubin => F.GetCUBIN != null && F.GetCUBINSize != null;
+
     /// <summary>Compiles <paramref name="source"/> with the given in-memory headers; returns the PTX (NUL-terminated) and the log.</summary>
     public static (byte[] Ptx, string Log) CompileToPtx(string source, string programName,
-        IReadOnlyList<(string Name, string Source)> headers, IReadOnlyList<string> options)
+        IReadOnlyList<(string Name, string Source)> headers, IReadOnlyList<string> options) =>
+        Compile(source, programName, headers, options, cubin: false);
+
+    /// <summary>
+    /// Compiles to machine code for one real architecture (options must name sm_XX): the module then loads
+    /// without the driver's PTX JIT (which needs libnvidia-ptxjitcompiler and is slow at start-up).
+    /// </summary>
+    public static (byte[] Cubin, string Log) CompileToCubin(string source, string programName,
+        IReadOnlyList<(string Name, string Source)> headers, IReadOnlyList<string> options) =>
+        Compile(source, programName, headers, options, cubin: true);
+
+    private static (byte[] Image, string Log) Compile(string source, string programName,
+        IReadOnlyList<(string Name, string Source)> headers, IReadOnlyList<string> options, bool cubin)
     {
+        if (cubin && !CanEmitCubin) throw new EntryPointNotFoundException("this NVRTC has no nvrtcGetCUBIN (NVRTC 11.1 or newer needed)");
         var pinned = new List<GCHandle>();
         byte* Utf8(string s)
         {
@@ -105,6 +125,15 @@ internal static unsafe class NvrtcNativeMethods
             string log = ReadLog(program);
             Check(rc, $"nvrtcCompileProgram({programName}, {string.Join(' ', options)})", log);
             nuint size;
+            if (cubin)
+            {
+                Check(F.GetCUBINSize(program, &size), "nvrtcGetCUBINSize");
+                if (size == 0) throw new NvrtcException(0, "empty cubin", "nvrtcGetCUBIN (was a virtual compute_XX architecture given?)", log);
+                var image = new byte[(int)size];
+                fixed (byte* p = image)
+                    Check(F.GetCUBIN(program, p), "nvrtcGetCUBIN");
+                return (image, log);
+            }
             Check(F.GetPTXSize(program, &size), "nvrtcGetPTXSize");
             var ptx = new byte[(int)size];
             fixed (byte* p = ptx)

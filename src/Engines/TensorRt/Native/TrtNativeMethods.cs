@@ -13,7 +13,7 @@ internal static unsafe class TrtNativeMethods
 {
     public const string LibraryName = "libresshift_trt.so";
     public const string EnvironmentVariable = "RESSHIFT_TRT_SHIM";
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct TensorInfo
@@ -42,6 +42,7 @@ internal static unsafe class TrtNativeMethods
         public nuint TimingCacheSize;
         public nuint WorkspaceBytes;
         public int BuilderOptimizationLevel;
+        public int StronglyTyped;
     }
 
     private static readonly Lazy<Functions> Api = new(Open, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -52,6 +53,8 @@ internal static unsafe class TrtNativeMethods
         public delegate* unmanaged[Cdecl]<int> AbiVersion;
         public delegate* unmanaged[Cdecl]<int> LibraryVersion;
         public delegate* unmanaged[Cdecl]<byte*> LastError;
+        public delegate* unmanaged[Cdecl]<byte*> LastLog;
+        public delegate* unmanaged[Cdecl]<int> HasWeakTyping;
         public delegate* unmanaged[Cdecl]<void*, nuint, nint> EngineDeserialize;
         public delegate* unmanaged[Cdecl]<nint, void> EngineDestroy;
         public delegate* unmanaged[Cdecl]<nint, int> EngineIoCount;
@@ -66,8 +69,12 @@ internal static unsafe class TrtNativeMethods
         public delegate* unmanaged[Cdecl]<Blob*, void> BlobFree;
     }
 
-    /// <summary>Candidate paths: the application folder first (the publish carries it), then the system loader.</summary>
-    public static string[] Candidates() => [Path.Combine(AppContext.BaseDirectory, LibraryName), LibraryName];
+    /// <summary>
+    /// Candidate paths: the application folder first (the publish carries prebuilt shims: libresshift_trt11.so needs
+    /// libnvinfer.so.11, libresshift_trt.so libnvinfer.so.10; the first whose TensorRT loads wins), then the system loader.
+    /// </summary>
+    public static string[] Candidates() =>
+        [Path.Combine(AppContext.BaseDirectory, "libresshift_trt11.so"), Path.Combine(AppContext.BaseDirectory, LibraryName), LibraryName];
 
     private static Functions Open()
     {
@@ -78,6 +85,8 @@ internal static unsafe class TrtNativeMethods
             AbiVersion = (delegate* unmanaged[Cdecl]<int>)E("rs_trt_abi_version"),
             LibraryVersion = (delegate* unmanaged[Cdecl]<int>)E("rs_trt_library_version"),
             LastError = (delegate* unmanaged[Cdecl]<byte*>)E("rs_trt_last_error"),
+            LastLog = (delegate* unmanaged[Cdecl]<byte*>)E("rs_trt_last_log"),
+            HasWeakTyping = (delegate* unmanaged[Cdecl]<int>)E("rs_trt_has_weak_typing"),
             EngineDeserialize = (delegate* unmanaged[Cdecl]<void*, nuint, nint>)E("rs_trt_engine_deserialize"),
             EngineDestroy = (delegate* unmanaged[Cdecl]<nint, void>)E("rs_trt_engine_destroy"),
             EngineIoCount = (delegate* unmanaged[Cdecl]<nint, int>)E("rs_trt_engine_io_count"),
@@ -106,6 +115,9 @@ internal static unsafe class TrtNativeMethods
         p != 0 ? p : throw new TensorRtException(call, Marshal.PtrToStringUTF8((nint)F.LastError()) ?? "");
 
     public static int LibraryVersion() => F.LibraryVersion();
+
+    /// <summary>False for a shim built for TensorRT 11+, where every network is strongly typed (no fp16 builder flag).</summary>
+    public static bool HasWeakTyping() => F.HasWeakTyping() != 0;
 
     public static nint EngineDeserialize(ReadOnlySpan<byte> plan)
     {
@@ -153,7 +165,8 @@ internal static unsafe class TrtNativeMethods
 
     public static void Enqueue(nint context, nint stream) => Check(F.Enqueue(context, stream), "enqueueV3");
 
-    public static (byte[] Plan, byte[] TimingCache) Build(string onnxPath, TrtBuildSettings settings, ReadOnlySpan<byte> timingCache)
+    /// <returns>The plan, the updated timing cache, and TensorRT's warnings and the shim's notes of this build.</returns>
+    public static (byte[] Plan, byte[] TimingCache, string Log) Build(string onnxPath, TrtBuildSettings settings, ReadOnlySpan<byte> timingCache)
     {
         byte[] path = System.Text.Encoding.UTF8.GetBytes(onnxPath + "\0");
         byte[] layers = System.Text.Encoding.UTF8.GetBytes(string.Join(';', settings.Fp32LayerPatterns) + "\0");
@@ -168,12 +181,14 @@ internal static unsafe class TrtNativeMethods
                 MinBatch = 1, OptBatch = settings.OptBatch, MaxBatch = settings.MaxBatch,
                 Fp32Layers = l, TimingCache = timingCache.IsEmpty ? null : t, TimingCacheSize = (nuint)timingCache.Length,
                 WorkspaceBytes = (nuint)settings.WorkspaceBytes, BuilderOptimizationLevel = settings.OptimizationLevel,
+                StronglyTyped = settings.StronglyTyped ? 1 : 0,
             };
             Check(F.Build(p, &o, &plan, &timing), $"build engine from {onnxPath}");
         }
         try
         {
-            return (new Span<byte>((void*)plan.Data, (int)plan.Size).ToArray(), new Span<byte>((void*)timing.Data, (int)timing.Size).ToArray());
+            return (new Span<byte>((void*)plan.Data, (int)plan.Size).ToArray(), new Span<byte>((void*)timing.Data, (int)timing.Size).ToArray(),
+                Marshal.PtrToStringUTF8((nint)F.LastLog()) ?? "");
         }
         finally
         {
