@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ResShift.Daemon.Backends;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Models;
 using YamlDotNet.Serialization;

@@ -1,3 +1,4 @@
+using ResShift.Engines.OnnxRuntime;
 using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Models;
@@ -38,7 +39,8 @@ public class DeviceSamplerLoopTests
     public async Task On_onnx_runtime_the_device_loop_gives_the_host_samplers_bits()
     {
         ModelManifest m = new ModelRegistry(Path.Combine(TestData.RepositoryRoot(), "engines")).Get("tiny-x4");
-        using IEngineSet engines = EngineSetFactory.Create(m, EngineKind.Cpu, 2, threads: 2);
+        using IEngineSet engines = new OnnxRuntimeEngineSet(m.PathOf("encoder"), m.PathOf("denoiser"), m.PathOf("decoder"), m.Geometry, 2,
+            new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = 2 } });
         // Two tiles of one job at different latent origins, the second with half the noise (a job setting).
         TileNoiseOrigin[] origins = [new(77, 0, 0, 1f), new(77, 48, 16, 0.5f)];
         await AssertSameBits(engines, new DiffusionSchedule(m.ScheduleParameters), 1.0, origins, seed: 20261130);

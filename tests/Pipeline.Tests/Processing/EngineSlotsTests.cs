@@ -27,6 +27,7 @@ public class EngineSlotsTests
         public int MaxBatch => _inner.MaxBatch;
         public string EngineName => "slotted-fake";
         public string Precision => "fp32";
+        public string Device => "none";
         public int Slots => slots;
         public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
