@@ -12,6 +12,10 @@ public enum ImageDecodeFailure
     UnsupportedPixels,
     TooLarge,
     Corrupt,
+    /// <summary>The model's task wants another size (face restoration: exactly 512×512).</summary>
+    WrongSize,
+    /// <summary>An inpainting mask is missing, of another size, not binary, or given to a model that takes none.</summary>
+    Mask,
 }
 
 /// <summary>An input is not a decodable image. The message starts with the file (or buffer) name.</summary>

@@ -38,6 +38,9 @@ public sealed class FileRestoreJob : IRestoreJob
     public ContentKey? Content { get; private set; }
     public JobSettings Settings { get; init; } = JobSettings.Default;
 
+    /// <summary>The inpainting mask that goes with this image, for a model whose task takes one.</summary>
+    public MaskSource? Mask { get; init; }
+
     /// <summary>Set when the pipeline begins loading: a job that never started can be handed back untouched.</summary>
     public bool Started => Volatile.Read(ref _started) != 0;
     private int _started;
@@ -89,7 +92,8 @@ public sealed class FileRestoreJob : IRestoreJob
         Span<float> dst = lq;
         TensorPrimitives.Multiply(image.Pixels.Rgb, 2f, dst);
         TensorPrimitives.Subtract(dst, 1f, dst);
-        return new LqImage(image.Width, image.Height, lq);
+        var loaded = new LqImage(image.Width, image.Height, lq);
+        return Mask is null ? loaded : await Mask.AttachAsync(loaded, Name, _decoder, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<byte[]> ReadAsync(CancellationToken cancellationToken)
