@@ -94,7 +94,7 @@ MODELS["tiny-inpaint"] = dict(MODELS["resshift-inpaint-imagenet"], name="Tiny Re
 MODELS["tiny-face"] = dict(MODELS["resshift-faceir"], name="Tiny ResShift face restoration (random weights, contract tests)",
                            unet=dict(MODELS["resshift-faceir"]["unet"], **TINY_UNET),
                            vq=dict(VQ_F8_FACE, **TINY_VQ_F8), checkpoint=None, autoencoder=None, ref_config=None,
-                           licence=MIT)
+                           licence=MIT, latent_input_gain=0.1)
 TEST_MODELS = ("tiny-x4", "tiny-inpaint", "tiny-face")
 
 # Default LQ tile of each released model for export (latent side = tile*scale/factor, a multiple of 64).
