@@ -11,6 +11,7 @@ internal sealed class JobState
     public IRestoreJob Job { get; }
     public TaskCompletionSource<JobReport> Completion { get; }
     public LqImage? Lq { get; set; }
+    public Fidelity.FidelityReference? Fidelity { get; set; }
     public TilePlan? Plan { get; set; }
     public TileBlender? Blender { get; set; }
     public JobReport? Report { get; set; }

@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Threading.Channels;
 using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Noise;
 using ResShift.Pipeline.Tiling;
 
@@ -144,6 +145,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         };
         report.Add("decode", decode);
         state.Lq = lq;
+        state.Fidelity = FidelityGuard.Capture(lq, _g.Scale); // the LQ itself is dropped once tiled: the guard keeps its luma
         state.Plan = plan;
         state.Report = report;
         state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, settings.Blend!.Value);
@@ -314,6 +316,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         float[] pixels = blender.ResolveInPlace();
         state.Blender = null;
         Span<float> all = pixels.AsSpan(0, _g.ImageChannels * blender.OutputHeight * blender.OutputWidth);
+        FidelityGuard.Check(state, all, blender.OutputWidth, blender.OutputHeight, _options.Model); // before quantisation; throws on NaN/Inf or a constant output
         TensorPrimitives.Max(all, -1f, all);
         TensorPrimitives.Min(all, 1f, all);
         TensorPrimitives.Multiply(all, 0.5f, all);
