@@ -6,6 +6,7 @@ using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Tiling;
 using Spectre.Console;
