@@ -17,6 +17,12 @@ public static class FidelityMetrics
     public static readonly Counter<long> Rejected = PipelineMetrics.Meter.CreateCounter<long>(
         "resshift_outputs_rejected_total", description: "Outputs refused before writing (NaN/Inf or constant), by model and defect");
 
+    public static readonly Counter<long> Held = PipelineMetrics.Meter.CreateCounter<long>(
+        "resshift_outputs_held_for_review_total", description: "Outputs below their fidelity threshold, held for review instead of delivered, by model and source");
+
+    public static void RecordHeld(string model, string source) =>
+        Held.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("source", source));
+
     internal static void Record(FidelityReport r, string model)
     {
         var tag = new KeyValuePair<string, object?>("model", model);

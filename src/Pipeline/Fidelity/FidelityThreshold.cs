@@ -5,13 +5,12 @@ namespace ResShift.Pipeline.Fidelity;
 /// <summary>
 /// The least consistency an output must show to be delivered as is; null figures are not checked, so the
 /// default (both null) is off. Calibrated per model (README "Fidelity guard"): a job below it is held for review.
+/// Settable, so configuration binds it (watch roots and queues: <c>"Fidelity": { "MinPsnrDb": 28, "MinSsim": 0.8 }</c>).
 /// </summary>
 public sealed record FidelityThreshold
 {
-    public double? MinPsnrDb { get; init; }
-    public double? MinSsim { get; init; }
-
-    public static FidelityThreshold Off { get; } = new();
+    public double? MinPsnrDb { get; set; }
+    public double? MinSsim { get; set; }
 
     public bool IsOff => MinPsnrDb is null && MinSsim is null;
 
