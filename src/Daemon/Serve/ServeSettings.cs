@@ -1,5 +1,6 @@
 using ResShift.Daemon.Inputs.Folders;
 using ResShift.Daemon.Inputs.RabbitMq;
+using ResShift.Daemon.Logging;
 using ResShift.Pipeline.Models;
 
 namespace ResShift.Daemon.Serve;
@@ -11,6 +12,9 @@ namespace ResShift.Daemon.Serve;
 public sealed class ServeSettings
 {
     public string Http { get; set; } = "127.0.0.1:9464";
+
+    /// <summary>auto, simple, systemd or json (see <see cref="Logging.LogFormat"/>).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Auto;
     public string? ModelsDir { get; set; }
     public EngineKind Engine { get; set; } = EngineKind.Auto;
     public int Threads { get; set; }
