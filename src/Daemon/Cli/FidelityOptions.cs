@@ -18,7 +18,7 @@ internal sealed class FidelityOptions
     public FidelityThreshold Threshold(ParseResult parse)
     {
         var t = new FidelityThreshold { MinPsnrDb = parse.GetValue(MinPsnr), MinSsim = parse.GetValue(MinSsim) };
-        string? problem = t.Problems("command line").FirstOrDefault();
-        return problem is null ? t : throw new ArgumentException(problem.Replace("Fidelity.MinPsnrDb", "--min-psnr").Replace("Fidelity.MinSsim", "--min-ssim"));
+        string? problem = t.Problems("command line", "--min-psnr", "--min-ssim").FirstOrDefault();
+        return problem is null ? t : throw new ArgumentException(problem);
     }
 }

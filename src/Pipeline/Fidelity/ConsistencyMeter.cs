@@ -51,8 +51,8 @@ public static class ConsistencyMeter
                 Degradation.Luminance(samples, width, height, range, d);
                 Degradation.Blur3(d, width, height);
             }
-            double psnr = Similarity.Psnr(reference.Luma, d, reference.Width, reference.Height, reference.Known, MaxPsnrDb);
-            double ssim = Similarity.Ssim(reference.Luma, d, reference.Width, reference.Height, reference.Known);
+            double psnr = Similarity.Psnr(reference.LumaPlane, d, reference.Width, reference.Height, reference.Known, MaxPsnrDb);
+            double ssim = Similarity.Ssim(reference.LumaPlane, d, reference.Width, reference.Height, reference.Known);
             return new FidelityReport(psnr, ssim, MethodFor(reference));
         }
         finally

@@ -36,7 +36,7 @@ public sealed class FidelityReference : IDisposable
     /// <summary>Time spent capturing (counted in the job's "fidelity" stage).</summary>
     public TimeSpan CaptureTime { get; }
 
-    internal ReadOnlySpan<float> Luma => (_luma ?? throw new ObjectDisposedException(nameof(FidelityReference))).AsSpan(0, Width * Height);
+    internal ReadOnlySpan<float> LumaPlane => (_luma ?? throw new ObjectDisposedException(nameof(FidelityReference))).AsSpan(0, Width * Height);
     internal ReadOnlySpan<float> Known => _known is null ? default : _known.AsSpan(0, Width * Height);
 
     /// <param name="rgb">Planar RGB, 3 × height × width.</param>
@@ -65,7 +65,7 @@ public sealed class FidelityReference : IDisposable
                 throw new ArgumentException("the known-area mask marks no pixel as known: there is nothing to compare");
             }
         }
-        float spread = global::ResShift.Pipeline.Fidelity.Luma.Spread(rgb, n, range);
+        float spread = Luma.Spread(rgb, n, range);
         return new FidelityReference(luma, known, width, height, scale, spread, Stopwatch.GetElapsedTime(t0));
     }
 

@@ -26,12 +26,12 @@ public sealed record FidelityThreshold
         return why.Count == 0 ? null : "output drifts from its input: " + string.Join(", ", why);
     }
 
-    /// <summary>Configuration errors, for settings validation.</summary>
-    public IEnumerable<string> Problems(string where)
+    /// <summary>Configuration errors, for settings validation, naming the fields as the caller's users spell them.</summary>
+    public IEnumerable<string> Problems(string where, string psnrName = "Fidelity.MinPsnrDb", string ssimName = "Fidelity.MinSsim")
     {
         if (MinPsnrDb is double p && !(p > 0 && p <= ConsistencyMeter.MaxPsnrDb))
-            yield return $"{where}: Fidelity.MinPsnrDb must be in (0, {ConsistencyMeter.MaxPsnrDb}] dB, got {p}";
+            yield return string.Create(CultureInfo.InvariantCulture, $"{where}: {psnrName} must be in (0, {ConsistencyMeter.MaxPsnrDb}] dB, got {p}");
         if (MinSsim is double s && !(s > -1 && s <= 1))
-            yield return $"{where}: Fidelity.MinSsim must be in (-1, 1], got {s}";
+            yield return string.Create(CultureInfo.InvariantCulture, $"{where}: {ssimName} must be in (-1, 1], got {s}");
     }
 }

@@ -102,8 +102,8 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
         double? Number(string name) => !Present(f, name, out JsonElement v) ? null
             : v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad($"'options.fidelity.{name}' must be a number, not {Describe(v.ValueKind)}");
         var t = new FidelityThreshold { MinPsnrDb = Number("min_psnr_db"), MinSsim = Number("min_ssim") };
-        string? problem = t.Problems("message").FirstOrDefault();
-        return problem is null ? t : throw Bad(problem.Replace("Fidelity.MinPsnrDb", "'options.fidelity.min_psnr_db'").Replace("Fidelity.MinSsim", "'options.fidelity.min_ssim'"));
+        string? problem = t.Problems("message", "'options.fidelity.min_psnr_db'", "'options.fidelity.min_ssim'").FirstOrDefault();
+        return problem is null ? t : throw Bad(problem);
     }
 
     private static void CheckProperties(JsonElement obj, string prefix, params string[] allowed)
