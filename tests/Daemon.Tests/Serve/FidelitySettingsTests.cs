@@ -60,3 +60,20 @@ public class FidelitySettingsTests
         Assert.Contains("must be a number", Assert.Throws<JobRejectedException>(() => Parse("""{"fidelity":{"min_ssim":"high"}}""")).Message);
     }
 }
+
+/// <summary>How the intakes settle a job whose output the guard refused.</summary>
+public class FidelityOutcomeTests
+{
+    [Theory]
+    [InlineData(OutputDefect.NonFinite, "engine: non-finite-output")]
+    [InlineData(OutputDefect.Constant, "engine: constant-output")]
+    public void ARefusedOutputIsAPermanentEngineFailureWithItsReason(OutputDefect defect, string label)
+    {
+        var result = JobResult.Failure(new OutputRejectedException(defect, "the engine output holds 3 NaN"));
+        // Permanent: folder jobs go straight to failed/ with an .error.json, queue jobs to the dead-letter queue; never retried into an output.
+        Assert.Equal(OutcomeKind.Rejected, result.Kind);
+        Assert.Equal(label, result.Class!.Label);
+        Assert.False(result.Class.Transient);
+        Assert.Equal("the engine output holds 3 NaN", result.Error);
+    }
+}
