@@ -79,6 +79,11 @@ public sealed class FolderIntake : IIntake
             {
                 _log.LogWarning(e, "{Root}: scan failed; retrying", _layout.Root);
             }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                // Never let the intake stop silently: say what broke and keep watching.
+                _log.LogError(e, "{Root}: unexpected failure while claiming: {Message}; retrying", _layout.Root, e.Message);
+            }
             try
             {
                 await _wake.WaitAsync(TimeSpan.FromMilliseconds(_settings.PollMilliseconds), stop).ConfigureAwait(false);
@@ -164,7 +169,8 @@ public sealed class FolderIntake : IIntake
                 await RefuseAsync(entry).ConfigureAwait(false);
                 continue;
             }
-            if (File.Exists(Path.Combine(_layout.Processing, entry.Relative))) continue; // same name still in work
+            // Same name still in work, or a claim still settling (a file handed back a moment ago is in inbox before its claim ends).
+            if (_claims.Contains(entry.Relative) || File.Exists(Path.Combine(_layout.Processing, entry.Relative))) continue;
             if (!WatchLayout.Move(_layout.Inbox, _layout.Processing, entry.Relative, overwrite: false)) continue;
             Start(entry.Relative);
         }
