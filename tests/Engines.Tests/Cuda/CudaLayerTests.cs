@@ -48,14 +48,10 @@ public class CudaLayerTests(ITestOutputHelper output)
         Assert.IsAssignableFrom<DllNotFoundException>(e);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Without_a_driver_the_first_call_says_libcuda_so_1_is_missing()
     {
-        if (DriverPresent)
-        {
-            output.WriteLine("libcuda.so.1 is installed here; the missing-driver message is covered by the loader test above.");
-            return;
-        }
+        Skip.If(DriverPresent, "libcuda.so.1 is installed here: no missing-driver path to exercise (the loader test above covers the message)");
         var e = Assert.Throws<GpuLibraryNotFoundException>(() => CudaDevice.Count());
         Assert.Contains("'libcuda.so.1'", e.Message);
         Assert.Contains(CudaNativeMethods.EnvironmentVariable, e.Message);
@@ -83,19 +79,10 @@ public class CudaLayerTests(ITestOutputHelper output)
     }
 
     /// <summary>Real NVRTC when the machine has it (Debian non-free libnvrtc11.2 here; CUDA 12/13 on GPU machines).</summary>
-    [Fact]
+    [SkippableFact]
     public void Kernels_compile_to_ptx_with_nvrtc_if_present()
     {
-        (int, int) version;
-        try
-        {
-            version = NvrtcCompiler.Version();
-        }
-        catch (GpuLibraryNotFoundException e)
-        {
-            output.WriteLine($"SKIPPED (NVRTC absent): {e.Message}");
-            return;
-        }
+        (int, int) version = NvrtcVersionOrSkip();
         KernelPtx ptx = NvrtcCompiler.CompileKernels(8, 6);
         output.WriteLine($"NVRTC {version}: {ptx.Ptx.Length} bytes of PTX for compute_{ptx.Architecture}; log: {ptx.Log}");
         foreach (string entry in KernelSource.Entries)
@@ -106,18 +93,10 @@ public class CudaLayerTests(ITestOutputHelper output)
         Assert.Equal(0, ptx.Ptx[^1]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Nvrtc_errors_carry_the_log()
     {
-        try
-        {
-            NvrtcCompiler.Version();
-        }
-        catch (GpuLibraryNotFoundException e)
-        {
-            output.WriteLine($"SKIPPED (NVRTC absent): {e.Message}");
-            return;
-        }
+        NvrtcVersionOrSkip();
         var e2 = Assert.Throws<NvrtcException>(() => NvrtcNativeMethods.CompileToPtx("__global__ void k() { undefined_thing(); }", "bad.cu", [], NvrtcCompiler.Options(52)));
         Assert.Contains("undefined_thing", e2.Log);
         Assert.Contains("bad.cu", e2.Message);
@@ -125,4 +104,16 @@ public class CudaLayerTests(ITestOutputHelper output)
 
     [Fact]
     public void Tile_noise_record_matches_the_kernel_struct() => Assert.Equal(32, Marshal.SizeOf<TileNoise>());
+
+    private static (int Major, int Minor) NvrtcVersionOrSkip()
+    {
+        try
+        {
+            return NvrtcCompiler.Version();
+        }
+        catch (GpuLibraryNotFoundException e)
+        {
+            throw new SkipException($"NVRTC absent: {e.Message}");
+        }
+    }
 }
