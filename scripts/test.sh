@@ -6,6 +6,9 @@
 # Hang guards: a .NET test silent for RESSHIFT_TEST_HANG (5m) is dumped and its test host killed (the
 # summary names it); the .NET run as a whole is killed after RESSHIFT_TEST_TIMEOUT (30m) and the model
 # tests after RESSHIFT_MODELS_TIMEOUT (20m), so a hang fails in minutes instead of eating CI's time.
+#
+# usage: scripts/test.sh [dotnet test options, e.g. --filter EXPR]   (RESSHIFT_MODELS_ARGS="-k NAME" narrows the
+# model tests): a narrowed run is counted and summarised the same way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=out/test-results
@@ -24,13 +27,14 @@ trap 'scripts/rabbitmq-test-server.sh stop' EXIT
 timeout --kill-after=30s "${RESSHIFT_TEST_TIMEOUT:-30m}" \
   dotnet test ResShift.Pipeline.sln -c "${CONFIG:-Release}" --no-build --nologo \
     --blame-hang-timeout "${RESSHIFT_TEST_HANG:-5m}" --blame-hang-dump-type mini \
-    --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" 2>&1 | tee "$results/dotnet.log"
+    --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/dotnet.log"
 dotnet_rc=${PIPESTATUS[0]}
 if [ "$dotnet_rc" -eq 124 ] || [ "$dotnet_rc" -eq 137 ]; then
   echo "test.sh: the .NET tests did not finish within ${RESSHIFT_TEST_TIMEOUT:-30m} and were killed (exit $dotnet_rc); see $results" | tee -a "$results/dotnet.log"
 fi
 
-timeout --kill-after=30s "${RESSHIFT_MODELS_TIMEOUT:-20m}" scripts/test-models.sh 2>&1 | tee "$results/models.log"
+# shellcheck disable=SC2086 # RESSHIFT_MODELS_ARGS is a list of runner arguments
+timeout --kill-after=30s "${RESSHIFT_MODELS_TIMEOUT:-20m}" scripts/test-models.sh ${RESSHIFT_MODELS_ARGS:-} 2>&1 | tee "$results/models.log"
 models_rc=${PIPESTATUS[0]}
 if [ "$models_rc" -eq 124 ] || [ "$models_rc" -eq 137 ]; then
   echo "test.sh: the model tests did not finish within ${RESSHIFT_MODELS_TIMEOUT:-20m} and were killed (exit $models_rc)"
