@@ -74,21 +74,23 @@ public class WatchdogHeartbeatTests
     [Fact]
     public async Task QuietTimeNeverCountsAsStall()
     {
+        // A 1 s limit (pings every 100 ms) leaves room for a busy machine's scheduling delays.
+        TimeSpan limit = TimeSpan.FromSeconds(1);
         using var listener = NotifyListener.AtPath();
         bool pending = false;
-        await using var heartbeat = Heartbeat(listener, () => Volatile.Read(ref pending));
+        await using var heartbeat = new WatchdogHeartbeat(new SystemdNotifier(listener.NotifySocket), Interval, () => Volatile.Read(ref pending), limit);
         heartbeat.Start();
-        await Task.Delay(StallLimit * 3); // idle, no progress and nobody calling Idle()
+        await Task.Delay(limit * 2.5); // idle, no progress and nobody calling Idle()
 
         Volatile.Write(ref pending, true); // work arrives
-        Assert.True(heartbeat.IsHealthy, $"since progress {heartbeat.SinceProgress}");
+        Assert.True(heartbeat.IsHealthy, $"stalled on arrival: {heartbeat.SinceProgress} counted since the last progress");
         listener.Drain();
-        List<string> pings = listener.Collect(StallLimit / 2); // the first ticks with work pending still ping
+        List<string> pings = listener.Collect(limit / 2); // the first ticks with work pending still ping
         Assert.NotEmpty(pings);
         Assert.All(pings, p => Assert.Equal("WATCHDOG=1", p));
 
         // ...and a real stall is still caught, measured from when the work arrived.
-        await Task.Delay(StallLimit);
+        await Task.Delay(limit);
         Assert.False(heartbeat.IsHealthy);
     }
 
