@@ -42,6 +42,7 @@ if [ "$models_rc" -eq 124 ] || [ "$models_rc" -eq 137 ]; then
 fi
 
 find "$results" -mindepth 1 -type d -empty -delete # the blame collector's folders when nothing hung
+scripts/rabbitmq-test-server.sh stop >>"$results/rabbitmq.log" 2>&1; trap - EXIT # before the closing line, which stays last
 echo
 # One closing line over both; a runner that exited with an error but left no failed test behind (a build
 # error, a crash, a timeout) is counted as a failure there.
