@@ -127,21 +127,13 @@ public class WatchFolderTests(ITestOutputHelper output)
         Assert.Contains("draining", d.Log());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AFullOutputDiskFailsTheJobCleanlyAndKeepsTheOriginal()
     {
-        if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
-        {
-            output.WriteLine("SKIPPED: mounting a small tmpfs needs root");
-            return;
-        }
+        Skip.If(Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root", "mounting a small tmpfs needs root");
         string work = Repo.TempDir(), root = Path.Combine(work, "root"), outbox = Path.Combine(root, "outbox");
         Directory.CreateDirectory(outbox);
-        if (!Mount(outbox))
-        {
-            output.WriteLine("SKIPPED: mount -t tmpfs is not permitted here");
-            return;
-        }
+        Skip.IfNot(Mount(outbox), "mount -t tmpfs is not permitted here");
         try
         {
             File.Copy(Repo.Images("photo-aqua.png"), Path.Combine(root, "inbox", "big.png").Also(p => Directory.CreateDirectory(Path.GetDirectoryName(p)!)));
