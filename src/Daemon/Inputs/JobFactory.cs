@@ -21,11 +21,13 @@ public sealed class JobFactory(long maxPixels)
     /// <param name="name">How logs, metrics and the sidecar name the input (relative path, or the message's path).</param>
     /// <param name="source">The metrics label: folder, rabbitmq.</param>
     /// <param name="sidecarOutputName">The output's name as the sidecar records it.</param>
+    /// <param name="mask">The inpainting mask that goes with the input (models whose task takes one).</param>
     /// <param name="threshold">The fidelity threshold (null or empty = off): below it the output goes to <paramref name="heldOutput"/>.</param>
     public FileRestoreJob Create(ModelPipeline model, JobSettings effective, string input, string output, string name, string source, string sidecarOutputName,
-        FidelityThreshold? threshold = null, string? heldOutput = null) =>
+        FidelityThreshold? threshold = null, string? heldOutput = null, MaskSource? mask = null) =>
         new(input, output, name, source, model.Model.Scale, _decoder, _encoder)
         {
+            Mask = mask,
             Settings = effective,
             Divert = heldOutput is null ? null : FidelityReview.Divert(threshold, heldOutput),
             AfterWrite = (job, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(job.WrittenPath,

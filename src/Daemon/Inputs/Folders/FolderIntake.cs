@@ -33,6 +33,7 @@ public sealed class FolderIntake : IIntake
     private readonly Dictionary<string, int> _transientFailures = new(StringComparer.Ordinal);
     private readonly Queue<string> _resume = new();
     private long _completed, _failed;
+    private readonly bool _masks; // an inpainting model: NAME.mask.png travels with NAME.ext through every folder
 
     public FolderIntake(WatchSettings settings, ModelPipeline model, long maxPixels, ILogger log)
     {
@@ -41,7 +42,11 @@ public sealed class FolderIntake : IIntake
         _model = model;
         _jobs = new JobFactory(maxPixels);
         _log = log;
-        _scanner = new InboxScanner(_layout, TimeSpan.FromSeconds(settings.SettleSeconds));
+        _masks = model.Model.InputContract.Mask;
+        _scanner = new InboxScanner(_layout, TimeSpan.FromSeconds(settings.SettleSeconds), _masks)
+        {
+            MaskGrace = TimeSpan.FromSeconds(Math.Max(0, settings.MaskWaitSeconds)),
+        };
         _claimLimit = model.Options.MaxJobsInFlight * 2;
         _effective = model.Options.Resolve(new JobSettings { Seed = settings.Seed, NoiseScale = settings.NoiseScale, Overlap = settings.Overlap, Blend = settings.Blend });
     }
@@ -63,7 +68,10 @@ public sealed class FolderIntake : IIntake
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
         foreach (string rel in Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
                      .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal))
+        {
+            if (_masks && MaskNaming.IsMask(Path.GetFileName(rel))) continue; // resumed with its image
             _resume.Enqueue(rel);
+        }
         if (_resume.Count > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, _resume.Count);
         _log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", _layout.Root, _layout.Inbox, _layout.Outbox);
 
@@ -172,6 +180,7 @@ public sealed class FolderIntake : IIntake
             // Same name still in work, or a claim still settling (a file handed back a moment ago is in inbox before its claim ends).
             if (_claims.Contains(entry.Relative) || File.Exists(Path.Combine(_layout.Processing, entry.Relative))) continue;
             if (!WatchLayout.Move(_layout.Inbox, _layout.Processing, entry.Relative, overwrite: false)) continue;
+            MoveMask(entry.Relative, _layout.Inbox, _layout.Processing);
             Start(entry.Relative);
         }
     }
@@ -206,7 +215,8 @@ public sealed class FolderIntake : IIntake
         try
         {
             FileRestoreJob job = _jobs.Create(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder",
-                Path.GetRelativePath(_layout.Outbox, OutputPath(rel)), _settings.Fidelity, HeldOutputPath(rel));
+                Path.GetRelativePath(_layout.Outbox, OutputPath(rel)), _settings.Fidelity, HeldOutputPath(rel),
+                _masks ? MaskSource.FromFile(Path.Combine(_layout.Processing, MaskNaming.MaskFor(rel)), MaskNaming.MaskFor(rel)) : null);
             claim.Job = job;
             JobResult result = await JobFactory.RunAsync(_model, job, claim.Token).ConfigureAwait(false);
             await SettleAsync(rel, result).ConfigureAwait(false);
@@ -298,7 +308,11 @@ public sealed class FolderIntake : IIntake
     {
         try
         {
-            if (WatchLayout.Move(_layout.Processing, folder, rel, overwrite: true)) return true;
+            if (WatchLayout.Move(_layout.Processing, folder, rel, overwrite: true))
+            {
+                MoveMask(rel, _layout.Processing, folder);
+                return true;
+            }
             _log.LogWarning("{Root}: {Name} vanished from processing/ before it could go to {Folder}", _layout.Root, rel, name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -308,13 +322,28 @@ public sealed class FolderIntake : IIntake
         return false;
     }
 
+    /// <summary>The image's mask follows it (claim, done/, failed/, review/, back to inbox); a mask that cannot move is logged, never fatal.</summary>
+    private void MoveMask(string rel, string from, string to)
+    {
+        if (!_masks) return;
+        string mask = MaskNaming.MaskFor(rel);
+        try
+        {
+            if (File.Exists(Path.Combine(from, mask))) WatchLayout.Move(from, to, mask, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not move the mask {Mask} with {Name}: {Message}", _layout.Root, mask, rel, e.Message);
+        }
+    }
+
     private void HandBack(string rel)
     {
         // Never overwrite a newer file of the same name in inbox: then it stays in processing/ and is resumed at start-up.
         try
         {
-            if (!File.Exists(Path.Combine(_layout.Inbox, rel)))
-                WatchLayout.Move(_layout.Processing, _layout.Inbox, rel, overwrite: false);
+            if (!File.Exists(Path.Combine(_layout.Inbox, rel)) && WatchLayout.Move(_layout.Processing, _layout.Inbox, rel, overwrite: false))
+                MoveMask(rel, _layout.Processing, _layout.Inbox);
             _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -9,11 +9,12 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend, FidelityThreshold? Fidelity = null);
 
 /// <summary>
-/// One job from the queue: <c>{"id","input","output","model"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}}}</c>.
+/// One job from the queue: <c>{"id","input","output","model"?,"mask"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}}}</c>.
 /// Parsing is strict: unknown or duplicate properties are refused, because a misspelt option ("noisescale")
-/// silently ignored would restore a whole archive with the wrong settings.
+/// silently ignored would restore a whole archive with the wrong settings. <c>mask</c> (inpainting models): the
+/// mask image's path, under the same root rules as <c>input</c>.
 /// </summary>
-public sealed record JobMessage(string Id, string Input, string Output, string? Model, JobOptions Options)
+public sealed record JobMessage(string Id, string Input, string Output, string? Model, JobOptions Options, string? Mask = null)
 {
     public const int MaxIdLength = 200;
     public const int MaxPathLength = 4096;
@@ -54,14 +55,15 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
         {
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad($"message must be a JSON object, not {Describe(root.ValueKind)}");
-            CheckProperties(root, "", "id", "input", "output", "model", "options");
+            CheckProperties(root, "", "id", "input", "output", "model", "mask", "options");
             string id = RequiredString(root, "id", MaxIdLength);
             if (id.Any(char.IsControl)) throw Bad("'id' must not contain control characters");
             string input = RequiredString(root, "input", MaxPathLength);
             string output = RequiredString(root, "output", MaxPathLength);
             string? model = OptionalString(root, "model", 100);
+            string? mask = OptionalString(root, "mask", MaxPathLength);
             JobOptions options = ParseOptions(root);
-            return new JobMessage(id, input, output, model, options);
+            return new JobMessage(id, input, output, model, options, mask);
         }
     }
 

@@ -27,6 +27,16 @@ public sealed class PathGuard
         return full;
     }
 
+    /// <summary>An inpainting mask: a file inside a root, under the same rules as the input; never the input itself.</summary>
+    public string Mask(string path, string input)
+    {
+        string full = Inside("mask", path);
+        if (Directory.Exists(full)) throw Path_("mask", $"'{path}' is a directory, not a file");
+        if (!File.Exists(full)) throw new JobRejectedException("input", $"mask '{path}' for input '{input}' does not exist");
+        if (string.Equals(RealPath.Resolve(full), RealPath.Resolve(input), StringComparison.Ordinal)) throw Path_("mask", "mask is the input file itself");
+        return full;
+    }
+
     /// <summary>An image path inside a root (it need not exist; the extension rules out sidecar names); never the input itself.</summary>
     public string Output(string path, string input)
     {

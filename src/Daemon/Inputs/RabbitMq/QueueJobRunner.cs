@@ -47,6 +47,7 @@ public sealed class QueueJobRunner
                 throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
             input = _paths.Input(msg.Input);
             output = _paths.Output(msg.Output, input);
+            string? mask = msg.Mask is null ? null : _paths.Mask(msg.Mask, input);
 
             JobSettings effective = mp.Options.Resolve(new JobSettings
             {
@@ -58,7 +59,8 @@ public sealed class QueueJobRunner
 
             FidelityThreshold? threshold = msg.Options.Fidelity ?? _settings.Fidelity;
             if (threshold is { IsOff: false }) heldOutput = _paths.Output(FidelityReview.HeldBeside(output), input);
-            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output), threshold, heldOutput);
+            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output), threshold, heldOutput,
+                mask is null ? null : MaskSource.FromFile(mask, msg.Mask));
             started(job);
             result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
             if (result.Kind == OutcomeKind.Review)
