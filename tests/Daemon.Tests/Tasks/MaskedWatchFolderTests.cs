@@ -45,6 +45,10 @@ public class MaskedWatchFolderTests
         Assert.StartsWith("lonely.png: its mask lonely.mask.png does not exist", Reason(Path.Combine(failed, "lonely.png.error.json")));
         Assert.Equal(File.ReadAllBytes(Parity("a_lq.png")), File.ReadAllBytes(Path.Combine(failed, "wrong.png"))); // the original stays intact
 
+        // The fidelity guard compared only the known area (the filled one has nothing to match).
+        using (var sidecar = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outbox, "photo.png.resshift.json"))))
+            Assert.EndsWith("/known-area", sidecar.RootElement.GetProperty("fidelity").GetProperty("method").GetString());
+
         // Known pixels are the input's exactly; the masked area was filled.
         float[] input = TaskParityTests.Rgb(Parity("a_lq.png")), mask = TaskParityTests.Rgb(Parity("a_lq.mask.png"));
         foreach (string name in new[] { "photo.png", "late.png" })
