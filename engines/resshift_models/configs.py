@@ -95,7 +95,10 @@ MODELS["tiny-face"] = dict(MODELS["resshift-faceir"], name="Tiny ResShift face r
                            unet=dict(MODELS["resshift-faceir"]["unet"], **TINY_UNET),
                            vq=dict(VQ_F8_FACE, **TINY_VQ_F8), checkpoint=None, autoencoder=None, ref_config=None,
                            licence=MIT, latent_input_gain=0.1)
-TEST_MODELS = ("tiny-x4", "tiny-inpaint", "tiny-face")
+# tiny-x4's weights under the 15-step schedule (v1/v2's): parity data only (engines/tiny-x4/parity-s15), to show a
+# 15-step model runs through the same code with its schedule taken from the manifest.
+MODELS["tiny-x4-s15"] = dict(MODELS["tiny-x4"], name="Tiny ResShift x4, 15-step schedule (parity only)", schedule=SCHED_T15)
+TEST_MODELS = ("tiny-x4", "tiny-inpaint", "tiny-face", "tiny-x4-s15")
 
 # Default LQ tile of each released model for export (latent side = tile*scale/factor, a multiple of 64).
 DEFAULT_TILE = {"realsr": 64, "bicsr": 64, "inpaint": 256, "faceir": 512}

@@ -16,6 +16,7 @@ rm -rf "$here/verify"
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["verification"] = None
+m["generated_by"] = "engines/tiny-face/regenerate.sh (export.py --random-init --seed 1234 --widths tiny --id tiny-face --tile 512; verify/ dropped)"
 with open(sys.argv[1], "w") as fh:
     json.dump(m, fh, indent=2)
     fh.write("\n")

@@ -16,6 +16,7 @@ rm -rf "$here/verify"
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["verification"] = None
+m["generated_by"] = "engines/tiny-inpaint/regenerate.sh (export.py --random-init --seed 1234 --widths tiny --id tiny-inpaint --tile 256; verify/ dropped)"
 with open(sys.argv[1], "w") as fh:
     json.dump(m, fh, indent=2)
     fh.write("\n")

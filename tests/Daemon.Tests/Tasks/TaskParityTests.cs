@@ -116,6 +116,43 @@ public class TaskParityTests(ITestOutputHelper log)
         AssertMatches("tiny-inpaint", c, Path.Combine(outDir, "photo.png"), "inpaint single256");
     }
 
+    /// <summary>
+    /// A 15-step model through the same code: tiny-x4's graphs under the 15-step schedule of realsr v1/v2, the
+    /// schedule read from the manifest, six overlapping tiles, against engines/tiny-x4/parity-s15 (PyTorch, 15 steps).
+    /// </summary>
+    [Fact]
+    public async Task FifteenStepScheduleFromTheManifestMatchesPyTorch()
+    {
+        string models = Repo.TempDir(), dir = Path.Combine(models, "tiny-x4-s15"), tiny = Path.Combine(Repo.Engines, "tiny-x4");
+        Directory.CreateDirectory(dir);
+        foreach (string f in new[] { "encoder.onnx", "denoiser.onnx", "decoder.onnx" }) File.Copy(Path.Combine(tiny, f), Path.Combine(dir, f));
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(tiny, "model.json")))!;
+        var v1 = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Engines, "resshift-realsr-x4-v1", "model.json")))!;
+        manifest["id"] = "tiny-x4-s15";
+        manifest["schedule"] = v1["schedule"]!.DeepClone();
+        manifest["verification"] = null;
+        File.WriteAllText(Path.Combine(dir, "model.json"), manifest.ToJsonString());
+        Assert.Equal(15, v1["schedule"]!["T"]!.GetValue<int>());
+
+        string parity = Path.Combine(tiny, "parity-s15");
+        JsonElement c;
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(parity, "index.json"))))
+            c = doc.RootElement.GetProperty("cases").GetProperty("tiled72x100").Clone();
+        string output = Path.Combine(Repo.TempDir(), "out.png");
+        var o = new StringWriter();
+        int code = await ResShiftCli.RunAsync(["restore", Path.Combine(parity, "c_lq.png"), "-o", output, "--model", "tiny-x4-s15", "--models-dir", models,
+            "--engine", "cpu", "--noise-scale", "0", "--blend", "average", "--overlap", c.GetProperty("overlap").GetInt32().ToString(CultureInfo.InvariantCulture)], o, o);
+        Assert.True(code == 0, o.ToString());
+        float[] a = Rgb(output), e = Rgb(Path.Combine(parity, "c_out.png"));
+        double psnr = Psnr(e, a);
+        log.WriteLine($"tiny-x4 at 15 steps, 6 tiles: PSNR {psnr:F1} dB");
+        File.AppendAllText(Path.Combine(Path.GetTempPath(), "resshift-parity.txt"), $"tiny-x4 15 steps tiled72x100: PSNR {psnr:F1} dB\n");
+        Assert.True(psnr >= 60, $"PSNR {psnr:F1} dB");
+        // The 4-step output of the same input differs: the schedule really changed.
+        float[] four = Rgb(Path.Combine(tiny, "parity-tiled", "c_out.png"));
+        Assert.True(Psnr(four, a) < 40, "the 15-step output equals the 4-step one");
+    }
+
     /// <summary>Face restoration (VQ-f8, 8-channel latent, scale 1) on a 512×512 crop.</summary>
     [Fact]
     public async Task FaceRestorationOnAnAlignedCropMatchesPyTorch()
