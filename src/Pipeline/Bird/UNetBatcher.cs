@@ -7,8 +7,10 @@ namespace ResShift.Pipeline.Bird;
 /// The one queue in front of the UNet engine that every BIRD job in the process submits its ε calls to: a bounded
 /// channel drained by one engine loop that takes up to <c>maxBatch</c> calls (waiting at most <c>maxDelay</c>
 /// after the first for more) and runs them as one batch, so concurrent jobs share engine batches exactly like
-/// ResShift tiles. Each call's ε depends only on its own x and t (the UNet has no cross-batch terms), so a job's
-/// result does not depend on who it was batched with.
+/// ResShift tiles. The UNet has no cross-batch terms, but ONNX Runtime's CPU kernels pick different blockings
+/// for different batch sizes (last-bit differences, measured), so by default every engine call has the same
+/// shape: the batch is padded to <c>maxBatch</c>. A job's result then does not depend on who it was batched
+/// with, bit for bit; <c>fixedShape: false</c> trades that for less work when calls arrive alone.
 /// </summary>
 public sealed class UNetBatcher : IEpsilonModel, IAsyncDisposable
 {
@@ -25,8 +27,11 @@ public sealed class UNetBatcher : IEpsilonModel, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private long _callCount, _batchCount;
 
-    public UNetBatcher(IUNetEngine engine, int maxBatch, TimeSpan maxDelay)
+    private readonly bool _fixedShape;
+
+    public UNetBatcher(IUNetEngine engine, int maxBatch, TimeSpan maxDelay, bool fixedShape = true)
     {
+        _fixedShape = fixedShape;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         _engine = engine;
         _maxBatch = maxBatch;
@@ -87,7 +92,15 @@ public sealed class UNetBatcher : IEpsilonModel, IAsyncDisposable
                 }
                 try
                 {
-                    _engine.Run(x, t, eps, batch.Count, stop);
+                    int run = batch.Count;
+                    if (_fixedShape && run < _maxBatch)
+                    {
+                        // Padding slots: zeros at t = 0; their outputs are discarded.
+                        Array.Clear(x, run * n, (_maxBatch - run) * n);
+                        Array.Clear(t, run, _maxBatch - run);
+                        run = _maxBatch;
+                    }
+                    _engine.Run(x, t, eps, run, stop);
                     for (int i = 0; i < batch.Count; i++)
                     {
                         eps.AsSpan(i * n, n).CopyTo(batch[i].Eps.Span);
