@@ -57,9 +57,13 @@ def main(argv=None):
     ap.add_argument("--out")
     ap.add_argument("--keys-out")
     ap.add_argument("--verify-batch", type=int, default=2)
+    ap.add_argument("--resolution", type=int, help="override the image size (tiny models only; the real model is 256)")
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
     cfg = U.TINY if a.widths == "tiny" else U.CELEBA_HQ_256
+    if a.resolution:
+        import dataclasses
+        cfg = dataclasses.replace(cfg, resolution=a.resolution)
     model = U.DdpmUNet(cfg).eval()
     if a.keys_out:
         with open(a.keys_out, "w") as f:
