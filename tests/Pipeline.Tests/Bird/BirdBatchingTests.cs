@@ -1,4 +1,10 @@
+using ResShift.Engines.Abstractions;
+using ResShift.Engines.OnnxRuntime;
 using ResShift.Pipeline.Bird;
+using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Models;
+using ResShift.Pipeline.Processing;
+using ResShift.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ResShift.Pipeline.Tests.Bird;
@@ -20,7 +26,7 @@ public sealed class BirdBatchingTests(ITestOutputHelper output)
     public async Task Two_concurrent_jobs_share_batches_and_match_their_solo_results_bit_for_bit()
     {
         var data = BirdParityData.Load();
-        const int n = 6;
+        const int n = 4;
         float[] soloDeblur = await RunAlone(data, BirdTask.Deblur, n);
         float[] soloSr = await RunAlone(data, BirdTask.Sr8, n);
 
@@ -35,6 +41,40 @@ public sealed class BirdBatchingTests(ITestOutputHelper output)
         Assert.True(batches < calls, $"the jobs never shared a batch ({batches} batches for {calls} calls)");
         Assert.Equal(soloDeblur, (float[])[.. a.X0, .. a.Z]);
         Assert.Equal(soloSr, (float[])[.. b.X0, .. b.Z]);
+    }
+
+    private static async Task<float[]> RunResShift(Task? alongside = null)
+    {
+        ModelManifest m = new ModelRegistry(Path.Combine(TestData.RepositoryRoot(), "engines")).Get("tiny-x4");
+        using IEngineSet engines = new OnnxRuntimeEngineSet(m.PathOf("encoder"), m.PathOf("denoiser"), m.PathOf("decoder"), m.Geometry, 4,
+            new OnnxRuntimeEngineOptions { Session = new OrtSessionSettings { IntraOpThreads = 2 } });
+        await using var pipeline = new RestorePipeline(engines, new DiffusionSchedule(m.ScheduleParameters),
+            new PipelineOptions { MaxBatch = 4, Overlap = 16, Seed = 7 });
+        var job = new MemoryJob("resshift", 96, 80, key: 3);
+        Task<JobReport> done = await pipeline.SubmitAsync(job, CancellationToken.None);
+        await Task.WhenAll(done, alongside ?? Task.CompletedTask);
+        return job.Output!.Pixels;
+    }
+
+    [Fact]
+    public async Task Two_bird_jobs_and_a_resshift_job_at_once_give_each_ones_solo_bits()
+    {
+        var data = BirdParityData.Load();
+        const int n = 3;
+        float[] soloDeblur = await RunAlone(data, BirdTask.Deblur, n);
+        float[] soloInpaint = await RunAlone(data, BirdTask.Inpaint, n);
+        float[] soloResShift = await RunResShift();
+
+        using var engine = new OrtUNetEngine(data.Manifest);
+        await using var batcher = new UNetBatcher(engine, 4, TimeSpan.FromMilliseconds(20));
+        BirdInversion a = data.Job(BirdTask.Deblur), b = data.Job(BirdTask.Inpaint);
+        async Task Loop(BirdInversion j) { for (int i = 0; i < n; i++) await j.IterateAsync(batcher, CancellationToken.None); }
+        Task birds = Task.WhenAll(Task.Run(() => Loop(a)), Task.Run(() => Loop(b)));
+        float[] mixedResShift = await RunResShift(birds);
+        Assert.Equal(soloDeblur, (float[])[.. a.X0, .. a.Z]);
+        Assert.Equal(soloInpaint, (float[])[.. b.X0, .. b.Z]);
+        Assert.Equal(soloResShift, mixedResShift);
+        output.WriteLine($"BIRD: {batcher.Counts.Calls} calls in {batcher.Counts.Batches} batches alongside a 96×80 ResShift job");
     }
 
     [Fact]
