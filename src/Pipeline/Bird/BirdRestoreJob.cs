@@ -26,10 +26,25 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
     public string SidecarPath => outputPath + ".resshift.json";
     public string KernelPath => Path.ChangeExtension(outputPath, null) + ".kernel.png";
 
+    /// <summary>How status and metrics name the job (default: the input's file name).</summary>
+    public string? Name { get; init; }
+
     /// <summary>Called after each iteration with (iteration, total, loss).</summary>
     public Action<int, int, double>? IterationDone { get; init; }
 
     public async Task<BirdJobResult> RunAsync(IEpsilonModel model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunCoreAsync(model, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            BirdMetrics.Finished(this);
+        }
+    }
+
+    private async Task<BirdJobResult> RunCoreAsync(IEpsilonModel model, CancellationToken cancellationToken)
     {
         settings.Validate();
         if (!manifest.IsBird) throw new ArgumentException($"model '{manifest.Id}' is not a BIRD model");
@@ -89,6 +104,7 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
         {
             double loss = await inversion.IterateAsync(model, cancellationToken).ConfigureAwait(false);
             losses.Add(loss);
+            BirdMetrics.Report(this, new BirdJobProgress(Name ?? Path.GetFileName(inputPath), settings.Task.Name(), inversion.Iteration, total, loss));
             IterationDone?.Invoke(inversion.Iteration, total, loss);
             // Never checkpoint the last iteration: its x̂0 is the output, which the checkpoint does not hold.
             if (settings.CheckpointEvery > 0 && inversion.Iteration % settings.CheckpointEvery == 0 && inversion.Iteration < total)

@@ -6,6 +6,8 @@ using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
+using ResShift.Pipeline.Bird;
+
 namespace ResShift.Daemon.Inputs.Folders;
 
 /// <summary>
@@ -205,6 +207,13 @@ public sealed class FolderIntake : IIntake
     {
         try
         {
+            if (_model.IsBird)
+            {
+                BirdRestoreJob bird = _jobs.CreateBird(_model, _settings.BirdSettings(), Path.Combine(_layout.Processing, rel), OutputPath(rel), rel,
+                    () => Progress?.Invoke());
+                await SettleAsync(rel, await JobFactory.RunBirdAsync(_model, bird, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
+                return;
+            }
             FileRestoreJob job = _jobs.Create(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder",
                 Path.GetRelativePath(_layout.Outbox, OutputPath(rel)), _settings.Fidelity, HeldOutputPath(rel));
             claim.Job = job;
