@@ -91,7 +91,7 @@ public static class ModelsCommand
             ModelFileCheck.EnsureIntact(m);
             o.WriteLine($"{m.Id}: file hashes ok ({m.Files.Count} files); licence {LicenceLine(m)}");
             bool ok = true;
-            foreach (GraphVerification g in VerificationBundle.Run(m))
+            foreach (GraphVerification g in m.IsBird ? [ResShift.Pipeline.Bird.BirdVerification.Run(m)] : VerificationBundle.Run(m))
             {
                 ok &= g.Passed;
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
