@@ -35,10 +35,13 @@ public sealed class ModelManifest
 
     public bool HasGraphs => IsBird ? Files.ContainsKey("unet") : Files.ContainsKey("encoder") && Files.ContainsKey("denoiser") && Files.ContainsKey("decoder");
 
-    public ScheduleParameters ScheduleParameters =>
+    public ScheduleParameters ScheduleParameters => IsBird ? throw NotResShift() :
         new(Schedule.T, Schedule.Kappa, Schedule.MinNoiseLevel, Schedule.EtasEnd, Schedule.Power);
 
-    public ModelGeometry Geometry => new(Tile.Lq, Scale, Latent.Factor, Latent.Channels);
+    public ModelGeometry Geometry => IsBird ? throw NotResShift() : new(Tile.Lq, Scale, Latent.Factor, Latent.Channels);
+
+    private InvalidOperationException NotResShift() =>
+        new($"model '{Id}' is a BIRD model: it has no ResShift schedule or tile geometry (use it with restore --task)");
 
     public string PathOf(string role) =>
         Files.TryGetValue(role, out var f) ? System.IO.Path.Combine(Directory, f.Path)
