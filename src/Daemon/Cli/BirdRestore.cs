@@ -60,7 +60,7 @@ public static class BirdRestore
         var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = maxPixels });
         var encoder = new ImageEncoder();
         TextWriter w = parse.InvocationConfiguration.Output;
-        var progress = new RestoreProgress(w, items.Count);
+        var progress = new RestoreProgress(w, items.Count, "iterations");
         int total = settings.IterationsOrDefault;
         var jobs = items.Select(item => new BirdRestoreJob(item.Path, singleFile ? outRoot : Path.Combine(outRoot, item.RelativeOutput), m, settings, decoder, encoder)
         {
