@@ -11,6 +11,12 @@ namespace ResShift.Daemon.Serve;
 public sealed class ServeSettings
 {
     public string Http { get; set; } = "127.0.0.1:9464";
+
+    /// <summary>When set, every HTTP endpoint but /healthz requires 'Authorization: Bearer TOKEN' (also RESSHIFT_HTTP_TOKEN).</summary>
+    public string? HttpToken { get; set; }
+
+    /// <summary>Log every HTTP request (ASP.NET Core's own lines); off by default.</summary>
+    public bool HttpLogRequests { get; set; }
     public string? ModelsDir { get; set; }
     public EngineKind Engine { get; set; } = EngineKind.Auto;
     public int Threads { get; set; }
