@@ -6,6 +6,7 @@ using ResShift.Engines.Null;
 using ResShift.Pipeline.Benchmarking;
 using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Processing;
 
 namespace ResShift.Daemon.Cli;

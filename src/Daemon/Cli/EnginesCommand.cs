@@ -6,6 +6,7 @@ using ResShift.Engines.Cuda;
 using ResShift.Engines.Cuda.Kernels;
 using ResShift.Engines.TensorRt;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Noise;
 using ResShift.Pipeline.Resampling;
 

@@ -5,6 +5,7 @@ using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Tiling;
 using Spectre.Console;

@@ -16,10 +16,10 @@ public sealed class PrometheusExporter : IDisposable
     {
         options ??= new PrometheusExporterOptions();
         var buckets = options.HistogramBuckets.ToDictionary(kv => kv.Key, kv => Metrics.HistogramBuckets.Validate(kv.Key, kv.Value), StringComparer.Ordinal);
-        Version = options.Version ?? BuildInfo.DefaultVersion();
+        Version = options.Version ?? BuildInfo.Version;
         Engines = new EngineInfo();
         _meters = new MeterCollector(options.MeterPrefixes, buckets, options.MaxSeriesPerFamily);
-        List<IMetricsCollector> collectors = [_meters, new BuildInfo(Version), Engines];
+        List<IMetricsCollector> collectors = [_meters, new BuildInfoMetric(Version), Engines];
         if (options.ProcessMetrics) collectors.Add(new ProcessMetrics());
         _collectors = [.. collectors];
     }

@@ -8,7 +8,7 @@ public sealed class PrometheusExporterOptions
     /// <summary>Bucket bounds by metric name, replacing the defaults of <see cref="HistogramBuckets.For"/>.</summary>
     public IDictionary<string, double[]> HistogramBuckets { get; } = new Dictionary<string, double[]>(StringComparer.Ordinal);
 
-    /// <summary>The version label of resshift_build_info; null means the daemon assembly's informational version.</summary>
+    /// <summary>The version label of resshift_build_info; null means <see cref="BuildInfo.Version"/>.</summary>
     public string? Version { get; set; }
 
     /// <summary>Adds process_* and dotnet_* families.</summary>

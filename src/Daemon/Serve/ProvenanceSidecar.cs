@@ -43,18 +43,4 @@ public static class ProvenanceSidecar
     public static Task WriteAsync(string outputPath, JsonObject sidecar, CancellationToken ct) =>
         AtomicFile.WriteAsync(PathFor(outputPath), async (stream, token) =>
             await JsonSerializer.SerializeAsync(stream, sidecar, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }, token).ConfigureAwait(false), ct);
-
-    /// <summary>The input sha256 recorded next to an existing output, or null when there is no readable sidecar.</summary>
-    public static string? RecordedInputSha256(string outputPath)
-    {
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(PathFor(outputPath)));
-            return doc.RootElement.GetProperty("input").GetProperty("sha256").GetString();
-        }
-        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }

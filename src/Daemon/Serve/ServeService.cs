@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ResShift.Daemon.Inputs;
 using ResShift.Daemon.Inputs.Folders;
 using ResShift.Daemon.Inputs.RabbitMq;
 using ResShift.Daemon.Metrics;
@@ -20,12 +21,11 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
     private readonly List<IDisposable> _engineInfo = [];
     private WatchdogHeartbeat? _heartbeat;
     private readonly List<ModelPipeline> _pipelines = [];
-    private readonly List<FolderIntake> _intakes = [];
-    private readonly List<RabbitMqIntake> _queues = [];
+    private readonly List<IIntake> _intakes = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stopIntake = new();
 
-    public IReadOnlyList<FolderIntake> Intakes => _intakes;
+    public IReadOnlyList<IIntake> Intakes => _intakes;
 
     public event Action? Progress;
 
@@ -49,26 +49,20 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
                 }
                 return mp;
             }
+            // Each kind of intake is built here once; from then on they are all just IIntake.
             foreach (WatchSettings w in settings.Watch)
-            {
-                var intake = new FolderIntake(w, Pipeline(w.Model), settings.MaxPixels, log);
-                intake.Progress += () => Progress?.Invoke();
-                _intakes.Add(intake);
-            }
+                _intakes.Add(new FolderIntake(w, Pipeline(w.Model), settings.MaxPixels, loggers.CreateLogger<FolderIntake>()));
             foreach (RabbitMqSettings q in settings.RabbitMq)
-            {
-                var models = q.AllModels.ToDictionary(id => id, Pipeline, StringComparer.Ordinal);
-                var queue = new RabbitMqIntake(q, models, settings.MaxPixels, loggers.CreateLogger<RabbitMqIntake>());
-                queue.Progress += () => Progress?.Invoke();
-                _queues.Add(queue);
-            }
+                _intakes.Add(new RabbitMqIntake(q, q.AllModels.ToDictionary(id => id, Pipeline, StringComparer.Ordinal), settings.MaxPixels,
+                    loggers.CreateLogger<RabbitMqIntake>()));
+            foreach (IIntake intake in _intakes) intake.Progress += () => Progress?.Invoke();
         }
         catch
         {
             foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        state.Loaded(_pipelines, _intakes, _queues);
+        state.Loaded(_pipelines, _intakes);
         _heartbeat = new WatchdogHeartbeat(notifier, WatchdogSettings.FromEnvironment(), () => state.HasPendingWork,
             TimeSpan.FromSeconds(settings.StallSeconds), logger: loggers.CreateLogger<WatchdogHeartbeat>());
         foreach (ModelPipeline p in _pipelines) p.Pipeline.Progressed += _heartbeat.Progress;
@@ -77,21 +71,16 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
             _heartbeat.Progress();
             notifier.Status(StatusLine());
         };
-        foreach (FolderIntake intake in _intakes)
-        {
-            log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", intake.Layout.Root, intake.Layout.Inbox, intake.Layout.Outbox);
+        foreach (IIntake intake in _intakes)
             _running.Add(Task.Run(() => intake.RunAsync(_stopIntake.Token), CancellationToken.None));
-        }
-        foreach (RabbitMqIntake queue in _queues)
-            _running.Add(Task.Run(() => queue.RunAsync(_stopIntake.Token), CancellationToken.None));
         _heartbeat.Start();
         notifier.Ready();
         notifier.Status(StatusLine());
     }
 
     private string StatusLine() =>
-        $"serving {_intakes.Count} roots, {_queues.Count} queues: {_intakes.Sum(i => i.Completed) + _queues.Sum(q => q.Completed)} restored, "
-        + $"{_intakes.Sum(i => i.Failed) + _queues.Sum(q => q.Failed)} failed, {_intakes.Sum(i => i.Claimed) + _queues.Sum(q => q.Claimed)} in work";
+        $"serving {string.Join(", ", _intakes.GroupBy(i => i.Describe.Split(':')[0]).Select(g => $"{g.Count()} {g.Key}"))}: "
+        + $"{_intakes.Sum(i => i.Completed)} restored, {_intakes.Sum(i => i.Failed)} failed, {_intakes.Sum(i => i.Claimed)} in work";
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -101,34 +90,31 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
         log.LogInformation("draining: intake stopped; in-flight jobs have {Budget} s", settings.DrainSeconds);
         _stopIntake.Cancel();
         await Task.WhenAll(_running).ConfigureAwait(false);
-        foreach (FolderIntake i in _intakes) i.ReturnUnstarted();
-        foreach (RabbitMqIntake q in _queues) q.ReturnUnstarted();
+        foreach (IIntake i in _intakes) i.ReturnUnstarted();
         using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(settings.DrainSeconds));
         try
         {
-            await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(budget.Token)).Concat(_queues.Select(q => q.WaitIdleAsync(budget.Token)))).ConfigureAwait(false);
+            await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(budget.Token))).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            log.LogWarning("drain budget of {Budget} s spent: handing the remaining jobs back to inbox", settings.DrainSeconds);
-            foreach (FolderIntake i in _intakes) i.CancelAll();
-            foreach (RabbitMqIntake q in _queues) q.CancelAll();
+            log.LogWarning("drain budget of {Budget} s spent: handing the remaining jobs back", settings.DrainSeconds);
+            foreach (IIntake i in _intakes) i.CancelAll();
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {
-                await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(grace.Token)).Concat(_queues.Select(q => q.WaitIdleAsync(grace.Token)))).ConfigureAwait(false);
+                await Task.WhenAll(_intakes.Select(i => i.WaitIdleAsync(grace.Token))).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                log.LogError("some jobs did not stop; they stay in processing/ and are resumed at the next start");
+                log.LogError("some jobs did not stop; they stay in processing/ (or unacked) and are resumed at the next start");
             }
         }
-        // Only now: the drained jobs above were acked or requeued on these connections.
-        foreach (RabbitMqIntake q in _queues) await q.DisposeAsync().ConfigureAwait(false);
+        // Only now: the drained jobs above were acked or requeued on the queues' connections.
+        foreach (IIntake i in _intakes) await i.DisposeAsync().ConfigureAwait(false);
         if (_heartbeat is not null) await _heartbeat.StopAsync().ConfigureAwait(false);
         foreach (IDisposable e in _engineInfo) e.Dispose();
         foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
-        log.LogInformation("stopped: {Done} restored, {Failed} failed since start", _intakes.Sum(i => i.Completed) + _queues.Sum(q => q.Completed),
-            _intakes.Sum(i => i.Failed) + _queues.Sum(q => q.Failed));
+        log.LogInformation("stopped: {Done} restored, {Failed} failed since start", _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed));
     }
 }

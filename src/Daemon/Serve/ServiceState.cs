@@ -1,5 +1,4 @@
-using ResShift.Daemon.Inputs.Folders;
-using ResShift.Daemon.Inputs.RabbitMq;
+using ResShift.Daemon.Inputs;
 using ResShift.Daemon.Status;
 
 namespace ResShift.Daemon.Serve;
@@ -11,17 +10,15 @@ public sealed class ServiceState : IServiceStatus
     private volatile bool _draining;
     private volatile string? _problem = "starting: loading models";
     private IReadOnlyList<ModelPipeline> _pipelines = [];
-    private IReadOnlyList<FolderIntake> _intakes = [];
-    private IReadOnlyList<RabbitMqIntake> _queues = [];
+    private IReadOnlyList<IIntake> _intakes = [];
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public bool Draining => _draining;
 
-    public void Loaded(IReadOnlyList<ModelPipeline> pipelines, IReadOnlyList<FolderIntake> intakes, IReadOnlyList<RabbitMqIntake>? queues = null)
+    public void Loaded(IReadOnlyList<ModelPipeline> pipelines, IReadOnlyList<IIntake> intakes)
     {
         _pipelines = pipelines;
         _intakes = intakes;
-        _queues = queues ?? [];
         _loaded = true;
         _problem = null;
     }
@@ -30,15 +27,15 @@ public sealed class ServiceState : IServiceStatus
 
     public void Problem(string? reason) => _problem = reason;
 
-    public bool IsReady => _loaded && !_draining && _problem is null && QueueProblem is null;
+    public bool IsReady => _loaded && !_draining && _problem is null && IntakeProblem is null;
 
-    public string? NotReadyReason => _draining ? "draining: shutting down" : _problem ?? (_loaded ? QueueProblem : "starting");
+    public string? NotReadyReason => _draining ? "draining: shutting down" : _problem ?? (_loaded ? IntakeProblem : "starting");
 
-    /// <summary>The first queue not connected and consuming ("inputs connected" is part of readiness).</summary>
-    private string? QueueProblem => _queues.Select(q => q.Problem).FirstOrDefault(p => p is not null);
+    /// <summary>The first intake that cannot take work, e.g. a queue not connected ("inputs connected" is part of readiness).</summary>
+    private string? IntakeProblem => _intakes.Select(i => i.Problem).FirstOrDefault(p => p is not null);
 
     /// <summary>Work is waiting somewhere (used by the watchdog to tell idle from stuck).</summary>
-    public bool HasPendingWork => _intakes.Any(i => i.Claimed > 0) || _queues.Any(q => q.Claimed > 0);
+    public bool HasPendingWork => _intakes.Any(i => i.Claimed > 0);
 
     public StatusSnapshot Snapshot()
     {
@@ -47,12 +44,14 @@ public sealed class ServiceState : IServiceStatus
             ["intake"] = _pipelines.Sum(p => (long)p.Pipeline.IntakeDepth),
             ["tiles"] = _pipelines.Sum(p => (long)p.Pipeline.TileQueueDepth),
             ["write"] = _pipelines.Sum(p => (long)p.Pipeline.FinishQueueDepth),
-            ["claimed"] = _intakes.Sum(i => (long)i.Claimed),
-            ["unacked"] = _queues.Sum(q => (long)q.Claimed),
+            // Always present, as before: dashboards and scripts read both even when one kind of intake is absent.
+            ["claimed"] = 0,
+            ["unacked"] = 0,
         };
+        foreach (IIntake i in _intakes) depths[i.ClaimsName] = depths.GetValueOrDefault(i.ClaimsName) + i.Claimed;
         return new StatusSnapshot(BuildInfo.Version, IsReady, NotReadyReason, _draining, StartedAt, depths,
-            _pipelines.Sum(p => p.Pipeline.InFlightJobs), _intakes.Sum(i => i.Completed) + _queues.Sum(q => q.Completed), _intakes.Sum(i => i.Failed) + _queues.Sum(q => q.Failed),
+            _pipelines.Sum(p => p.Pipeline.InFlightJobs), _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed),
             _pipelines.Select(p => new EngineStatus(p.Model.Id, p.Engines.EngineName, p.Engines.Precision, "cpu", p.Engines.MaxBatch, p.Model.Tile.Lq)).ToList(),
-            _intakes.Select(i => "folder:" + i.Layout.Root).Concat(_queues.Select(q => "rabbitmq:" + q.Queue)).ToList());
+            _intakes.Select(i => i.Describe).ToList());
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using ResShift.Daemon.Inputs;
 using ResShift.Daemon.Inputs.RabbitMq;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Tiling;

@@ -1,6 +1,7 @@
 using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Noise;
 
 namespace ResShift.Daemon.Tests.Restore;

@@ -5,6 +5,7 @@ using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Processing;
 using Xunit.Abstractions;
 

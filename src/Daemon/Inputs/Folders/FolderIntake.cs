@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Serve;
-using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -11,26 +10,26 @@ namespace ResShift.Daemon.Inputs.Folders;
 /// Feeds one watch root into its model's pipeline. Claims files only while the pipeline has room, so a
 /// backlog of any size waits in inbox (memory stays bounded and several daemons can share a root).
 /// Crash safety: output and sidecar are written atomically before the original leaves processing/, and
-/// whatever is in processing/ at start-up is resumed — finished ones (sidecar hash matches) are just
-/// moved to done/, the rest are redone. On drain, claims that never started go back to inbox.
+/// whatever is in processing/ at start-up is resumed through the same claims as scanned files (concurrent,
+/// batched together, counted against the limit, stopped by the drain): finished ones (<see cref="CompletedOutput"/>)
+/// are just moved to done/, the rest are redone. On drain, claims that never started go back to inbox.
 /// </summary>
-public sealed class FolderIntake
+public sealed class FolderIntake : IIntake
 {
+    private const int Attempts = 3;
+
     private readonly WatchLayout _layout;
     private readonly WatchSettings _settings;
     private readonly ModelPipeline _model;
-    private readonly ImageDecoder _decoder;
-    private readonly ImageEncoder _encoder = new();
+    private readonly JobFactory _jobs;
     private readonly ILogger _log;
     private readonly InboxScanner _scanner;
     private readonly int _claimLimit;
-    private readonly JobSettings _jobSettings;
     private readonly JobSettings _effective;
-    private readonly Dictionary<string, (FileRestoreJob Job, CancellationTokenSource Cancel)> _claimed = new(StringComparer.Ordinal);
-    private readonly object _gate = new();
+    private readonly ClaimSet<string> _claims = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly Dictionary<string, int> _engineFailures = new(StringComparer.Ordinal);
-    private const int EngineAttempts = 3;
+    private readonly Dictionary<string, int> _transientFailures = new(StringComparer.Ordinal);
+    private readonly Queue<string> _resume = new();
     private long _completed, _failed;
 
     public FolderIntake(WatchSettings settings, ModelPipeline model, long maxPixels, ILogger log)
@@ -38,34 +37,41 @@ public sealed class FolderIntake
         _settings = settings;
         _layout = new WatchLayout(settings.Root);
         _model = model;
-        _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = maxPixels });
+        _jobs = new JobFactory(maxPixels);
         _log = log;
         _scanner = new InboxScanner(_layout, TimeSpan.FromSeconds(settings.SettleSeconds));
         _claimLimit = model.Options.MaxJobsInFlight * 2;
-        _jobSettings = new JobSettings { Seed = settings.Seed, NoiseScale = settings.NoiseScale, Overlap = settings.Overlap, Blend = settings.Blend };
-        _effective = model.Options.Resolve(_jobSettings);
+        _effective = model.Options.Resolve(new JobSettings { Seed = settings.Seed, NoiseScale = settings.NoiseScale, Overlap = settings.Overlap, Blend = settings.Blend });
     }
 
     public WatchLayout Layout => _layout;
-    public int Claimed { get { lock (_gate) return _claimed.Count; } }
+    public string Describe => "folder:" + _layout.Root;
+    public string ClaimsName => "claimed";
+    public string? Problem => null;
+    public int Claimed => _claims.Count;
     public long Completed => Interlocked.Read(ref _completed);
     public long Failed => Interlocked.Read(ref _failed);
     public event Action? Progress;
 
-    /// <summary>Runs until <paramref name="stop"/>: resume, then scan and claim.</summary>
+    /// <summary>Runs until <paramref name="stop"/>: queue what processing/ holds for resumption, then claim (resumed first, then scanned).</summary>
     public async Task RunAsync(CancellationToken stop)
     {
         _layout.EnsureCreated();
         int stale = _layout.RemoveStaleTemporaries();
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
-        await ResumeAsync(stop).ConfigureAwait(false);
+        foreach (string rel in Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+                     .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal))
+            _resume.Enqueue(rel);
+        if (_resume.Count > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, _resume.Count);
+        _log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", _layout.Root, _layout.Inbox, _layout.Outbox);
 
         using var watcher = CreateWatcher();
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await ScanAndClaimAsync().ConfigureAwait(false);
+                ClaimResumed(stop);
+                if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -80,26 +86,20 @@ public sealed class FolderIntake
                 break;
             }
         }
+        if (_resume.Count > 0)
+            _log.LogInformation("{Root}: {Count} jobs not resumed before the stop stay in processing/ for the next start", _layout.Root, _resume.Count);
     }
 
-    /// <summary>Cancels claims whose job has not started (they go back to inbox), leaving running jobs alone.</summary>
-    public void ReturnUnstarted()
-    {
-        lock (_gate)
-            foreach (var (job, cancel) in _claimed.Values)
-                if (!job.Started) cancel.Cancel();
-    }
+    public void ReturnUnstarted() => _claims.ReturnUnstarted();
 
-    /// <summary>Cancels everything still claimed (after the drain budget): each goes back to inbox.</summary>
-    public void CancelAll()
-    {
-        lock (_gate)
-            foreach (var (_, cancel) in _claimed.Values) cancel.Cancel();
-    }
+    public void CancelAll() => _claims.CancelAll();
 
-    public async Task WaitIdleAsync(CancellationToken ct)
+    public Task WaitIdleAsync(CancellationToken ct) => _claims.WaitIdleAsync(ct);
+
+    public ValueTask DisposeAsync()
     {
-        while (Claimed > 0) await Task.Delay(20, ct).ConfigureAwait(false);
+        _wake.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private FileSystemWatcher? CreateWatcher()
@@ -120,50 +120,43 @@ public sealed class FolderIntake
 
     private void Wake()
     {
-        if (_wake.CurrentCount == 0) _wake.Release();
-    }
-
-    private async Task ResumeAsync(CancellationToken stop)
-    {
-        var pending = Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal).ToList();
-        if (pending.Count > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, pending.Count);
-        foreach (string rel in pending)
-        {
-            while (Claimed >= _claimLimit && !stop.IsCancellationRequested) await Task.Delay(20, stop).ConfigureAwait(false);
-            if (AlreadyFinished(rel))
-            {
-                WatchLayout.Move(_layout.Processing, _layout.Done, rel, overwrite: true);
-                Interlocked.Increment(ref _completed);
-                continue;
-            }
-            await SubmitAsync(rel, stop).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The output and its sidecar exist and the sidecar names this exact input: the crash came after the write.</summary>
-    private bool AlreadyFinished(string rel)
-    {
-        string output = OutputPath(rel);
-        if (!File.Exists(output)) return false;
-        string? recorded = ProvenanceSidecar.RecordedInputSha256(output);
-        if (recorded is null) return false;
         try
         {
-            return ContentKey.Of(File.ReadAllBytes(Path.Combine(_layout.Processing, rel))).Sha256 == recorded;
+            if (_wake.CurrentCount == 0) _wake.Release();
         }
-        catch (IOException)
+        catch (ObjectDisposedException)
         {
-            return false;
+            // A job settled after the intake was disposed: nobody is waiting any more.
         }
     }
 
-    private async Task ScanAndClaimAsync()
+    /// <summary>Files left in processing/ by a crash, claimed like scanned ones while there is room.</summary>
+    private void ClaimResumed(CancellationToken stop)
+    {
+        while (_resume.Count > 0 && Claimed < _claimLimit && !stop.IsCancellationRequested)
+        {
+            string rel = _resume.Dequeue();
+            if (!File.Exists(Path.Combine(_layout.Processing, rel))) continue;
+            if (CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
+            {
+                // The crash came after the output and sidecar were durable: only the move to done/ was missing.
+                if (MoveOrReport(rel, _layout.Done, "done/"))
+                {
+                    Interlocked.Increment(ref _completed);
+                    _log.LogInformation("{Root}: {Name} was already restored; moved to done/", _layout.Root, rel);
+                }
+                continue;
+            }
+            Start(rel);
+        }
+    }
+
+    private async Task ScanAndClaimAsync(CancellationToken stop)
     {
         if (Claimed >= _claimLimit) return;
         foreach (InboxEntry entry in _scanner.Scan(DateTime.UtcNow))
         {
-            if (Claimed >= _claimLimit) break;
+            if (Claimed >= _claimLimit || stop.IsCancellationRequested) break;
             if (entry.RefuseReason is not null)
             {
                 await RefuseAsync(entry).ConfigureAwait(false);
@@ -171,8 +164,15 @@ public sealed class FolderIntake
             }
             if (File.Exists(Path.Combine(_layout.Processing, entry.Relative))) continue; // same name still in work
             if (!WatchLayout.Move(_layout.Inbox, _layout.Processing, entry.Relative, overwrite: false)) continue;
-            _ = SubmitAsync(entry.Relative, CancellationToken.None);
+            Start(entry.Relative);
         }
+    }
+
+    /// <summary>Claims <paramref name="rel"/> (now in processing/) and runs it in the background; the claim counts from here.</summary>
+    private void Start(string rel)
+    {
+        Claim claim = _claims.Add(rel);
+        Background.Run(() => RunJobAsync(rel, claim), _log, $"{_layout.Root}: {rel}");
     }
 
     private async Task RefuseAsync(InboxEntry entry)
@@ -190,89 +190,114 @@ public sealed class FolderIntake
         return _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(output, ext.TrimStart('.')) : output;
     }
 
-    private async Task SubmitAsync(string rel, CancellationToken stop)
+    private async Task RunJobAsync(string rel, Claim claim)
     {
-        string output = OutputPath(rel);
-        var job = new FileRestoreJob(Path.Combine(_layout.Processing, rel), output, rel, "folder", _model.Model.Scale, _decoder, _encoder)
-        {
-            Settings = _jobSettings,
-            AfterWrite = (j, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(j.OutputPath,
-                ProvenanceSidecar.Build(j, report, _model.Model, _model.Engines, _effective, Path.GetRelativePath(_layout.Outbox, j.OutputPath)), ct)),
-        };
-        var cancel = new CancellationTokenSource();
-        lock (_gate) _claimed[rel] = (job, cancel);
         try
         {
-            Task<JobReport> done = await _model.Pipeline.SubmitAsync(job, cancel.Token).ConfigureAwait(false);
-            await done.ConfigureAwait(false);
-            WatchLayout.Move(_layout.Processing, _layout.Done, rel, overwrite: true);
-            Interlocked.Increment(ref _completed);
-            lock (_gate) _engineFailures.Remove(rel);
-            _log.LogInformation("{Root}: restored {Name}", _layout.Root, rel);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested || stop.IsCancellationRequested)
-        {
-            HandBack(rel);
-        }
-        catch (EngineFailureException e) when (RetryAfterEngineFailure(rel))
-        {
-            // Transient: the input is fine, the engine is not. Back to inbox for another attempt.
-            _log.LogWarning("{Root}: {Name}: {Message}; retrying", _layout.Root, rel, e.Message);
-            HandBack(rel);
+            FileRestoreJob job = _jobs.Create(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder",
+                Path.GetRelativePath(_layout.Outbox, OutputPath(rel)));
+            claim.Job = job;
+            JobResult result = await JobFactory.RunAsync(_model, job, claim.Token).ConfigureAwait(false);
+            await SettleAsync(rel, result).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            await FailAsync(rel, e).ConfigureAwait(false);
+            // Settling itself failed in a way nobody foresaw: say so, and put the file where an operator will look.
+            _log.LogError(e, "{Root}: {Name}: unexpected failure: {Message}", _layout.Root, rel, e.Message);
+            await FailAsync(rel, e.Message, "error").ConfigureAwait(false);
         }
         finally
         {
-            lock (_gate) _claimed.Remove(rel);
-            cancel.Dispose();
+            claim.Dispose();
             Progress?.Invoke();
             Wake();
         }
     }
 
-    private bool RetryAfterEngineFailure(string rel)
+    /// <summary>Every way a job can end, in one place: done/, back to inbox, or failed/ with the reason.</summary>
+    private async Task SettleAsync(string rel, JobResult result)
     {
-        lock (_gate)
+        switch (result.Kind)
         {
-            int n = _engineFailures[rel] = _engineFailures.GetValueOrDefault(rel) + 1;
-            if (n < EngineAttempts) return true;
-            _engineFailures.Remove(rel);
+            case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
+                lock (_transientFailures) _transientFailures.Remove(rel);
+                if (MoveOrReport(rel, _layout.Done, "done/"))
+                {
+                    Interlocked.Increment(ref _completed);
+                    _log.LogInformation("{Root}: restored {Name}", _layout.Root, rel);
+                }
+                else
+                {
+                    await FailAsync(rel, $"{rel} was restored to outbox/, but the original could not be moved to done/ (see the log)", "io").ConfigureAwait(false);
+                }
+                break;
+            case OutcomeKind.Cancelled:
+                HandBack(rel);
+                break;
+            case OutcomeKind.Transient when RetryAfterTransientFailure(rel):
+                // The input may be fine and the engine or disk not: back to inbox for another attempt.
+                _log.LogWarning("{Root}: {Name} failed ({Kind}): {Message}; retrying", _layout.Root, rel, result.Class?.Label, result.Error);
+                HandBack(rel);
+                break;
+            default:
+                _log.LogWarning("{Root}: {Name} failed ({Kind}): {Message}", _layout.Root, rel, result.Class?.Label, result.Error);
+                await FailAsync(rel, result.Error ?? "failed", result.Class?.Label ?? "error").ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private bool RetryAfterTransientFailure(string rel)
+    {
+        lock (_transientFailures)
+        {
+            int n = _transientFailures[rel] = _transientFailures.GetValueOrDefault(rel) + 1;
+            if (n < Attempts) return true;
+            _transientFailures.Remove(rel);
             return false;
         }
+    }
+
+    /// <summary>Moves the original out of processing/; on failure logs why and returns false (the file is still there).</summary>
+    private bool MoveOrReport(string rel, string folder, string name)
+    {
+        try
+        {
+            if (WatchLayout.Move(_layout.Processing, folder, rel, overwrite: true)) return true;
+            _log.LogWarning("{Root}: {Name} vanished from processing/ before it could go to {Folder}", _layout.Root, rel, name);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogError("{Root}: could not move {Name} to {Folder}: {Message}", _layout.Root, rel, name, e.Message);
+        }
+        return false;
     }
 
     private void HandBack(string rel)
     {
         // Never overwrite a newer file of the same name in inbox: then it stays in processing/ and is resumed at start-up.
-        if (!File.Exists(Path.Combine(_layout.Inbox, rel)))
-            WatchLayout.Move(_layout.Processing, _layout.Inbox, rel, overwrite: false);
-        _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
-    }
-
-    private async Task FailAsync(string rel, Exception e)
-    {
-        string kind = e switch
-        {
-            ImageDecodeException d => "input: " + d.Failure.ToString().ToLowerInvariant(),
-            ImageEncodeException => "output",
-            EngineFailureException => "engine",
-            IOException => "io",
-            _ => "error",
-        };
-        _log.LogWarning("{Root}: {Name} failed ({Kind}): {Message}", _layout.Root, rel, kind, e.Message);
         try
         {
-            if (WatchLayout.Move(_layout.Processing, _layout.Failed, rel, overwrite: true)) await WriteErrorAsync(rel, e.Message, kind).ConfigureAwait(false);
+            if (!File.Exists(Path.Combine(_layout.Inbox, rel)))
+                WatchLayout.Move(_layout.Processing, _layout.Inbox, rel, overwrite: false);
+            _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
         }
-        catch (IOException io)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Even failed/ cannot be written (disk full): the original stays in processing/ and is retried at start-up.
-            _log.LogError(io, "{Root}: could not move {Name} to failed/; it stays in processing/", _layout.Root, rel);
+            _log.LogError("{Root}: could not hand {Name} back to inbox ({Message}); it stays in processing/ and is resumed at the next start", _layout.Root, rel, e.Message);
         }
+    }
+
+    private async Task FailAsync(string rel, string reason, string kind)
+    {
         Interlocked.Increment(ref _failed);
+        if (!MoveOrReport(rel, _layout.Failed, "failed/"))
+        {
+            // Even failed/ cannot take it (disk full, permissions): the original stays in processing/ and is retried at start-up.
+            if (File.Exists(Path.Combine(_layout.Processing, rel)))
+                _log.LogError("{Root}: {Name} stays in processing/ and is retried at the next start", _layout.Root, rel);
+            return;
+        }
+        await WriteErrorAsync(rel, reason, kind).ConfigureAwait(false);
     }
 
     private async Task WriteErrorAsync(string rel, string reason, string kind)
@@ -288,9 +313,9 @@ public sealed class FolderIntake
             await AtomicFile.WriteAsync(path, (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), CancellationToken.None)
                 .ConfigureAwait(false);
         }
-        catch (IOException io)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.LogError(io, "{Root}: could not write {Path}", _layout.Root, path);
+            _log.LogError(e, "{Root}: could not write {Path}", _layout.Root, path);
         }
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Serve;
-using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -17,8 +16,7 @@ public sealed class QueueJobRunner
     private readonly IReadOnlyDictionary<string, ModelPipeline> _models;
     private readonly PathGuard _paths;
     private readonly OutputLocks _locks = new();
-    private readonly ImageDecoder _decoder;
-    private readonly ImageEncoder _encoder = new();
+    private readonly JobFactory _jobs;
     private readonly ILogger _log;
 
     public QueueJobRunner(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
@@ -26,15 +24,17 @@ public sealed class QueueJobRunner
         _settings = settings;
         _models = models;
         _paths = new PathGuard(settings.Roots);
-        _decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = maxPixels });
+        _jobs = new JobFactory(maxPixels);
         _log = log;
     }
 
-    /// <param name="started">Set once the pipeline starts loading the input: before that, a drain may requeue the message untouched.</param>
+    /// <param name="started">Set once the job is built, before it is submitted: until the pipeline starts loading it, a drain may requeue the message untouched.</param>
     public async Task<JobOutcome> RunAsync(ReadOnlyMemory<byte> body, Action<FileRestoreJob> started, CancellationToken ct)
     {
         JobMessage? msg = null;
         string? input = null, output = null, model = null;
+        JobOutcome Outcome(OutcomeKind kind) => new(kind, msg?.Id ?? JobMessage.TryReadId(body), msg, input, output, model);
+        JobResult result;
         try
         {
             msg = JobMessage.Parse(body, _settings.MaxMessageBytes);
@@ -51,40 +51,25 @@ public sealed class QueueJobRunner
                 Seed = msg.Options.Seed, NoiseScale = msg.Options.NoiseScale, Overlap = msg.Options.Overlap, Blend = msg.Options.Blend,
             });
             using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
-            if (CompletedOutput.Matches(output, input, model, effective.Seed!.Value, effective.NoiseScale))
-                return new JobOutcome(OutcomeKind.AlreadyDone, msg.Id, msg, input, output, model);
+            if (CompletedOutput.Matches(output, input, model, effective))
+                return Outcome(OutcomeKind.AlreadyDone);
 
-            string outputName = Path.GetFileName(output);
-            var job = new FileRestoreJob(input, output, msg.Input, "rabbitmq", mp.Model.Scale, _decoder, _encoder)
-            {
-                Settings = effective,
-                AfterWrite = (j, report, token) => new ValueTask(ProvenanceSidecar.WriteAsync(j.OutputPath,
-                    ProvenanceSidecar.Build(j, report, mp.Model, mp.Engines, effective, outputName), token)),
-            };
+            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output));
             started(job);
-            Task<JobReport> done = await mp.Pipeline.SubmitAsync(job, ct).ConfigureAwait(false);
-            JobReport report = await done.ConfigureAwait(false);
-            return new JobOutcome(OutcomeKind.Completed, msg.Id, msg, input, output, model) { Report = report };
-        }
-        catch (JobRejectedException e)
-        {
-            PipelineMetrics.Jobs.Add(1, new("source", "rabbitmq"), new("result", "failed"));
-            return new JobOutcome(OutcomeKind.Rejected, msg?.Id ?? JobMessage.TryReadId(body), msg, input, output, model) { Error = e.Message, ErrorKind = e.Kind };
-        }
-        catch (ImageDecodeException e)
-        {
-            return new JobOutcome(OutcomeKind.Rejected, msg!.Id, msg, input, output, model) { Error = e.Message, ErrorKind = "input" };
+            result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return new JobOutcome(OutcomeKind.Cancelled, msg?.Id, msg, input, output, model) { Error = "stopped by drain", ErrorKind = "cancelled" };
+            result = new JobResult(OutcomeKind.Cancelled) { Error = "stopped by drain", Class = new ErrorClass("cancelled", null, true) };
         }
         catch (Exception e)
         {
-            // Engine failures, full disks, permissions on the output folder: another try (maybe elsewhere) may succeed.
-            string kind = e switch { EngineFailureException => "engine", IOException or UnauthorizedAccessException => "io", _ => "error" };
-            _log.LogWarning(e, "queue {Queue}: job {Id} failed ({Kind}); it will be retried", _settings.Queue, msg?.Id, kind);
-            return new JobOutcome(OutcomeKind.Transient, msg?.Id, msg, input, output, model) { Error = e.Message, ErrorKind = kind };
+            result = JobResult.Failure(e);
+            if (e is JobRejectedException) PipelineMetrics.Jobs.Add(1, new("source", "rabbitmq"), new("result", "failed"));
         }
+        // Engine failures, full disks, permissions on the output folder: another try (maybe elsewhere) may succeed.
+        if (result.Kind == OutcomeKind.Transient)
+            _log.LogWarning(result.Exception, "queue {Queue}: job {Id} failed ({Kind}); it will be retried", _settings.Queue, msg?.Id, result.Class?.Kind);
+        return Outcome(result.Kind) with { Report = result.Report, Error = result.Error, ErrorKind = result.Class?.Kind };
     }
 }

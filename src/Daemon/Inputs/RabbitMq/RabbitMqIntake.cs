@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client.Events;
 using ResShift.Daemon.Serve;
-using ResShift.Pipeline.Jobs;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 
@@ -13,7 +12,7 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 /// backoff while readiness reports the outage; jobs already running finish, but their stale tags are not acked —
 /// the broker redelivers those messages and the idempotency check acks them without recomputing.
 /// </summary>
-public sealed class RabbitMqIntake : IAsyncDisposable
+public sealed class RabbitMqIntake : IIntake
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(500), MaxBackoff = TimeSpan.FromSeconds(15);
 
@@ -21,19 +20,11 @@ public sealed class RabbitMqIntake : IAsyncDisposable
     private readonly QueueJobRunner _runner;
     private readonly ushort _prefetch;
     private readonly ILogger _log;
-    private readonly Dictionary<Delivery, InFlight> _inFlight = [];
-    private readonly object _gate = new();
+    private readonly ClaimSet<Delivery> _claims = new(ReferenceEqualityComparer.Instance);
     private volatile BrokerSession? _session;
     private volatile string? _problem = "not connected yet";
     private volatile bool _stopping;
     private long _completed, _failed;
-
-    private sealed class InFlight(CancellationTokenSource cancel)
-    {
-        public CancellationTokenSource Cancel { get; } = cancel;
-        public volatile FileRestoreJob? Job;
-        public bool Started => Job?.Started == true;
-    }
 
     public RabbitMqIntake(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
     {
@@ -44,10 +35,12 @@ public sealed class RabbitMqIntake : IAsyncDisposable
     }
 
     public string Queue => _settings.Queue;
+    public string Describe => "rabbitmq:" + _settings.Queue;
+    public string ClaimsName => "unacked";
 
     /// <summary>Null while connected and consuming; otherwise why not (for readiness).</summary>
     public string? Problem => _problem;
-    public int Claimed { get { lock (_gate) return _inFlight.Count; } }
+    public int Claimed => _claims.Count;
     public long Completed => Interlocked.Read(ref _completed);
     public long Failed => Interlocked.Read(ref _failed);
     public event Action? Progress;
@@ -82,7 +75,7 @@ public sealed class RabbitMqIntake : IAsyncDisposable
                 _log.LogWarning("queue {Queue}: {Problem}; next try in {Backoff:0.0} s", _settings.Queue, _problem, backoff.TotalSeconds);
             }
             if (session is not null && ReferenceEquals(_session, session)) _session = null;
-            if (session is not null) _ = DisposeWhenIdleAsync(session);
+            if (session is not null) Background.Run(() => DisposeWhenIdleAsync(session), _log, $"queue {_settings.Queue}: closing a lost connection");
             try
             {
                 await Task.Delay(backoff, stop).ConfigureAwait(false);
@@ -108,41 +101,28 @@ public sealed class RabbitMqIntake : IAsyncDisposable
     }
 
     /// <summary>Drain: messages whose job has not started go back to the queue now.</summary>
-    public void ReturnUnstarted()
-    {
-        lock (_gate)
-            foreach (InFlight f in _inFlight.Values)
-                if (!f.Started) f.Cancel.Cancel();
-    }
+    public void ReturnUnstarted() => _claims.ReturnUnstarted();
 
     /// <summary>After the drain budget: everything still running is cancelled and requeued.</summary>
-    public void CancelAll()
-    {
-        lock (_gate)
-            foreach (InFlight f in _inFlight.Values) f.Cancel.Cancel();
-    }
+    public void CancelAll() => _claims.CancelAll();
 
-    public async Task WaitIdleAsync(CancellationToken ct)
-    {
-        while (Claimed > 0) await Task.Delay(20, ct).ConfigureAwait(false);
-    }
+    public Task WaitIdleAsync(CancellationToken ct) => _claims.WaitIdleAsync(ct);
 
     private Task OnDeliveryAsync(BasicDeliverEventArgs e, BrokerSession session)
     {
         Delivery d = Delivery.Copy(e, session);
         if (_stopping) return RequeueAsync(d, "draining");
-        var flight = new InFlight(new CancellationTokenSource());
-        lock (_gate) _inFlight[d] = flight;
+        Claim claim = _claims.Add(d);
         // Returning at once frees the channel's dispatcher for the next delivery; the job runs on its own.
-        _ = Task.Run(() => HandleAsync(d, flight), CancellationToken.None);
+        Background.Run(() => HandleAsync(d, claim), _log, $"queue {_settings.Queue}: delivery {d.Tag}");
         return Task.CompletedTask;
     }
 
-    private async Task HandleAsync(Delivery d, InFlight flight)
+    private async Task HandleAsync(Delivery d, Claim claim)
     {
         try
         {
-            JobOutcome o = await _runner.RunAsync(d.Body, job => flight.Job = job, flight.Cancel.Token).ConfigureAwait(false);
+            JobOutcome o = await _runner.RunAsync(d.Body, job => claim.Job = job, claim.Token).ConfigureAwait(false);
             if (o.Kind == OutcomeKind.Transient && d.DeliveryCount >= _settings.DeliveryLimit)
                 o = o with { Kind = OutcomeKind.Rejected, ErrorKind = "retries-exhausted", Error = $"failed on {d.DeliveryCount + 1} deliveries; last error ({o.ErrorKind}): {o.Error}" };
             await SettleAsync(d, o).ConfigureAwait(false);
@@ -154,8 +134,7 @@ public sealed class RabbitMqIntake : IAsyncDisposable
         }
         finally
         {
-            lock (_gate) _inFlight.Remove(d);
-            flight.Cancel.Dispose();
+            claim.Dispose();
             Progress?.Invoke();
         }
     }
@@ -213,12 +192,7 @@ public sealed class RabbitMqIntake : IAsyncDisposable
     /// <summary>A lost session is closed once nothing holds it any more (its jobs may still be finishing).</summary>
     private async Task DisposeWhenIdleAsync(BrokerSession session)
     {
-        while (true)
-        {
-            lock (_gate)
-                if (!_inFlight.Keys.Any(d => ReferenceEquals(d.Session, session))) break;
-            await Task.Delay(200).ConfigureAwait(false);
-        }
+        await _claims.WaitUntilAsync(held => !held.Any(d => ReferenceEquals(d.Session, session)), CancellationToken.None).ConfigureAwait(false);
         await session.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -1,8 +1,8 @@
-namespace ResShift.Daemon.Inputs.RabbitMq;
+namespace ResShift.Daemon.Inputs;
 
 /// <summary>
-/// A message that can never succeed as sent (bad JSON, schema, path, model, input): dead-lettered at once with
-/// <see cref="Kind"/> and the message as the reason, never retried.
+/// A job that can never succeed as asked (bad message, path, model, input): failed at once with <see cref="Kind"/>
+/// and the message as the reason, never retried.
 /// </summary>
 public sealed class JobRejectedException(string kind, string reason, Exception? inner = null) : Exception(reason, inner)
 {

@@ -2,16 +2,22 @@ using System.Globalization;
 using System.Text.Json;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Jobs;
+using ResShift.Pipeline.Processing;
 
-namespace ResShift.Daemon.Inputs.RabbitMq;
+namespace ResShift.Daemon.Inputs;
 
 /// <summary>
-/// Whether an output on disk is already the result of this job: it exists and its provenance sidecar records
-/// the same input bytes (sha256), model, seed and noise scale. Only then may a redelivery be acked unrecomputed;
-/// the same output path asked for with another input or settings is recomputed.
+/// The one "already done" rule of every intake: an output on disk is already the result of this job when it exists
+/// and its provenance sidecar records the same input bytes (sha256), model, seed and noise scale. Only then may a
+/// folder resume skip the work or a redelivery be acked unrecomputed; the same output asked for with another input
+/// or settings is recomputed. The sidecar is written after the output, so its presence means the output is complete.
 /// </summary>
 public static class CompletedOutput
 {
+    /// <param name="effective">The job's settings resolved against the model's defaults (what the sidecar records).</param>
+    public static bool Matches(string output, string input, string model, JobSettings effective) =>
+        Matches(output, input, model, effective.Seed ?? 0, effective.NoiseScale);
+
     public static bool Matches(string output, string input, string model, ulong seed, double? noiseScale)
     {
         if (!File.Exists(output)) return false;

@@ -1,8 +1,9 @@
 using ResShift.Engines.Abstractions;
 using ResShift.Engines.OnnxRuntime;
 using ResShift.Engines.TensorRt;
+using ResShift.Pipeline.Models;
 
-namespace ResShift.Pipeline.Models;
+namespace ResShift.Daemon.Backends;
 
 /// <summary>Opens the engine set for a model: checks its files, then loads the backend that was asked for.</summary>
 public static class EngineSetFactory

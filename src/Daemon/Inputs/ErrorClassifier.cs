@@ -1,0 +1,31 @@
+using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Processing;
+
+namespace ResShift.Daemon.Inputs;
+
+/// <summary>What went wrong, in the words error files, dead letters and events use, and whether another try may succeed.</summary>
+/// <param name="Kind">message, path, model, input (permanent); engine, output, io, error (transient).</param>
+/// <param name="Detail">A finer reason where there is one (the decode failure: "truncated", "too-large", ...).</param>
+public sealed record ErrorClass(string Kind, string? Detail, bool Transient)
+{
+    /// <summary>"input: truncated", or just the kind.</summary>
+    public string Label => Detail is null ? Kind : $"{Kind}: {Detail}";
+}
+
+/// <summary>
+/// The one exception → error-kind rule for every intake. Permanent: the job as asked can never succeed (refused
+/// message or path, undecodable input). Transient: the engine, the disk or something unexpected failed, so another
+/// try (later, or on another daemon) may succeed; each intake bounds the retries its own way.
+/// </summary>
+public static class ErrorClassifier
+{
+    public static ErrorClass Classify(Exception e) => e switch
+    {
+        JobRejectedException r => new(r.Kind, null, false),
+        ImageDecodeException d => new("input", d.Failure.ToString().ToLowerInvariant(), false),
+        EngineFailureException => new("engine", null, true),
+        ImageEncodeException => new("output", null, true),
+        IOException or UnauthorizedAccessException => new("io", null, true),
+        _ => new("error", null, true),
+    };
+}
