@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ResShift.Daemon.Http;
+using ResShift.Daemon.Inputs.Folders;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Imaging;
 
