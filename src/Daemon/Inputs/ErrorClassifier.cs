@@ -1,3 +1,4 @@
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 
@@ -24,6 +25,7 @@ public static class ErrorClassifier
         JobRejectedException r => new(r.Kind, null, false),
         ImageDecodeException d => new("input", d.Failure.ToString().ToLowerInvariant(), false),
         EngineFailureException => new("engine", null, true),
+        UnsafePathException or FileExistsException => new("path", null, false),
         ImageEncodeException => new("output", null, true),
         IOException or UnauthorizedAccessException => new("io", null, true),
         _ => new("error", null, true),

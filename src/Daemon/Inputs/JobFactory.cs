@@ -1,4 +1,5 @@
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
@@ -26,6 +27,37 @@ public sealed class JobFactory(long maxPixels)
             AfterWrite = (job, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(job.OutputPath,
                 ProvenanceSidecar.Build(job, report, model.Model, model.Engines, effective, sidecarOutputName), ct)),
         };
+
+    /// <summary>
+    /// Inputs larger than this are refused from their size before a byte is read: the largest uncompressed
+    /// image within the pixel limit (16-bit RGBA) plus room for metadata.
+    /// </summary>
+    public long MaxInputBytes { get; } = checked(maxPixels * 8 + (64L << 20));
+
+    /// <summary>
+    /// A job that reads and writes through root directory handles (no link followed, nothing replaced unless
+    /// <paramref name="files"/> allows it); its sidecar is written with the output and made visible first.
+    /// </summary>
+    /// <param name="recordedOutputName">How the sidecar names the output written (default: its path relative to the output root).</param>
+    public FileRestoreJob Create(ModelPipeline model, JobSettings effective, RootedJobFiles files, string name, string source, Func<string, string>? recordedOutputName = null)
+    {
+        FileRestoreJob? job = null;
+        RootedJobFiles withSidecar = new(files.InputRoot, files.Input, files.OutputRoot, files.Output)
+        {
+            MaxInputBytes = files.MaxInputBytes,
+            ReplaceOutput = files.ReplaceOutput,
+            Alternative = files.Alternative,
+            Companion = (output, report) => (output + ProvenanceSidecar.Suffix, (stream, ct) => ProvenanceSidecar.SerializeAsync(stream,
+                ProvenanceSidecar.Build(job!, report, model.Model, model.Engines, effective, recordedOutputName?.Invoke(output) ?? output), ct)),
+        };
+        job = new FileRestoreJob(Path.Combine(files.InputRoot.Path, files.Input), Path.Combine(files.OutputRoot.Path, files.Output), name, source,
+            model.Model.Scale, _decoder, _encoder)
+        {
+            Settings = effective,
+            Files = withSidecar,
+        };
+        return job;
+    }
 
     /// <summary>Runs <paramref name="job"/> through its model's pipeline and says how it ended; never throws.</summary>
     public static async Task<JobResult> RunAsync(ModelPipeline model, FileRestoreJob job, CancellationToken ct)

@@ -151,15 +151,34 @@ public sealed class RootDirectory : IDisposable
     /// <exception cref="FileExistsException">The name exists and <paramref name="replace"/> is false.</exception>
     public async Task WriteAtomicAsync(string relative, Func<Stream, CancellationToken, Task> write, bool replace, CancellationToken cancellationToken)
     {
-        using PendingFile pending = CreatePending(RelativePath.Parse(relative));
-        await using (var stream = new FileStream(pending.TakeHandle(), FileAccess.Write, 1 << 16))
-        {
-            await write(stream, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
+        using PendingWrite pending = await PrepareAsync(relative, write, cancellationToken).ConfigureAwait(false);
         pending.Commit(replace);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="WriteAtomicAsync"/>: the content written and fsynced under a hidden temporary
+    /// name beside <paramref name="relative"/>, to be renamed into place by <see cref="PendingWrite.Commit"/>
+    /// (several files can so be made visible in a chosen order). Disposing an uncommitted one removes it.
+    /// </summary>
+    public async Task<PendingWrite> PrepareAsync(string relative, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        PendingWrite pending = CreatePending(RelativePath.Parse(relative));
+        try
+        {
+            await using (var stream = new FileStream(pending.Handle, FileAccess.Write, 1 << 16))
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return pending;
+        }
+        catch
+        {
+            pending.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -348,7 +367,7 @@ public sealed class RootDirectory : IDisposable
         return b;
     }
 
-    private unsafe PendingFile CreatePending(RelativePath rel)
+    private unsafe PendingWrite CreatePending(RelativePath rel)
     {
         Dir parent = Parent(rel, create: true);
         string temp = $".{Guid.NewGuid():N}{TempSuffix}";
@@ -361,34 +380,66 @@ public sealed class RootDirectory : IDisposable
             parent.Dispose();
             throw Errno.ToException(e, rel.Text, "create");
         }
-        return new PendingFile(parent, temp, rel, new SafeFileHandle(fd, ownsHandle: true));
+        return new PendingWrite(parent, temp, rel, new SafeFileHandle(fd, ownsHandle: true));
     }
 
-    /// <summary>A hidden temporary file beside its final name: renamed into place by <see cref="Commit"/>, removed otherwise.</summary>
-    private sealed class PendingFile(Dir parent, string temp, RelativePath rel, SafeFileHandle handle) : IDisposable
+    /// <summary>A written, fsynced file under a hidden temporary name, waiting to be renamed into place.</summary>
+    public sealed class PendingWrite : IDisposable
     {
+        private readonly Dir _parent;
+        private readonly string _temp;
+        private RelativePath _target;
         private bool _placed;
 
-        public SafeFileHandle TakeHandle() => handle;
+        internal PendingWrite(Dir parent, string temp, RelativePath target, SafeFileHandle handle)
+        {
+            _parent = parent;
+            _temp = temp;
+            _target = target;
+            Handle = handle;
+        }
 
+        internal SafeFileHandle Handle { get; }
+
+        /// <summary>Where <see cref="Commit"/> puts it.</summary>
+        public string Target => _target.Text;
+
+        /// <summary>Another name in the same folder (the first was taken).</summary>
+        public void Retarget(string relative)
+        {
+            RelativePath next = RelativePath.Parse(relative);
+            if (next.Parent != _target.Parent) throw new ArgumentException($"{relative} is not in the folder of {_target.Text}", nameof(relative));
+            _target = next;
+        }
+
+        /// <summary>Renames it into place (never over an existing name unless <paramref name="replace"/>) and fsyncs the folder.</summary>
+        /// <exception cref="FileExistsException">The name is taken; the file stays pending.</exception>
         public void Commit(bool replace)
         {
-            Rename(parent.Fd, temp, parent.Fd, rel.Name, replace, rel.Text);
+            Rename(_parent.Fd, _temp, _parent.Fd, _target.Name, replace, _target.Text);
             _placed = true;
-            _ = Fsync(parent.Fd);
+            _ = Fsync(_parent.Fd);
+        }
+
+        /// <summary>Undoes a <see cref="Commit"/> that something placed after it could not follow.</summary>
+        public unsafe void Retract()
+        {
+            if (!_placed) return;
+            fixed (byte* n = Z(_target.Name)) _ = UnlinkAt(_parent.Fd, n, 0);
+            _placed = false;
         }
 
         public unsafe void Dispose()
         {
-            handle.Dispose();
+            Handle.Dispose();
             if (!_placed)
-                fixed (byte* t = Z(temp)) _ = UnlinkAt(parent.Fd, t, 0);
-            parent.Dispose();
+                fixed (byte* t = Z(_temp)) _ = UnlinkAt(_parent.Fd, t, 0);
+            _parent.Dispose();
         }
     }
 
     /// <summary>A folder file descriptor that is closed unless it is the root's own.</summary>
-    private readonly struct Dir(int fd, bool owned) : IDisposable
+    internal readonly struct Dir(int fd, bool owned) : IDisposable
     {
         public int Fd { get; } = fd;
         public void Dispose()

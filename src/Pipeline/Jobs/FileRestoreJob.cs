@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Resampling;
@@ -37,6 +38,9 @@ public sealed class FileRestoreJob : IRestoreJob
     public ContentKey? Content { get; private set; }
     public JobSettings Settings { get; init; } = JobSettings.Default;
 
+    /// <summary>Reads and writes through root directory handles (daemon intakes); null uses the paths as given (restore).</summary>
+    public IJobFiles? Files { get; init; }
+
     /// <summary>Set when the pipeline begins loading: a job that never started can be handed back untouched.</summary>
     public bool Started => Volatile.Read(ref _started) != 0;
     private int _started;
@@ -62,7 +66,13 @@ public sealed class FileRestoreJob : IRestoreJob
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false);
+            bytes = Files is null
+                ? await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false)
+                : await Files.ReadInputAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnsafePathException e)
+        {
+            throw new ImageDecodeException(Name, e.Reason == UnsafePathReason.TooLarge ? ImageDecodeFailure.TooLarge : ImageDecodeFailure.Unreadable, e.Message, e);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -99,11 +109,13 @@ public sealed class FileRestoreJob : IRestoreJob
             TensorPrimitives.Max(pixels.Alpha, 0f, pixels.Alpha);
             TensorPrimitives.Min(pixels.Alpha, 1f, pixels.Alpha);
         }
-        await AtomicFile.WriteAsync(OutputPath, (stream, ct) =>
+        Task Encode(Stream stream, CancellationToken ct)
         {
             _encoder.Encode(pixels, metadata, stream, format);
             return Task.CompletedTask;
-        }, cancellationToken).ConfigureAwait(false);
+        }
+        if (Files is null) await AtomicFile.WriteAsync(OutputPath, Encode, cancellationToken).ConfigureAwait(false);
+        else await Files.WriteOutputAsync(Encode, report, cancellationToken).ConfigureAwait(false);
         _alpha = null;
         if (AfterWrite is not null) await AfterWrite(this, report, cancellationToken).ConfigureAwait(false);
     }

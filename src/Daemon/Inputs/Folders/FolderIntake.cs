@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -56,7 +57,7 @@ public sealed class FolderIntake : IIntake
     /// <summary>Runs until <paramref name="stop"/>: queue what processing/ holds for resumption, then claim (resumed first, then scanned).</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        _layout.EnsureCreated();
+        _layout.Open();
         int stale = _layout.RemoveStaleTemporaries();
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
         foreach (string rel in Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
@@ -99,6 +100,7 @@ public sealed class FolderIntake : IIntake
     public ValueTask DisposeAsync()
     {
         _wake.Dispose();
+        _layout.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -140,7 +142,7 @@ public sealed class FolderIntake : IIntake
             if (CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
             {
                 // The crash came after the output and sidecar were durable: only the move to done/ was missing.
-                if (MoveOrReport(rel, _layout.Done, "done/"))
+                if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: {Name} was already restored; moved to done/", _layout.Root, rel);
@@ -162,9 +164,19 @@ public sealed class FolderIntake : IIntake
                 await RefuseAsync(entry).ConfigureAwait(false);
                 continue;
             }
-            if (File.Exists(Path.Combine(_layout.Processing, entry.Relative))) continue; // same name still in work
-            if (!WatchLayout.Move(_layout.Inbox, _layout.Processing, entry.Relative, overwrite: false)) continue;
-            Start(entry.Relative);
+            // Never over a file of the same name still in work: that one waits in inbox until the name is free.
+            MoveResult claimed;
+            try
+            {
+                claimed = _layout.InboxDir.Move(entry.Relative, _layout.ProcessingDir, entry.Relative);
+            }
+            catch (UnsafePathException e)
+            {
+                // A folder on its way became a link after the scan: refused where it stands, nothing followed.
+                _log.LogWarning("{Root}: not claiming {Name}: {Message}", _layout.Root, entry.Relative, e.Message);
+                continue;
+            }
+            if (claimed == MoveResult.Moved) Start(entry.Relative);
         }
     }
 
@@ -178,24 +190,41 @@ public sealed class FolderIntake : IIntake
     private async Task RefuseAsync(InboxEntry entry)
     {
         _log.LogWarning("{Root}: refusing {Name}: {Reason}", _layout.Root, entry.Relative, entry.RefuseReason);
-        if (WatchLayout.Move(_layout.Inbox, _layout.Failed, entry.Relative, overwrite: true))
-            await WriteErrorAsync(entry.Relative, $"{entry.Relative}: {entry.RefuseReason}", "refused").ConfigureAwait(false);
+        string? aside = null;
+        try
+        {
+            // A link is moved as a link (never followed), once: the next scan no longer sees it.
+            aside = WatchLayout.MoveAside(_layout.InboxDir, _layout.FailedDir, entry.Relative, ErrorSuffix);
+        }
+        catch (IOException e)
+        {
+            _log.LogError("{Root}: could not move {Name} to failed/: {Message}", _layout.Root, entry.Relative, e.Message);
+        }
+        if (aside is not null)
+            await WriteErrorAsync(aside, entry.Relative, $"{entry.Relative}: {entry.RefuseReason}", "refused").ConfigureAwait(false);
         Interlocked.Increment(ref _failed);
         PipelineMetrics.Jobs.Add(1, new("source", "folder"), new("result", "failed"));
     }
 
-    private string OutputPath(string rel)
-    {
-        string output = Path.Combine(_layout.Outbox, rel);
-        return _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(output, ext.TrimStart('.')) : output;
-    }
+    private string OutputPath(string rel) => Path.Combine(_layout.Outbox, OutputRelative(rel));
+
+    private string OutputRelative(string rel) =>
+        _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(rel, ext.TrimStart('.')) : rel;
+
+    private const string ErrorSuffix = ".error.json";
 
     private async Task RunJobAsync(string rel, Claim claim)
     {
         try
         {
-            FileRestoreJob job = _jobs.Create(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder",
-                Path.GetRelativePath(_layout.Outbox, OutputPath(rel)));
+            // Two inputs mapping to one output (photo.jpg and photo.png as png), or a name dropped again: a distinct
+            // output name (photo-2.png) rather than a replaced one; the sidecar names the input it came from.
+            var files = new RootedJobFiles(_layout.ProcessingDir, rel, _layout.OutboxDir, OutputRelative(rel))
+            {
+                MaxInputBytes = _jobs.MaxInputBytes,
+                Alternative = (_, n) => WatchLayout.Variant(OutputRelative(rel), n),
+            };
+            FileRestoreJob job = _jobs.Create(_model, _effective, files, rel, "folder");
             claim.Job = job;
             JobResult result = await JobFactory.RunAsync(_model, job, claim.Token).ConfigureAwait(false);
             await SettleAsync(rel, result).ConfigureAwait(false);
@@ -221,7 +250,7 @@ public sealed class FolderIntake : IIntake
         {
             case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
                 lock (_transientFailures) _transientFailures.Remove(rel);
-                if (MoveOrReport(rel, _layout.Done, "done/"))
+                if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: restored {Name}", _layout.Root, rel);
@@ -257,29 +286,33 @@ public sealed class FolderIntake : IIntake
         }
     }
 
-    /// <summary>Moves the original out of processing/; on failure logs why and returns false (the file is still there).</summary>
-    private bool MoveOrReport(string rel, string folder, string name)
+    /// <summary>
+    /// Moves the original out of processing/ under its name, or a distinct one (photo-2.png) when an earlier
+    /// original of that name is already there: nothing in done/ or failed/ is ever replaced. The name it got,
+    /// or null (logged; the file is still in processing/).
+    /// </summary>
+    private string? MoveOrReport(string rel, RootDirectory folder, string name, string? companionSuffix = null)
     {
         try
         {
-            if (WatchLayout.Move(_layout.Processing, folder, rel, overwrite: true)) return true;
+            if (WatchLayout.MoveAside(_layout.ProcessingDir, folder, rel, companionSuffix) is { } moved) return moved;
             _log.LogWarning("{Root}: {Name} vanished from processing/ before it could go to {Folder}", _layout.Root, rel, name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.LogError("{Root}: could not move {Name} to {Folder}: {Message}", _layout.Root, rel, name, e.Message);
         }
-        return false;
+        return null;
     }
 
     private void HandBack(string rel)
     {
-        // Never overwrite a newer file of the same name in inbox: then it stays in processing/ and is resumed at start-up.
+        // Never over a newer file of the same name in inbox, never through a link: then it stays in processing/ and is resumed at start-up.
         try
         {
-            if (!File.Exists(Path.Combine(_layout.Inbox, rel)))
-                WatchLayout.Move(_layout.Processing, _layout.Inbox, rel, overwrite: false);
-            _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
+            MoveResult r = _layout.ProcessingDir.Move(rel, _layout.InboxDir, rel);
+            if (r == MoveResult.Moved) _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
+            else if (r == MoveResult.TargetExists) _log.LogInformation("{Root}: {Name} stays in processing/ (a newer file of that name is in inbox); it is resumed at the next start", _layout.Root, rel);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -290,19 +323,20 @@ public sealed class FolderIntake : IIntake
     private async Task FailAsync(string rel, string reason, string kind)
     {
         Interlocked.Increment(ref _failed);
-        if (!MoveOrReport(rel, _layout.Failed, "failed/"))
+        if (MoveOrReport(rel, _layout.FailedDir, "failed/", ErrorSuffix) is not { } moved)
         {
             // Even failed/ cannot take it (disk full, permissions): the original stays in processing/ and is retried at start-up.
-            if (File.Exists(Path.Combine(_layout.Processing, rel)))
+            if (_layout.ProcessingDir.Stat(rel) is not null)
                 _log.LogError("{Root}: {Name} stays in processing/ and is retried at the next start", _layout.Root, rel);
             return;
         }
-        await WriteErrorAsync(rel, reason, kind).ConfigureAwait(false);
+        await WriteErrorAsync(moved, rel, reason, kind).ConfigureAwait(false);
     }
 
-    private async Task WriteErrorAsync(string rel, string reason, string kind)
+    /// <param name="moved">The original's name in failed/ (its error file goes beside it).</param>
+    private async Task WriteErrorAsync(string moved, string rel, string reason, string kind)
     {
-        string path = Path.Combine(_layout.Failed, rel + ".error.json");
+        string path = Path.Combine(_layout.Failed, moved + ErrorSuffix);
         var doc = new Dictionary<string, object?>
         {
             ["input"] = rel, ["kind"] = kind, ["reason"] = reason, ["model"] = _model.Model.Id,
@@ -310,8 +344,8 @@ public sealed class FolderIntake : IIntake
         };
         try
         {
-            await AtomicFile.WriteAsync(path, (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), CancellationToken.None)
-                .ConfigureAwait(false);
+            await _layout.FailedDir.WriteAtomicAsync(moved + ErrorSuffix,
+                (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), replace: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

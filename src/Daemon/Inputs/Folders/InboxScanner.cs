@@ -1,3 +1,4 @@
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 
@@ -9,7 +10,8 @@ public sealed record InboxEntry(string Relative, long Size, DateTime ModifiedUtc
 /// <summary>
 /// Finds settled files in an inbox. A file is taken only once its size and mtime are unchanged between two
 /// scans and its mtime is at least the settle time old; temporary names (.part, .tmp, dotfiles) are ignored.
-/// Symlinks resolving outside the root and directories named like images are reported for refusal.
+/// Symbolic links (wherever they point: every path is opened without following links), FIFOs, sockets,
+/// devices and directories named like images are reported for refusal, so they are moved aside once.
 /// </summary>
 public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
 {
@@ -43,16 +45,28 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
             string name = Path.GetFileName(path);
             if (InputDiscovery.IsTemporaryName(name)) continue;
             string rel = relDir.Length == 0 ? name : Path.Combine(relDir, name);
-            FileSystemInfo info = Directory.Exists(path) && !WatchLayout.IsLink(path) ? new DirectoryInfo(path) : new FileInfo(path);
-            if (info.LinkTarget is not null)
+            FileEntry? entry;
+            try
             {
-                if (!WatchLayout.ResolvesInside(path, layout.Root))
-                {
-                    ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, $"symbolic link pointing outside the watch root ({info.LinkTarget})"));
-                    continue;
-                }
+                entry = layout.InboxDir.Stat(rel);
             }
-            if (info is DirectoryInfo)
+            catch (IOException)
+            {
+                continue; // a folder on the way was swapped for a link mid-scan: the next scan sees it as a link
+            }
+            if (entry is not { } e) continue;
+            if (e.Kind == FileKind.Symlink)
+            {
+                string target = new FileInfo(path).LinkTarget ?? "?";
+                ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, $"a symbolic link (to {target}); links are not followed, copy the file itself"));
+                continue;
+            }
+            if (e.Kind == FileKind.Special)
+            {
+                ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "not a regular file (a FIFO, socket or device); only regular files are read"));
+                continue;
+            }
+            if (e.Kind == FileKind.Directory)
             {
                 if (ImageFormats.FromPath(name) is not null)
                     ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "a directory named like an image, not an image file"));
@@ -60,9 +74,7 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
                     Walk(path, rel, now, seen, ready);
                 continue;
             }
-            var file = (FileInfo)info;
-            if (!file.Exists) continue;
-            (long size, DateTime mtime) = (file.Length, file.LastWriteTimeUtc);
+            (long size, DateTime mtime) = (e.Size, e.ModifiedUtc);
             seen[rel] = (size, mtime);
             bool unchanged = _previous.TryGetValue(rel, out var before) && before == (size, mtime);
             if (unchanged && now - mtime >= settle) ready.Add(new InboxEntry(rel, size, mtime, null));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -18,6 +19,20 @@ public sealed class QueueJobRunner
     private readonly OutputLocks _locks = new();
     private readonly JobFactory _jobs;
     private readonly ILogger _log;
+
+    /// <summary>The output's sidecar is one of ours (it names this software): replacing the output loses nothing a user wrote.</summary>
+    private static bool WrittenByUs(string output)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ProvenanceSidecar.PathFor(output)));
+            return doc.RootElement.GetProperty("software").GetProperty("name").GetString() == "resshift";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     public QueueJobRunner(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
     {
@@ -43,8 +58,9 @@ public sealed class QueueJobRunner
                 throw new JobRejectedException("model", $"model '{model}' is not served on queue {_settings.Queue} (served: {string.Join(", ", _models.Keys.Order())})");
             if (msg.Options.Overlap is { } ov && ov >= mp.Model.Tile.Lq)
                 throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
-            input = _paths.Input(msg.Input);
-            output = _paths.Output(msg.Output, input);
+            RootedPath inputAt = _paths.Input(msg.Input);
+            RootedPath outputAt = _paths.Output(msg.Output, inputAt);
+            (input, output) = (inputAt.Full, outputAt.Full);
 
             JobSettings effective = mp.Options.Resolve(new JobSettings
             {
@@ -54,7 +70,18 @@ public sealed class QueueJobRunner
             if (CompletedOutput.Matches(output, input, model, effective))
                 return Outcome(OutcomeKind.AlreadyDone);
 
-            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output));
+            // Nothing is replaced that this service did not write, and then only when the message asks.
+            bool exists = outputAt.Root.Stat(outputAt.Relative) is not null;
+            if (exists && !(msg.Replace && WrittenByUs(output)))
+                throw new JobRejectedException("path", msg.Replace
+                    ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
+                    : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
+            var files = new RootedJobFiles(inputAt.Root, inputAt.Relative, outputAt.Root, outputAt.Relative)
+            {
+                MaxInputBytes = _jobs.MaxInputBytes,
+                ReplaceOutput = exists,
+            };
+            FileRestoreJob job = _jobs.Create(mp, effective, files, msg.Input, "rabbitmq", Path.GetFileName);
             started(job);
             result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
         }
