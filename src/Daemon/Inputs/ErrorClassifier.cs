@@ -25,7 +25,7 @@ public static class ErrorClassifier
         JobRejectedException r => new(r.Kind, null, false),
         ImageDecodeException d => new("input", d.Failure.ToString().ToLowerInvariant(), false),
         EngineFailureException => new("engine", null, true),
-        UnsafePathException or FileExistsException => new("path", null, false),
+        UnsafePathException { Reason: not UnsafePathReason.NotDirectory } or FileExistsException => new("path", null, false),
         ImageEncodeException => new("output", null, true),
         IOException or UnauthorizedAccessException => new("io", null, true),
         _ => new("error", null, true),

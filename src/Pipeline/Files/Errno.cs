@@ -12,7 +12,7 @@ internal static class Errno
     /// with errno in HResult so callers can tell a full disk (transient) from a missing file.</summary>
     public static IOException ToException(int errno, string path, string operation) => errno switch
     {
-        ELOOP => new UnsafePathException(path, UnsafePathReason.Symlink, "a symbolic link is on the way; links are not followed"),
+        ELOOP => new UnsafePathException(path, UnsafePathReason.Symlink, "a symlink is on the way (a folder or the name itself); symbolic links are not followed"),
         EXDEV => new UnsafePathException(path, UnsafePathReason.Symlink, "the path leads outside its root"),
         ENOTDIR => new UnsafePathException(path, UnsafePathReason.NotDirectory, "a component on the way is not a directory"),
         ENAMETOOLONG => new UnsafePathException(path, UnsafePathReason.NameTooLong, "the name is too long for the file system"),

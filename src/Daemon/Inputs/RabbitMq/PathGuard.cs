@@ -33,7 +33,7 @@ public sealed class PathGuard : IDisposable
         FileEntry? entry = Stat("input", path, input);
         if (entry is null) throw new JobRejectedException("input", $"input '{path}' does not exist");
         if (entry.Value.Kind == FileKind.Directory) throw Path_("input", $"'{path}' is a directory, not a file");
-        if (entry.Value.Kind == FileKind.Symlink) throw Path_("input", $"'{path}' is a symbolic link; links are not followed");
+        if (entry.Value.Kind == FileKind.Symlink) throw Path_("input", $"'{path}' is a symlink; symbolic links are not followed");
         if (entry.Value.Kind == FileKind.Special) throw Path_("input", $"'{path}' is not a regular file (a FIFO, socket or device)");
         return input;
     }
@@ -44,7 +44,7 @@ public sealed class PathGuard : IDisposable
         RootedPath output = Inside("output", path);
         FileEntry? entry = Stat("output", path, output);
         if (entry?.Kind == FileKind.Directory) throw Path_("output", $"'{path}' is a directory");
-        if (entry?.Kind is FileKind.Symlink or FileKind.Special) throw Path_("output", $"'{path}' is a symbolic link or special file; it is not replaced");
+        if (entry?.Kind is FileKind.Symlink or FileKind.Special) throw Path_("output", $"'{path}' is a symlink or special file; it is not replaced");
         if (ImageFormats.FromPath(path) is null) throw Path_("output", $"'{path}' has no known image extension (png, jpg, tif, webp)");
         if (output.Full == input.Full) throw Path_("output", "output is the input file itself");
         return output;
@@ -69,6 +69,10 @@ public sealed class PathGuard : IDisposable
         try
         {
             return p.Root.Stat(p.Relative);
+        }
+        catch (UnsafePathException e) when (e.Reason == UnsafePathReason.NotDirectory)
+        {
+            return null; // a file where a folder should be: the write fails then, and is retried (an operator can clear it)
         }
         catch (UnsafePathException e)
         {
