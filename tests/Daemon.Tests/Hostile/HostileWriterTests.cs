@@ -109,6 +109,24 @@ public sealed class HostileWriterTests(HostileRoot root) : IClassFixture<Hostile
         Assert.Equal("c16/bad.png", System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root.Failed, "c16", "bad-2.png.error.json"))).RootElement.GetProperty("input").GetString());
     }
 
+    [Fact]
+    public async Task Case12_long_names_are_restored_with_their_sidecar_or_refused_with_an_error_file()
+    {
+        string dir = Directory.CreateDirectory(Path.Combine(root.Inbox, "c12")).FullName;
+        string fits = new string('f', 236) + ".png", tooLong = new string('t', 246) + ".png"; // 240 and 250 bytes
+        WritePng(Path.Combine(dir, fits), 16, 16, 3);
+        File.Copy(Path.Combine(dir, fits), Path.Combine(dir, "." + tooLong[..100] + ".part"));
+        File.Move(Path.Combine(dir, "." + tooLong[..100] + ".part"), Path.Combine(dir, tooLong));
+
+        await root.WaitFor(() => File.Exists(Path.Combine(root.Done, "c12", fits)) && File.Exists(Path.Combine(root.Failed, "c12", tooLong)));
+        Assert.True(File.Exists(Path.Combine(root.Outbox, "c12", fits + ".resshift.json")), "output without its sidecar");
+        string error = Assert.Single(Directory.GetFiles(Path.Combine(root.Failed, "c12"), "*.error.json"));
+        Assert.StartsWith(new string('t', 200) + "~", Path.GetFileName(error));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(error));
+        Assert.Equal("c12/" + tooLong, doc.RootElement.GetProperty("input").GetString());
+        Assert.Contains("the name is 250 bytes", doc.RootElement.GetProperty("reason").GetString());
+    }
+
     internal static void MkFifo(string path)
     {
         using var p = Process.Start(new ProcessStartInfo("mkfifo", [path]))!;

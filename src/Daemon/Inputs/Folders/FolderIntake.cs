@@ -194,7 +194,7 @@ public sealed class FolderIntake : IIntake
         try
         {
             // A link is moved as a link (never followed), once: the next scan no longer sees it.
-            aside = WatchLayout.MoveAside(_layout.InboxDir, _layout.FailedDir, entry.Relative, ErrorSuffix);
+            aside = WatchLayout.MoveAside(_layout.InboxDir, _layout.FailedDir, entry.Relative, WatchLayout.ErrorFile);
         }
         catch (IOException e)
         {
@@ -211,7 +211,6 @@ public sealed class FolderIntake : IIntake
     private string OutputRelative(string rel) =>
         _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(rel, ext.TrimStart('.')) : rel;
 
-    private const string ErrorSuffix = ".error.json";
 
     private async Task RunJobAsync(string rel, Claim claim)
     {
@@ -291,11 +290,11 @@ public sealed class FolderIntake : IIntake
     /// original of that name is already there: nothing in done/ or failed/ is ever replaced. The name it got,
     /// or null (logged; the file is still in processing/).
     /// </summary>
-    private string? MoveOrReport(string rel, RootDirectory folder, string name, string? companionSuffix = null)
+    private string? MoveOrReport(string rel, RootDirectory folder, string name, Func<string, string>? companion = null)
     {
         try
         {
-            if (WatchLayout.MoveAside(_layout.ProcessingDir, folder, rel, companionSuffix) is { } moved) return moved;
+            if (WatchLayout.MoveAside(_layout.ProcessingDir, folder, rel, companion) is { } moved) return moved;
             _log.LogWarning("{Root}: {Name} vanished from processing/ before it could go to {Folder}", _layout.Root, rel, name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -323,7 +322,7 @@ public sealed class FolderIntake : IIntake
     private async Task FailAsync(string rel, string reason, string kind)
     {
         Interlocked.Increment(ref _failed);
-        if (MoveOrReport(rel, _layout.FailedDir, "failed/", ErrorSuffix) is not { } moved)
+        if (MoveOrReport(rel, _layout.FailedDir, "failed/", WatchLayout.ErrorFile) is not { } moved)
         {
             // Even failed/ cannot take it (disk full, permissions): the original stays in processing/ and is retried at start-up.
             if (_layout.ProcessingDir.Stat(rel) is not null)
@@ -336,7 +335,7 @@ public sealed class FolderIntake : IIntake
     /// <param name="moved">The original's name in failed/ (its error file goes beside it).</param>
     private async Task WriteErrorAsync(string moved, string rel, string reason, string kind)
     {
-        string path = Path.Combine(_layout.Failed, moved + ErrorSuffix);
+        string path = Path.Combine(_layout.Failed, WatchLayout.ErrorFile(moved));
         var doc = new Dictionary<string, object?>
         {
             ["input"] = rel, ["kind"] = kind, ["reason"] = reason, ["model"] = _model.Model.Id,
@@ -344,7 +343,7 @@ public sealed class FolderIntake : IIntake
         };
         try
         {
-            await _layout.FailedDir.WriteAtomicAsync(moved + ErrorSuffix,
+            await _layout.FailedDir.WriteAtomicAsync(WatchLayout.ErrorFile(moved),
                 (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), replace: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

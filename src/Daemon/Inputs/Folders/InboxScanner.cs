@@ -66,6 +66,12 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
                 ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "not a regular file (a FIFO, socket or device); only regular files are read"));
                 continue;
             }
+            if (e.Kind == FileKind.Regular && System.Text.Encoding.UTF8.GetByteCount(name) > WatchLayout.MaxNameBytes)
+            {
+                ready.Add(new InboxEntry(rel, 0, DateTime.MinValue,
+                    $"the name is {System.Text.Encoding.UTF8.GetByteCount(name)} bytes; at most {WatchLayout.MaxNameBytes} are accepted (the provenance sidecar adds 14 and names stop at 255)"));
+                continue;
+            }
             if (e.Kind == FileKind.Directory)
             {
                 if (ImageFormats.FromPath(name) is not null)

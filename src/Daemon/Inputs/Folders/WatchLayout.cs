@@ -51,14 +51,14 @@ public sealed class WatchLayout : IDisposable
     /// <summary>
     /// Moves <paramref name="relative"/> to <paramref name="to"/> under the same name, or the first free
     /// variant of it (<see cref="Variant"/>) when that is taken; the name it got, or null when the source is gone.
-    /// <paramref name="companionSuffix"/>: a name that must be free beside it as well (failed/'s ".error.json").
+    /// <paramref name="companion"/>: a name that must be free beside it as well (failed/'s <see cref="ErrorFile"/>).
     /// </summary>
-    public static string? MoveAside(RootDirectory from, RootDirectory to, string relative, string? companionSuffix = null)
+    public static string? MoveAside(RootDirectory from, RootDirectory to, string relative, Func<string, string>? companion = null)
     {
         for (int n = 1; ; n++)
         {
             string target = n == 1 ? relative : Variant(relative, n);
-            if (companionSuffix is not null && to.Stat(target + companionSuffix) is not null) continue;
+            if (companion is not null && to.Stat(companion(target)) is not null) continue;
             switch (from.Move(relative, to, target))
             {
                 case MoveResult.Moved: return target;
@@ -79,6 +79,26 @@ public sealed class WatchLayout : IDisposable
         int dot = name.LastIndexOf('.');
         string varied = dot > 0 ? $"{name[..dot]}-{n}{name[dot..]}" : $"{name}-{n}";
         return dir.Length == 0 ? varied : $"{dir}/{varied}";
+    }
+
+    /// <summary>Longest inbox name taken: the provenance sidecar adds 14 bytes and file systems stop at 255.</summary>
+    public const int MaxNameBytes = 255 - 14;
+
+    /// <summary>
+    /// The error file beside a failed original: "name.error.json", or for a name too long for that (refused
+    /// long names), its first 200 bytes, "~", 8 hex digits of the name's SHA-256, ".error.json".
+    /// </summary>
+    public static string ErrorFile(string relative)
+    {
+        const string suffix = ".error.json";
+        string name = Path.GetFileName(relative);
+        if (System.Text.Encoding.UTF8.GetByteCount(name) + suffix.Length <= 255) return relative + suffix;
+        string cut = name;
+        while (System.Text.Encoding.UTF8.GetByteCount(cut) > 200) cut = cut[..^1];
+        if (char.IsHighSurrogate(cut[^1])) cut = cut[..^1];
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        string dir = Path.GetDirectoryName(relative) ?? "";
+        return (dir.Length == 0 ? "" : dir + "/") + $"{cut}~{hash}{suffix}";
     }
 
     /// <summary>Removes temporaries left by a crash mid-write (outputs are renamed into place, so these are never results).</summary>
