@@ -127,6 +127,16 @@ public sealed class HostileWriterTests(HostileRoot root) : IClassFixture<Hostile
         Assert.Contains("the name is 250 bytes", doc.RootElement.GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public async Task Case16_a_file_with_a_future_mtime_is_taken_once_it_has_been_seen_unchanged()
+    {
+        string dir = Directory.CreateDirectory(Path.Combine(root.Inbox, "c16t")).FullName;
+        WritePng(Path.Combine(dir, "future.png"), 16, 16, 8);
+        File.SetLastWriteTimeUtc(Path.Combine(dir, "future.png"), DateTime.UtcNow.AddDays(1));
+        await root.WaitFor(() => File.Exists(Path.Combine(root.Done, "c16t", "future.png")), 60);
+        Assert.True(File.Exists(Path.Combine(root.Outbox, "c16t", "future.png.resshift.json")));
+    }
+
     internal static void MkFifo(string path)
     {
         using var p = Process.Start(new ProcessStartInfo("mkfifo", [path]))!;

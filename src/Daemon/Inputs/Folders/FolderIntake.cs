@@ -31,6 +31,7 @@ public sealed class FolderIntake : IIntake
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, int> _transientFailures = new(StringComparer.Ordinal);
     private readonly Queue<string> _resume = new();
+    private readonly Backoff _diskFull = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     private long _completed, _failed;
 
     public FolderIntake(WatchSettings settings, ModelPipeline model, long maxPixels, ILogger log)
@@ -71,6 +72,7 @@ public sealed class FolderIntake : IIntake
         {
             try
             {
+                if (_diskFull.Paused(DateTime.UtcNow)) goto wait; // the disk was full: claim nothing until the pause ends
                 ClaimResumed(stop);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
             }
@@ -78,6 +80,7 @@ public sealed class FolderIntake : IIntake
             {
                 _log.LogWarning(e, "{Root}: scan failed; retrying", _layout.Root);
             }
+            wait:
             try
             {
                 await _wake.WaitAsync(TimeSpan.FromMilliseconds(_settings.PollMilliseconds), stop).ConfigureAwait(false);
@@ -248,6 +251,7 @@ public sealed class FolderIntake : IIntake
         switch (result.Kind)
         {
             case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
+                _diskFull.Succeed();
                 lock (_transientFailures) _transientFailures.Remove(rel);
                 if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
@@ -260,6 +264,12 @@ public sealed class FolderIntake : IIntake
                 }
                 break;
             case OutcomeKind.Cancelled:
+                HandBack(rel);
+                break;
+            case OutcomeKind.Transient when DiskSpace.IsFull(result.Exception):
+                // Not the input's fault and not worth counting: back to inbox, and no claims until the pause ends.
+                TimeSpan pause = _diskFull.Fail(DateTime.UtcNow);
+                _log.LogWarning("{Root}: {Name}: disk full ({Message}); handed back, claiming again in {Seconds} s", _layout.Root, rel, result.Error, pause.TotalSeconds);
                 HandBack(rel);
                 break;
             case OutcomeKind.Transient when RetryAfterTransientFailure(rel):

@@ -15,13 +15,13 @@ public sealed record InboxEntry(string Relative, long Size, DateTime ModifiedUtc
 /// </summary>
 public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
 {
-    private Dictionary<string, (long Size, DateTime Mtime)> _previous = new(StringComparer.Ordinal);
+    private Dictionary<string, (long Size, DateTime Mtime, DateTime FirstSeen)> _previous = new(StringComparer.Ordinal);
 
 
     /// <summary>Settled entries, oldest first.</summary>
     public List<InboxEntry> Scan(DateTime nowUtc)
     {
-        var seen = new Dictionary<string, (long, DateTime)>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, (long, DateTime, DateTime)>(StringComparer.Ordinal);
         var ready = new List<InboxEntry>();
         Walk(layout.Inbox, "", nowUtc, seen, ready);
         _previous = seen;
@@ -29,7 +29,7 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
         return ready;
     }
 
-    private void Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime)> seen, List<InboxEntry> ready)
+    private void Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime, DateTime)> seen, List<InboxEntry> ready)
     {
         IEnumerable<string> entries;
         try
@@ -81,9 +81,13 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
                 continue;
             }
             (long size, DateTime mtime) = (e.Size, e.ModifiedUtc);
-            seen[rel] = (size, mtime);
-            bool unchanged = _previous.TryGetValue(rel, out var before) && before == (size, mtime);
-            if (unchanged && now - mtime >= settle) ready.Add(new InboxEntry(rel, size, mtime, null));
+            bool unchanged = _previous.TryGetValue(rel, out var before) && (before.Size, before.Mtime) == (size, mtime);
+            DateTime firstSeen = unchanged ? before.FirstSeen : now;
+            seen[rel] = (size, mtime, firstSeen);
+            // An mtime in the future (a writer's clock, a restored archive) would never look old enough:
+            // then the time this scanner has seen it unchanged counts instead.
+            bool settled = now - mtime >= settle || (mtime > now && now - firstSeen >= settle);
+            if (unchanged && settled) ready.Add(new InboxEntry(rel, size, mtime, null));
         }
     }
 }
