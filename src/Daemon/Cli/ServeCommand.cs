@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Http;
+using ResShift.Daemon.Logging;
 using ResShift.Daemon.Metrics;
 using ResShift.Daemon.Serve;
 using ResShift.Daemon.Status;
@@ -26,8 +27,9 @@ public static class ServeCommand
         var model = new Option<string?>("--model") { Description = "Model for --watch roots (default tiny-x4)" };
         var engine = new Option<EngineKind?>("--engine") { Description = "auto, cpu or tensorrt" };
         var http = new Option<string?>("--http") { Description = "Metrics and health address (default 127.0.0.1:9464)" };
+        var logFormat = new Option<LogFormat?>("--log-format") { Description = "auto (default: systemd under systemd, else simple), simple, systemd or json (one object per line)" };
         var dir = CommonOptions.ModelsDir();
-        var c = new Command("serve", "Run the daemon: watch folders, metrics and health on HTTP") { config, watch, model, engine, http, dir };
+        var c = new Command("serve", "Run the daemon: watch folders, metrics and health on HTTP") { config, watch, model, engine, http, logFormat, dir };
         c.SetAction(async (parse, ct) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -39,6 +41,7 @@ public static class ServeCommand
             }
             if (parse.GetValue(engine) is { } e) overrides["Engine"] = e.ToString();
             if (parse.GetValue(http) is { } h) overrides["Http"] = h;
+            if (parse.GetValue(logFormat) is { } lf) overrides["LogFormat"] = lf.ToString();
             if (parse.GetValue(dir) is { } d) overrides["ModelsDir"] = d;
             return await RunAsync(parse.GetValue(config), overrides, parse.InvocationConfiguration.Error, ct);
         });
@@ -52,7 +55,7 @@ public static class ServeCommand
         if (configFile is not null)
         {
             if (!File.Exists(configFile)) throw new FileNotFoundException($"configuration file not found: {configFile}");
-            problems.AddRange(ConfigFileCheck.Problems<ServeSettings>(configFile));
+            problems.AddRange(ConfigFileCheck.Problems<ServeSettings>(configFile, "Logging"));
             if (problems.Any(p => p.Contains("invalid JSON", StringComparison.Ordinal))) return Refuse(problems, error);
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
         }
@@ -77,9 +80,7 @@ public static class ServeCommand
             return ExitCodes.Usage;
         }
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.FormatterName = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is null ? "simple" : "systemd");
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        ServeLogging.Configure(builder.Logging, builder.Configuration, settings.LogFormat);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainSeconds + 30));
         // The exporter only sees measurements made after it exists: create it before anything records.
         var exporter = new PrometheusExporter(new PrometheusExporterOptions { Version = BuildInfo.Version });
@@ -90,7 +91,7 @@ public static class ServeCommand
         builder.Services.AddSingleton<IServiceStatus>(sp => sp.GetRequiredService<ServiceState>());
         builder.Services.AddSingleton(sp => SystemdNotifier.FromEnvironment(sp.GetService<ILogger<SystemdNotifier>>()));
         // Hosted services start in this order and stop in reverse: HTTP answers (503) through the whole drain.
-        builder.Services.AddResShiftHttpEndpoint(settings.Http, access: new HttpAccess(settings.HttpToken, settings.HttpLogRequests));
+        builder.Services.AddResShiftHttpEndpoint(settings.Http, access: new HttpAccess(settings.HttpToken, LogRequests: true) /* the Logging section decides (Microsoft.* at Warning by default) */);
         builder.Services.AddSingleton<ServeService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServeService>());
         builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();

@@ -14,7 +14,8 @@ public static class ConfigFileCheck
     private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>One line per problem; empty when the file can be bound to <typeparamref name="T"/>.</summary>
-    public static IReadOnlyList<string> Problems<T>(string file)
+    /// <param name="freeSections">Top-level sections read by someone else (e.g. "Logging"), not checked.</param>
+    public static IReadOnlyList<string> Problems<T>(string file, params string[] freeSections)
     {
         string text;
         try
@@ -39,17 +40,18 @@ public static class ConfigFileCheck
         {
             var problems = new List<string>();
             if (doc.RootElement.ValueKind != JsonValueKind.Object) problems.Add($"{file}: the configuration must be a JSON object");
-            else CheckObject(doc.RootElement, typeof(T), "", problems);
+            else CheckObject(doc.RootElement, typeof(T), "", problems, freeSections);
             return problems;
         }
     }
 
-    private static void CheckObject(JsonElement obj, Type type, string path, List<string> problems)
+    private static void CheckObject(JsonElement obj, Type type, string path, List<string> problems, string[]? freeSections = null)
     {
         PropertyInfo[] settable = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToArray();
         foreach (JsonProperty member in obj.EnumerateObject())
         {
             string at = path.Length == 0 ? member.Name : $"{path}.{member.Name}";
+            if (freeSections?.Contains(member.Name, StringComparer.OrdinalIgnoreCase) == true) continue;
             PropertyInfo? property = settable.FirstOrDefault(p => string.Equals(p.Name, member.Name, StringComparison.OrdinalIgnoreCase));
             if (property is null)
             {

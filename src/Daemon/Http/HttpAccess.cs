@@ -7,8 +7,9 @@ namespace ResShift.Daemon.Http;
 /// <summary>
 /// Who may read the endpoints and what is logged. With a token, /metrics, /v1/status and the reason on
 /// /readyz need 'Authorization: Bearer TOKEN'; /healthz and the /readyz status code stay open so liveness and
-/// readiness probes need no secret (they reveal only "ok" / "ready" / "not ready"). Requests are not logged
-/// unless <see cref="LogRequests"/> (ASP.NET Core writes about ten lines for each).
+/// readiness probes need no secret (they reveal only "ok" / "ready" / "not ready"). ASP.NET Core's request
+/// lines (about ten per request) reach the logger factory only with <see cref="LogRequests"/>, and then its
+/// own filters decide (`resshift serve`: the Logging section, Microsoft.* at Warning by default).
 /// </summary>
 public sealed record HttpAccess(string? Token = null, bool LogRequests = false)
 {

@@ -16,6 +16,11 @@ public sealed class ClaimSet<TKey> where TKey : notnull
 
     public int Count { get { lock (_gate) return _claims.Count; } }
 
+    public bool Contains(TKey key)
+    {
+        lock (_gate) return _claims.ContainsKey(key);
+    }
+
     /// <summary>Claims <paramref name="key"/>; dispose the claim when the job has settled.</summary>
     /// <exception cref="InvalidOperationException">The key is already claimed.</exception>
     public Claim Add(TKey key)

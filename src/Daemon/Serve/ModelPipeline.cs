@@ -14,7 +14,8 @@ public sealed class ModelPipeline : IAsyncDisposable
     public RestorePipeline Pipeline { get; }
     public PipelineOptions Options { get; }
 
-    private ModelPipeline(ModelManifest model, IEngineSet engines, PipelineOptions options)
+    /// <summary>Over an engine set already open (tests pass a fake one); the engines are disposed with the pipeline.</summary>
+    internal ModelPipeline(ModelManifest model, IEngineSet engines, PipelineOptions options)
     {
         Model = model;
         Engines = engines;

@@ -18,7 +18,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
     SystemdNotifier notifier, ILoggerFactory loggers) : IHostedService
 {
     private readonly ILogger log = loggers.CreateLogger<ServeService>();
-    private readonly List<IDisposable> _engineInfo = [];
+    private readonly LoadedEngines _engines = new(exporter.Engines);
     private WatchdogHeartbeat? _heartbeat;
     private readonly List<ModelPipeline> _pipelines = [];
     private readonly List<IIntake> _intakes = [];
@@ -41,11 +41,12 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
                 if (!byModel.TryGetValue(id, out ModelPipeline? mp))
                 {
                     ModelManifest m = registry.Get(id);
-                    log.LogInformation("loading model {Model} ({Licence}) on {Engine}", m.Id, m.Licence.Name ?? m.Licence.Id, settings.Engine);
+                    log.LogInformation("loading model {Model} ({Licence}) with engine {Engine}", m.Id, m.Licence.Name ?? m.Licence.Id, settings.Engine);
                     mp = ModelPipeline.Open(m, settings);
+                    log.LogInformation("model {Model}: {Engine} {Precision} on {Device}", m.Id, mp.Engines.EngineName, mp.Engines.Precision, mp.Engines.Device);
                     byModel[id] = mp;
                     _pipelines.Add(mp);
-                    _engineInfo.Add(exporter.Engines.Register(m.Id, mp.Engines.EngineName, mp.Engines.Precision, "cpu"));
+                    _engines.Add(m.Id, mp.Engines);
                 }
                 return mp;
             }
@@ -113,7 +114,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
         // Only now: the drained jobs above were acked or requeued on the queues' connections.
         foreach (IIntake i in _intakes) await i.DisposeAsync().ConfigureAwait(false);
         if (_heartbeat is not null) await _heartbeat.StopAsync().ConfigureAwait(false);
-        foreach (IDisposable e in _engineInfo) e.Dispose();
+        _engines.Dispose();
         foreach (ModelPipeline p in _pipelines) await p.DisposeAsync().ConfigureAwait(false);
         log.LogInformation("stopped: {Done} restored, {Failed} failed since start", _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed));
     }

@@ -1,5 +1,6 @@
 using ResShift.Daemon.Inputs.Folders;
 using ResShift.Daemon.Inputs.RabbitMq;
+using ResShift.Daemon.Logging;
 using ResShift.Pipeline.Models;
 
 namespace ResShift.Daemon.Serve;
@@ -15,8 +16,8 @@ public sealed class ServeSettings
     /// <summary>When set, every HTTP endpoint but /healthz requires 'Authorization: Bearer TOKEN' (also RESSHIFT_HTTP_TOKEN).</summary>
     public string? HttpToken { get; set; }
 
-    /// <summary>Log every HTTP request (ASP.NET Core's own lines); off by default.</summary>
-    public bool HttpLogRequests { get; set; }
+    /// <summary>auto, simple, systemd or json (see <see cref="Logging.LogFormat"/>).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Auto;
     public string? ModelsDir { get; set; }
     public EngineKind Engine { get; set; } = EngineKind.Auto;
     public int Threads { get; set; }

@@ -51,7 +51,7 @@ public sealed class ServiceState : IServiceStatus
         foreach (IIntake i in _intakes) depths[i.ClaimsName] = depths.GetValueOrDefault(i.ClaimsName) + i.Claimed;
         return new StatusSnapshot(BuildInfo.Version, IsReady, NotReadyReason, _draining, StartedAt, depths,
             _pipelines.Sum(p => p.Pipeline.InFlightJobs), _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed),
-            _pipelines.Select(p => new EngineStatus(p.Model.Id, p.Engines.EngineName, p.Engines.Precision, "cpu", p.Engines.MaxBatch, p.Model.Tile.Lq)).ToList(),
+            _pipelines.Select(p => new EngineStatus(p.Model.Id, p.Engines.EngineName, p.Engines.Precision, p.Engines.Device, p.Engines.MaxBatch, p.Model.Tile.Lq)).ToList(),
             _intakes.Select(i => i.Describe).ToList());
     }
 }

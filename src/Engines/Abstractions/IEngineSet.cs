@@ -13,6 +13,9 @@ public interface IEngineSet : IDisposable
 
     int MaxBatch { get; }
 
+    /// <summary>Where it computes, for metrics and status: "cpu", the GPU's name ("NVIDIA H200"), "none" for the null engine.</summary>
+    string Device { get; }
+
     /// <summary>Human-readable engine name for metrics and provenance (e.g. "onnxruntime-cpu").</summary>
     string EngineName { get; }
 

@@ -12,6 +12,7 @@ public sealed class NullEngineSet(ModelGeometry geometry, int maxBatch) : IEngin
     public int MaxBatch { get; } = maxBatch;
     public string EngineName => "null";
     public string Precision => "none";
+    public string Device => "none";
 
     public ValueTask EncodeAsync(ReadOnlyMemory<float> image, Memory<float> latent, int batch, CancellationToken cancellationToken)
     {

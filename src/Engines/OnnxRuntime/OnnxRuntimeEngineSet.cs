@@ -54,6 +54,7 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
     public string EngineName => "onnxruntime-cpu";
 
     public string Precision => "fp32";
+    public string Device => "cpu";
 
     public ValueTask EncodeAsync(ReadOnlyMemory<float> image, Memory<float> latent, int batch, CancellationToken cancellationToken) =>
         Dispatch(() => Encode(image, latent, batch, cancellationToken), cancellationToken);

@@ -37,6 +37,12 @@ public sealed class TensorRtEngineSet : IEngineSet
     private readonly bool _ownsContext;
     private bool _disposed;
 
+    /// <summary>The GPU's name, for metrics and status.</summary>
+    public string Device => _context.Device.Name;
+
+    /// <summary>The CUDA context the engines run in (the host reads its memory figures for resshift_gpu_memory_used_bytes).</summary>
+    public CudaContext Context => _context;
+
     public ModelGeometry Geometry { get; }
     public int MaxBatch { get; }
     public string EngineName => "tensorrt";

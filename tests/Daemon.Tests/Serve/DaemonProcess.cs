@@ -43,7 +43,7 @@ internal sealed partial class DaemonProcess : IDisposable
     /// <summary>Writes a config with the given watch roots and starts the daemon on it.</summary>
     public static DaemonProcess Start(string workDir, IEnumerable<object> watch, int maxJobsInFlight = 4, int drainSeconds = 60, long maxPixels = 50_000_000, int? httpPort = null,
         IEnumerable<object>? rabbitMq = null, int? threads = null, string configName = "resshift.json",
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? arguments = null)
     {
         int port = httpPort ?? FreePort();
         string config = Path.Combine(workDir, configName);
@@ -61,7 +61,7 @@ internal sealed partial class DaemonProcess : IDisposable
             RabbitMq = rabbitMq ?? [],
         }));
         string log = Path.Combine(workDir, $"daemon-{DateTime.UtcNow.Ticks}.log");
-        var psi = new ProcessStartInfo(Executable(), ["serve", "--config", config])
+        var psi = new ProcessStartInfo(Executable(), ["serve", "--config", config, .. arguments ?? []])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
@@ -103,7 +103,9 @@ internal sealed partial class DaemonProcess : IDisposable
     public bool Terminate(TimeSpan wait)
     {
         _ = Kill(_process.Id, 15);
-        return _process.WaitForExit(wait);
+        if (!_process.WaitForExit(wait)) return false;
+        _process.WaitForExit(); // it has exited: this also waits until its redirected output is read to the end
+        return true;
     }
 
     public long ResidentBytes()

@@ -15,6 +15,7 @@ internal sealed class FakeEngine : IEngineSet
     public int MaxBatch { get; init; } = 4;
     public string EngineName => "fake";
     public string Precision => "fp32";
+    public string Device => "cpu";
     public int EncodeCalls => Volatile.Read(ref _calls);
     public int MaxBatchSeen => Volatile.Read(ref _maxBatchSeen);
     public SemaphoreSlim? Gate { get; set; }

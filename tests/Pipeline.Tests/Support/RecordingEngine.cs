@@ -13,6 +13,7 @@ internal sealed class RecordingEngine : IEngineSet
     public int MaxBatch { get; init; } = 8;
     public string EngineName => "recording-test";
     public string Precision => "fp32";
+    public string Device => "cpu";
 
     public List<(long T, float[] XScaled, float[] X0)> DenoiseCalls { get; } = [];
     public List<float[]> DecodeInputs { get; } = [];

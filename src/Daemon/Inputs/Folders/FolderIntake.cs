@@ -80,6 +80,11 @@ public sealed class FolderIntake : IIntake
             {
                 _log.LogWarning(e, "{Root}: scan failed; retrying", _layout.Root);
             }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                // Never let the intake stop silently: say what broke and keep watching.
+                _log.LogError(e, "{Root}: unexpected failure while claiming: {Message}; retrying", _layout.Root, e.Message);
+            }
             wait:
             try
             {
@@ -167,6 +172,8 @@ public sealed class FolderIntake : IIntake
                 await RefuseAsync(entry).ConfigureAwait(false);
                 continue;
             }
+            // A claim still settling (a file handed back a moment ago is in inbox before its claim ends).
+            if (_claims.Contains(entry.Relative)) continue;
             // Never over a file of the same name still in work: that one waits in inbox until the name is free.
             MoveResult claimed;
             try
