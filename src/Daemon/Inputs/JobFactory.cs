@@ -7,26 +7,15 @@ using ResShift.Pipeline.Processing;
 namespace ResShift.Daemon.Inputs;
 
 /// <summary>
-/// Builds an intake's pipeline jobs: a <see cref="FileRestoreJob"/> with the effective settings and a hook that
-/// writes the provenance sidecar durably after the output, so "output + sidecar present" always means finished.
+/// Builds an intake's pipeline jobs: a <see cref="FileRestoreJob"/> with the effective settings that reads and
+/// writes through root handles and makes its provenance sidecar visible just before the output, so an output
+/// present always has its sidecar.
 /// One per intake (the decoder carries the pixel limit; encoder and decoder are stateless and shared by its jobs).
 /// </summary>
 public sealed class JobFactory(long maxPixels)
 {
     private readonly ImageDecoder _decoder = new(new ImageDecoderOptions { MaxPixels = maxPixels });
     private readonly ImageEncoder _encoder = new();
-
-    /// <param name="effective">Settings already resolved against the model's defaults (<see cref="PipelineOptions.Resolve"/>): the sidecar records them.</param>
-    /// <param name="name">How logs, metrics and the sidecar name the input (relative path, or the message's path).</param>
-    /// <param name="source">The metrics label: folder, rabbitmq.</param>
-    /// <param name="sidecarOutputName">The output's name as the sidecar records it.</param>
-    public FileRestoreJob Create(ModelPipeline model, JobSettings effective, string input, string output, string name, string source, string sidecarOutputName) =>
-        new(input, output, name, source, model.Model.Scale, _decoder, _encoder)
-        {
-            Settings = effective,
-            AfterWrite = (job, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(job.OutputPath,
-                ProvenanceSidecar.Build(job, report, model.Model, model.Engines, effective, sidecarOutputName), ct)),
-        };
 
     /// <summary>
     /// Inputs larger than this are refused from their size before a byte is read: the largest uncompressed
@@ -39,6 +28,9 @@ public sealed class JobFactory(long maxPixels)
     /// <paramref name="files"/> allows it); its sidecar is written with the output and made visible first.
     /// </summary>
     /// <param name="recordedOutputName">How the sidecar names the output written (default: its path relative to the output root).</param>
+    /// <param name="effective">Settings already resolved against the model's defaults (<see cref="PipelineOptions.Resolve"/>): the sidecar records them.</param>
+    /// <param name="name">How logs, metrics and the sidecar name the input (relative path, or the message's path).</param>
+    /// <param name="source">The metrics label: folder, rabbitmq.</param>
     public FileRestoreJob Create(ModelPipeline model, JobSettings effective, RootedJobFiles files, string name, string source, Func<string, string>? recordedOutputName = null)
     {
         FileRestoreJob? job = null;

@@ -40,9 +40,6 @@ public static class ProvenanceSidecar
         };
     }
 
-    public static Task WriteAsync(string outputPath, JsonObject sidecar, CancellationToken ct) =>
-        AtomicFile.WriteAsync(PathFor(outputPath), (stream, token) => SerializeAsync(stream, sidecar, token), ct);
-
     public static Task SerializeAsync(Stream stream, JsonObject sidecar, CancellationToken ct) =>
         JsonSerializer.SerializeAsync(stream, sidecar, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }, ct);
 }
