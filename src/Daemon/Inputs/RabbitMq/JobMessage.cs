@@ -15,6 +15,9 @@ public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, B
 /// </summary>
 public sealed record JobMessage(string Id, string Input, string Output, string? Model, JobOptions Options)
 {
+    /// <summary>"replace": true lets the job replace an existing output whose sidecar shows this service wrote it; otherwise an existing output is refused.</summary>
+    public bool Replace { get; init; }
+
     public const int MaxIdLength = 200;
     public const int MaxPathLength = 4096;
 
@@ -54,14 +57,22 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
         {
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad($"message must be a JSON object, not {Describe(root.ValueKind)}");
-            CheckProperties(root, "", "id", "input", "output", "model", "options");
+            CheckProperties(root, "", "id", "input", "output", "model", "options", "replace");
             string id = RequiredString(root, "id", MaxIdLength);
             if (id.Any(char.IsControl)) throw Bad("'id' must not contain control characters");
             string input = RequiredString(root, "input", MaxPathLength);
             string output = RequiredString(root, "output", MaxPathLength);
             string? model = OptionalString(root, "model", 100);
             JobOptions options = ParseOptions(root);
-            return new JobMessage(id, input, output, model, options);
+            bool replace = false;
+            if (root.TryGetProperty("replace", out JsonElement r))
+                replace = r.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False or JsonValueKind.Null => false,
+                    _ => throw Bad("'replace' must be true or false"),
+                };
+            return new JobMessage(id, input, output, model, options) { Replace = replace };
         }
     }
 
