@@ -62,9 +62,12 @@ public sealed class RootedJobFiles(RootDirectory inputRoot, string input, RootDi
                 output.Commit(ReplaceOutput);
                 return OutputFullPath;
             }
-            catch (FileExistsException) when (Alternative?.Invoke(Output, attempt + 1) is { } next)
+            catch (FileExistsException)
             {
+                // The name was taken after all: a companion placed for it must not stay behind, or a foreign file
+                // would look like one of ours (a sidecar naming this service).
                 companion?.Retract();
+                if (Alternative?.Invoke(Output, attempt + 1) is not { } next) throw;
                 Output = next;
                 output.Retarget(next);
             }

@@ -188,6 +188,24 @@ public sealed class RootDirectoryTests : IDisposable
     }
 
     [Theory, MemberData(nameof(Resolvers))]
+    public async Task A_taken_output_name_leaves_no_companion_behind(bool openat2)
+    {
+        using RootDirectory root = Open(openat2);
+        File.WriteAllText(Path.Combine(_root, "in.png"), "input");
+        File.WriteAllText(Path.Combine(_root, "out.png"), "someone else's");
+        var files = new RootedJobFiles(root, "in.png", root, "out.png")
+        {
+            Companion = (output, _) => (output + ".sidecar", (s, ct) => s.WriteAsync("ours"u8.ToArray(), ct).AsTask()),
+        };
+        await Assert.ThrowsAsync<FileExistsException>(() => files.WriteOutputAsync((s, ct) => s.WriteAsync("new"u8.ToArray(), ct).AsTask(),
+            new ResShift.Pipeline.Processing.JobReport { Name = "in.png" }, CancellationToken.None));
+        // The foreign file is untouched and no sidecar of ours now vouches for it.
+        Assert.Equal("someone else's", File.ReadAllText(Path.Combine(_root, "out.png")));
+        Assert.False(File.Exists(Path.Combine(_root, "out.png.sidecar")));
+        Assert.Equal(new[] { "in.png", "out.png" }, Directory.GetFileSystemEntries(_root).Select(f => Path.GetFileName(f)).Order().ToArray());
+    }
+
+    [Theory, MemberData(nameof(Resolvers))]
     public async Task A_folder_swapped_for_a_symlink_after_it_was_checked_is_caught_by_the_use(bool openat2)
     {
         using RootDirectory root = Open(openat2);
