@@ -13,6 +13,9 @@ public sealed class ServeSettings
 {
     public string Http { get; set; } = "127.0.0.1:9464";
 
+    /// <summary>When set, every HTTP endpoint but /healthz requires 'Authorization: Bearer TOKEN' (also RESSHIFT_HTTP_TOKEN).</summary>
+    public string? HttpToken { get; set; }
+
     /// <summary>auto, simple, systemd or json (see <see cref="Logging.LogFormat"/>).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Auto;
     public string? ModelsDir { get; set; }

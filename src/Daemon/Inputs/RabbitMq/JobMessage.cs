@@ -21,6 +21,9 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
     /// <summary>BIRD inpaint: the mask image (white = known), a path under the queue's roots like input.</summary>
     public string? Mask { get; init; }
 
+    /// <summary>"replace": true lets the job replace an existing output whose sidecar shows this service wrote it; otherwise an existing output is refused.</summary>
+    public bool Replace { get; init; }
+
     public const int MaxIdLength = 200;
     public const int MaxPathLength = 4096;
 
@@ -60,17 +63,25 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
         {
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad($"message must be a JSON object, not {Describe(root.ValueKind)}");
-            CheckProperties(root, "", "id", "input", "output", "model", "task", "mask", "options");
+            CheckProperties(root, "", "id", "input", "output", "model", "task", "mask", "options", "replace");
             string id = RequiredString(root, "id", MaxIdLength);
             if (id.Any(char.IsControl)) throw Bad("'id' must not contain control characters");
             string input = RequiredString(root, "input", MaxPathLength);
             string output = RequiredString(root, "output", MaxPathLength);
             string? model = OptionalString(root, "model", 100);
             JobOptions options = ParseOptions(root);
+            bool replace = false;
+            if (root.TryGetProperty("replace", out JsonElement r))
+                replace = r.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False or JsonValueKind.Null => false,
+                    _ => throw Bad("'replace' must be true or false"),
+                };
             string? task = OptionalString(root, "task", 40);
             if (task is not null && !ResShift.Pipeline.Bird.BirdTaskNames.All.Contains(task, StringComparer.Ordinal))
                 throw Bad($"'task' must be one of {string.Join(", ", ResShift.Pipeline.Bird.BirdTaskNames.All)} (got \"{Clip(task)}\")");
-            return new JobMessage(id, input, output, model, options) { Task = task, Mask = OptionalString(root, "mask", MaxPathLength) };
+            return new JobMessage(id, input, output, model, options) { Replace = replace, Task = task, Mask = OptionalString(root, "mask", MaxPathLength) };
         }
     }
 

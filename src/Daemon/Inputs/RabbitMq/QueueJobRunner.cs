@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Fidelity;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -21,6 +22,20 @@ public sealed class QueueJobRunner
     private readonly JobFactory _jobs;
     private readonly ILogger _log;
 
+    /// <summary>The output's sidecar is one of ours (it names this software): replacing the output loses nothing a user wrote.</summary>
+    private static bool WrittenByUs(string output)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ProvenanceSidecar.PathFor(output)));
+            return doc.RootElement.GetProperty("software").GetProperty("name").GetString() == "resshift";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public QueueJobRunner(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
     {
         _settings = settings;
@@ -35,6 +50,8 @@ public sealed class QueueJobRunner
     {
         JobMessage? msg = null;
         string? input = null, output = null, model = null, heldOutput = null;
+        RootedPath? heldAt = null;
+        FidelityThreshold? threshold = null;
         JobOutcome Outcome(OutcomeKind kind) => new(kind, msg?.Id ?? JobMessage.TryReadId(body), msg, input, output, model);
         JobResult result;
         try
@@ -45,8 +62,9 @@ public sealed class QueueJobRunner
                 throw new JobRejectedException("model", $"model '{model}' is not served on queue {_settings.Queue} (served: {string.Join(", ", _models.Keys.Order())})");
             if (mp.IsBird)
             {
-                input = _paths.Input(msg.Input);
-                output = _paths.Output(msg.Output, input);
+                // Checked by the same rules (inside a root, no links); the BIRD job then opens these paths by name.
+                RootedPath birdIn = _paths.Input(msg.Input);
+                (input, output) = (birdIn.Full, _paths.Output(msg.Output, birdIn).Full);
                 result = await RunBirdAsync(msg, mp, input, output, ct).ConfigureAwait(false);
                 return Finish(msg, result, null, Outcome);
             }
@@ -54,8 +72,9 @@ public sealed class QueueJobRunner
                 throw new JobRejectedException("message", $"'task', 'mask' and 'options.iterations' apply to BIRD models, not '{model}'");
             if (msg.Options.Overlap is { } ov && ov >= mp.Model.Tile.Lq)
                 throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
-            input = _paths.Input(msg.Input);
-            output = _paths.Output(msg.Output, input);
+            RootedPath inputAt = _paths.Input(msg.Input);
+            RootedPath outputAt = _paths.Output(msg.Output, inputAt);
+            (input, output) = (inputAt.Full, outputAt.Full);
 
             JobSettings effective = mp.Options.Resolve(new JobSettings
             {
@@ -65,15 +84,44 @@ public sealed class QueueJobRunner
             if (CompletedOutput.Matches(output, input, model, effective))
                 return Outcome(OutcomeKind.AlreadyDone);
 
-            FidelityThreshold? threshold = msg.Options.Fidelity ?? _settings.Fidelity;
-            if (threshold is { IsOff: false }) heldOutput = _paths.Output(FidelityReview.HeldBeside(output), input);
-            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output), threshold, heldOutput);
+            // Nothing is replaced that this service did not write, and then only when the message asks.
+            bool exists = outputAt.Root.Stat(outputAt.Relative) is not null;
+            if (exists && !(msg.Replace && WrittenByUs(output)))
+                throw new JobRejectedException("path", msg.Replace
+                    ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
+                    : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
+            var files = new RootedJobFiles(inputAt.Root, inputAt.Relative, outputAt.Root, outputAt.Relative)
+            {
+                MaxInputBytes = _jobs.MaxInputBytes,
+                ReplaceOutput = exists,
+            };
+
+            // Below the threshold the output is held in review/ beside the requested one: that path is resolved by the
+            // same rules (inside a root, no link, written through the root's handle), and an earlier held output
+            // there is replaced only as the output would be ("replace" and our sidecar); otherwise the write refuses it.
+            threshold = msg.Options.Fidelity ?? _settings.Fidelity;
+            Func<RootedJobFiles>? heldFiles = null;
+            if (threshold is { IsOff: false })
+            {
+                heldAt = _paths.Output(FidelityReview.HeldBeside(output), inputAt);
+                string heldFull = heldAt.Full;
+                bool replaceHeld = msg.Replace && heldAt.Root.Stat(heldAt.Relative) is not null && WrittenByUs(heldFull);
+                RootedPath h = heldAt;
+                heldFiles = () => new RootedJobFiles(inputAt.Root, inputAt.Relative, h.Root, h.Relative)
+                {
+                    MaxInputBytes = _jobs.MaxInputBytes,
+                    ReplaceOutput = replaceHeld,
+                };
+            }
+            FileRestoreJob job = _jobs.Create(mp, effective, files, msg.Input, "rabbitmq", Path.GetFileName, threshold, heldFiles);
             started(job);
             result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
             if (result.Kind == OutcomeKind.Review)
             {
+                heldOutput = result.HeldOutput;
                 var record = FidelityReview.Record(input, heldOutput!, output, model, result.Report!, threshold);
-                await FidelityReview.WriteAsync(heldOutput + FidelityReview.RecordSuffix, record, CancellationToken.None).ConfigureAwait(false);
+                // Beside the held output just written by this job: the record of an earlier hold there is ours to replace.
+                await FidelityReview.WriteAsync(heldAt!.Root, heldAt.Relative + FidelityReview.RecordSuffix, record, replace: true, CancellationToken.None).ConfigureAwait(false);
                 result = result with { Error = record["reason"]?.GetValue<string>() ?? result.Error };
             }
         }
@@ -99,7 +147,7 @@ public sealed class QueueJobRunner
         {
             Task = msg.Task is null ? throw new JobRejectedException("message", $"model '{mp.Model.Id}' is a BIRD model: the message needs 'task'")
                 : ResShift.Pipeline.Bird.BirdTaskNames.Parse(msg.Task),
-            MaskPath = msg.Mask is null ? null : _paths.Input(msg.Mask),
+            MaskPath = msg.Mask is null ? null : _paths.Input(msg.Mask).Full,
             Iterations = msg.Options.Iterations,
             Seed = msg.Options.Seed ?? 0,
         };
