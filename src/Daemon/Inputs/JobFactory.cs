@@ -1,5 +1,6 @@
 using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Bird;
 using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
@@ -62,6 +63,30 @@ public sealed class JobFactory(long maxPixels)
             }),
         };
         return job;
+    }
+
+    /// <summary>A BIRD job of a BIRD model (<see cref="ModelPipeline.Bird"/>); it checkpoints beside its output and resumes from there.</summary>
+    public BirdRestoreJob CreateBird(ModelPipeline model, BirdJobSettings settings, string input, string output, string name, Action? iterated = null) =>
+        new(input, output, model.Model, settings, _decoder, _encoder) { Name = name, IterationDone = (_, _, _) => iterated?.Invoke() };
+
+    /// <summary>Runs a BIRD job through its model's shared UNet batcher; never throws.</summary>
+    public static async Task<JobResult> RunBirdAsync(ModelPipeline model, BirdRestoreJob job, string source, CancellationToken ct)
+    {
+        try
+        {
+            await job.RunAsync(model.Bird!.Batcher, ct).ConfigureAwait(false);
+            PipelineMetrics.Jobs.Add(1, new("source", source), new("result", "ok"));
+            return new JobResult(OutcomeKind.Completed);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new JobResult(OutcomeKind.Cancelled) { Error = "stopped by drain", Class = new ErrorClass("cancelled", null, true) };
+        }
+        catch (Exception e)
+        {
+            PipelineMetrics.Jobs.Add(1, new("source", source), new("result", "failed"));
+            return JobResult.Failure(e);
+        }
     }
 
     /// <summary>Runs <paramref name="job"/> through its model's pipeline and says how it ended; never throws.</summary>

@@ -7,6 +7,8 @@ using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
+using ResShift.Pipeline.Bird;
+
 namespace ResShift.Daemon.Inputs.Folders;
 
 /// <summary>
@@ -257,6 +259,13 @@ public sealed class FolderIntake : IIntake
     {
         try
         {
+            if (_model.IsBird)
+            {
+                BirdRestoreJob bird = _jobs.CreateBird(_model, _settings.BirdSettings(), Path.Combine(_layout.Processing, rel), OutputPath(rel), rel,
+                    () => Progress?.Invoke());
+                await SettleAsync(rel, await JobFactory.RunBirdAsync(_model, bird, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
+                return;
+            }
             // Two inputs mapping to one output (photo.jpg and photo.png as png), or a name dropped again: a distinct
             // output name (photo-2.png) rather than a replaced one; the sidecar names the input it came from.
             var files = new RootedJobFiles(_layout.ProcessingDir, rel, _layout.OutboxDir, OutputRelative(rel))

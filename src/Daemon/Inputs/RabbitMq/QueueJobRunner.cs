@@ -60,6 +60,16 @@ public sealed class QueueJobRunner
             model = msg.Model ?? _settings.Model;
             if (!_models.TryGetValue(model, out ModelPipeline? mp))
                 throw new JobRejectedException("model", $"model '{model}' is not served on queue {_settings.Queue} (served: {string.Join(", ", _models.Keys.Order())})");
+            if (mp.IsBird)
+            {
+                // Checked by the same rules (inside a root, no links); the BIRD job then opens these paths by name.
+                RootedPath birdIn = _paths.Input(msg.Input);
+                (input, output) = (birdIn.Full, _paths.Output(msg.Output, birdIn).Full);
+                result = await RunBirdAsync(msg, mp, input, output, ct).ConfigureAwait(false);
+                return Finish(msg, result, null, Outcome);
+            }
+            if (msg.Task is not null || msg.Mask is not null || msg.Options.Iterations is not null)
+                throw new JobRejectedException("message", $"'task', 'mask' and 'options.iterations' apply to BIRD models, not '{model}'");
             if (msg.Options.Overlap is { } ov && ov >= mp.Model.Tile.Lq)
                 throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
             RootedPath inputAt = _paths.Input(msg.Input);
@@ -124,6 +134,31 @@ public sealed class QueueJobRunner
             result = JobResult.Failure(e);
             if (e is JobRejectedException) PipelineMetrics.Jobs.Add(1, new("source", "rabbitmq"), new("result", "failed"));
         }
+        return Finish(msg, result, heldOutput, Outcome);
+    }
+
+    /// <summary>
+    /// A BIRD message: the job resumes from a checkpoint beside its output, so a redelivered message continues
+    /// rather than starts over. It is never marked started: a drain cancels it and the message goes back.
+    /// </summary>
+    private async Task<JobResult> RunBirdAsync(JobMessage msg, ModelPipeline mp, string input, string output, CancellationToken ct)
+    {
+        var settings = new ResShift.Pipeline.Bird.BirdJobSettings
+        {
+            Task = msg.Task is null ? throw new JobRejectedException("message", $"model '{mp.Model.Id}' is a BIRD model: the message needs 'task'")
+                : ResShift.Pipeline.Bird.BirdTaskNames.Parse(msg.Task),
+            MaskPath = msg.Mask is null ? null : _paths.Input(msg.Mask).Full,
+            Iterations = msg.Options.Iterations,
+            Seed = msg.Options.Seed ?? 0,
+        };
+        try { settings.Validate(); }
+        catch (ArgumentException e) { throw new JobRejectedException("message", e.Message); }
+        using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
+        return await JobFactory.RunBirdAsync(mp, _jobs.CreateBird(mp, settings, input, output, msg.Input), "rabbitmq", ct).ConfigureAwait(false);
+    }
+
+    private JobOutcome Finish(JobMessage? msg, JobResult result, string? heldOutput, Func<OutcomeKind, JobOutcome> Outcome)
+    {
         // Engine failures, full disks, permissions on the output folder: another try (maybe elsewhere) may succeed.
         if (result.Kind == OutcomeKind.Transient)
             _log.LogWarning(result.Exception, "queue {Queue}: job {Id} failed ({Kind}); it will be retried", _settings.Queue, msg?.Id, result.Class?.Kind);
