@@ -21,11 +21,6 @@ public static class RestoreCommand
         var inputs = new Argument<string[]>("inputs") { Description = "Image files or folders (folders are walked recursively)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Output folder (or a file name when restoring one file)", Required = true };
         var model = new Option<string?>("--model") { Description = "Model id (default: the best real SR model present, realsr v3 first; see 'resshift models list')" };
-        var mask = new Option<string?>("--mask")
-        {
-            Description = "Inpainting models: the mask (white = fill) for one image, or a folder of masks named like the images; " +
-                          "default: NAME.mask.png next to each image",
-        };
         var engine = new Option<EngineKind>("--engine") { Description = "auto, cpu or tensorrt", DefaultValueFactory = _ => EngineKind.Auto };
         var tile = new Option<int?>("--tile") { Description = "LQ tile size; must be one the model was exported for" };
         var overlap = new Option<int?>("--overlap") { Description = "Overlap between tiles in LQ pixels (default: tile/4)" };
@@ -38,9 +33,11 @@ public static class RestoreCommand
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse inputs larger than this many pixels", DefaultValueFactory = _ => 50_000_000L };
         var maxJobMemory = new Option<long>("--max-job-memory") { Description = "Bytes the jobs in flight may hold together; larger inputs are refused (0 = half the machine's memory)" };
         var dir = CommonOptions.ModelsDir();
+        var bird = new BirdRestoreOptions();
         var fidelity = new FidelityOptions();
         var c = new Command("restore", "Restore image files or folders")
-            { inputs, output, model, mask, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
+            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
+        bird.AddTo(c); // --mask is shared: BIRD inpaint and the ResShift inpainting models
         fidelity.AddTo(c);
 
         c.SetAction(async (parse, ct) =>
@@ -51,9 +48,13 @@ public static class RestoreCommand
                     $"no real model is present in {registry.Root}: get one with 'make models MODEL=resshift-realsr-x4-v3' " +
                     "(offline: RESSHIFT_WEIGHTS=DIR with its two .pth files), or name one with --model " +
                     "('resshift models list' shows them; tiny-x4 is a demo with random weights whose output is noise)");
-            string? maskArg = parse.GetValue(mask);
+            if (m.IsBird)
+                return await BirdRestore.RunAsync(parse, m, bird, parse.GetValue(inputs)!, parse.GetValue(output)!, parse.GetValue(seed),
+                    parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(maxPixels), ct);
+            string? maskArg = parse.GetValue(bird.Mask);
             if (maskArg is not null && m.Input?.Mask != true)
                 throw new ArgumentException($"--mask is for inpainting models; '{m.Id}' is a {m.Task} model and takes no mask");
+            bird.RefuseFor(parse, m);
             int? t = parse.GetValue(tile);
             if (t is not null && t != m.Tile.Lq)
                 throw new ArgumentException($"model '{m.Id}' was exported for {m.Tile.Lq}×{m.Tile.Lq} LQ tiles; --tile {t} is not available");

@@ -26,4 +26,8 @@ public sealed record StatusSnapshot(
     long JobsCompleted,
     long JobsFailed,
     IReadOnlyList<EngineStatus> Engines,
-    IReadOnlyList<string> Inputs);
+    IReadOnlyList<string> Inputs)
+{
+    /// <summary>Running BIRD jobs: iteration and data-fidelity loss of each (empty without BIRD models).</summary>
+    public IReadOnlyList<ResShift.Pipeline.Bird.BirdJobProgress> Bird { get; init; } = [];
+}

@@ -12,6 +12,8 @@ public enum ImageDecodeFailure
     UnsupportedPixels,
     TooLarge,
     Corrupt,
+    /// <summary>Several pages or frames (multi-page TIFF, animated PNG or WebP): only single images are restored.</summary>
+    MultiFrame,
     /// <summary>The model's task wants another size (face restoration: exactly 512×512).</summary>
     WrongSize,
     /// <summary>An inpainting mask is missing, of another size, not binary, or given to a model that takes none.</summary>

@@ -1,3 +1,4 @@
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 
@@ -16,6 +17,15 @@ public sealed class MaskSource(string name, Func<CancellationToken, ValueTask<by
 
     public static MaskSource FromFile(string path, string? displayName = null) =>
         new(displayName ?? path, async ct => await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false));
+
+    /// <summary>A mask read through an intake's root handle (no symlink followed), as the image is.</summary>
+    public static MaskSource FromRoot(RootDirectory root, string relative, string displayName, long maxBytes) =>
+        new(displayName, ct =>
+        {
+            ct.ThrowIfCancellationRequested();
+            if (root.Stat(relative) is null) throw new FileNotFoundException($"{displayName} not found");
+            return ValueTask.FromResult(root.ReadAllBytes(relative, maxBytes));
+        });
 
     /// <summary>Reads and checks the mask and returns the image with it as a fourth plane in [-1, 1] (1 = unknown).</summary>
     public async ValueTask<LqImage> AttachAsync(LqImage image, string imageName, ImageDecoder decoder, CancellationToken cancellationToken)

@@ -10,16 +10,20 @@ namespace ResShift.Pipeline.Models;
 public sealed class ModelManifest
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
+    /// <summary>"resshift" (encoder, denoiser, decoder; the default) or "bird" (one ε-prediction UNet, see <see cref="Bird"/>).</summary>
+    [JsonPropertyName("kind")] public string Kind { get; init; } = ModelKinds.ResShift;
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("task")] public required string Task { get; init; }
 
     /// <summary>The job contract of the task (mask, exact size); absent = super-resolution (any size, no mask).</summary>
     [JsonPropertyName("input")] public InputSpec? Input { get; init; }
     [JsonPropertyName("scale")] public int Scale { get; init; }
-    [JsonPropertyName("latent")] public required LatentSpec Latent { get; init; }
-    [JsonPropertyName("schedule")] public required ScheduleSpec Schedule { get; init; }
+    // latent, schedule and tile are required for the resshift kind (checked in Validate); a bird manifest has none.
+    [JsonPropertyName("latent")] public LatentSpec Latent { get; init; } = null!;
+    [JsonPropertyName("schedule")] public ScheduleSpec Schedule { get; init; } = null!;
     [JsonPropertyName("lq_pad_multiple")] public int LqPadMultiple { get; init; } = 64;
-    [JsonPropertyName("tile")] public required TileSpec Tile { get; init; }
+    [JsonPropertyName("tile")] public TileSpec Tile { get; init; } = null!;
+    [JsonPropertyName("bird")] public BirdSpec? Bird { get; init; }
     [JsonPropertyName("files")] public Dictionary<string, ModelFile> Files { get; init; } = [];
     [JsonPropertyName("io")] public Dictionary<string, GraphIo> Io { get; init; } = [];
     [JsonPropertyName("sources")] public List<ModelSource> Sources { get; init; } = [];
@@ -31,9 +35,9 @@ public sealed class ModelManifest
     /// <summary>Folder the manifest was read from; file paths are relative to it.</summary>
     [JsonIgnore] public string Directory { get; internal set; } = "";
 
-    public bool HasGraphs => Files.ContainsKey("encoder") && Files.ContainsKey("denoiser") && Files.ContainsKey("decoder");
+    public bool IsBird => Kind == ModelKinds.Bird;
 
-    /// <summary>The manifest lists the three graphs and their files exist (not hashed: see <see cref="ModelFileCheck"/>).</summary>
+    /// <summary>The manifest lists its graphs and their files exist (not hashed: see <see cref="ModelFileCheck"/>).</summary>
     public bool GraphsPresent => HasGraphs && Files.Values.All(f => File.Exists(System.IO.Path.Combine(Directory, f.Path)));
 
     /// <summary>A model with random weights for tests and demos (MIT tiny-*), whose output means nothing.</summary>
@@ -45,16 +49,22 @@ public sealed class ModelManifest
         : $"run 'make models MODEL={Id}' (downloads {string.Join(" and ", Sources.Select(s => System.IO.Path.GetFileName(s.Url ?? s.Role)))}; " +
           $"offline: put them in a folder and add RESSHIFT_WEIGHTS=DIR)";
 
-    public ScheduleParameters ScheduleParameters =>
+    public bool HasGraphs => IsBird ? Files.ContainsKey("unet") : Files.ContainsKey("encoder") && Files.ContainsKey("denoiser") && Files.ContainsKey("decoder");
+
+    public ScheduleParameters ScheduleParameters => IsBird ? throw NotResShift() :
         new(Schedule.T, Schedule.Kappa, Schedule.MinNoiseLevel, Schedule.EtasEnd, Schedule.Power);
 
-    public ModelGeometry Geometry => new(Tile.Lq, Scale, Latent.Factor, Latent.Channels, MaskChannels: Input?.Mask == true ? 1 : 0);
+    public ModelGeometry Geometry => IsBird ? throw NotResShift() :
+        new(Tile.Lq, Scale, Latent.Factor, Latent.Channels, MaskChannels: Input?.Mask == true ? 1 : 0);
 
     /// <summary>What a job for this model must bring, for the pipeline to check.</summary>
     public InputContract InputContract => Input is null ? InputContract.Any : new(Input.Mask, Input.ExactSize, Input.Accepts);
 
-    /// <summary>Sampling steps (T).</summary>
-    public int Steps => Schedule.T;
+    /// <summary>Sampling steps (T; a BIRD model's T / delta_t).</summary>
+    public int Steps => IsBird ? Bird!.T / Bird.DeltaT : Schedule.T;
+
+    private InvalidOperationException NotResShift() =>
+        new($"model '{Id}' is a BIRD model: it has no ResShift schedule or tile geometry (use it with restore --task)");
 
     public string PathOf(string role) =>
         Files.TryGetValue(role, out var f) ? System.IO.Path.Combine(Directory, f.Path)
@@ -81,6 +91,17 @@ public sealed class ModelManifest
 
     private void Validate(string path)
     {
+        if (string.IsNullOrWhiteSpace(Licence?.Id)) throw new InvalidDataException($"{path}: licence.id is required");
+        if (Kind == ModelKinds.Bird)
+        {
+            if (Bird is null) throw new InvalidDataException($"{path}: a bird manifest needs a \"bird\" section");
+            try { Bird.Validate(); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+            return;
+        }
+        if (Kind != ModelKinds.ResShift) throw new InvalidDataException($"{path}: unknown model kind '{Kind}' (resshift or bird)");
+        if (Latent is null || Schedule is null || Tile is null)
+            throw new InvalidDataException($"{path}: latent, schedule and tile are required for a resshift model");
         try
         {
             ScheduleParameters.Validate();
@@ -90,13 +111,37 @@ public sealed class ModelManifest
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
-        if (string.IsNullOrWhiteSpace(Licence.Id)) throw new InvalidDataException($"{path}: licence.id is required");
         if (Input is { Mask: true } && Scale != 1)
             throw new InvalidDataException($"{path}: a mask input needs scale 1 (known pixels are pasted back at the input's size), got {Scale}");
         if (Input?.ExactSize is int size && (size <= 0 || size % LqPadMultiple != 0))
             throw new InvalidDataException($"{path}: input.exact_size {size} must be a positive multiple of lq_pad_multiple {LqPadMultiple}");
         if (Io.TryGetValue("denoiser", out GraphIo? den) && den.Inputs.Contains("mask") != (Input?.Mask == true))
             throw new InvalidDataException($"{path}: io.denoiser.inputs {(den.Inputs.Contains("mask") ? "has" : "lacks")} \"mask\" but input.mask is {Input?.Mask == true}");
+    }
+}
+
+public static class ModelKinds
+{
+    public const string ResShift = "resshift";
+    public const string Bird = "bird";
+}
+
+/// <summary>The "bird" section: image size the UNet accepts, the linear β schedule and the DDIM stride.</summary>
+public sealed record BirdSpec(
+    [property: JsonPropertyName("image")] int Image,
+    [property: JsonPropertyName("channels")] int Channels,
+    [property: JsonPropertyName("betas")] string Betas,
+    [property: JsonPropertyName("beta_start")] double BetaStart,
+    [property: JsonPropertyName("beta_end")] double BetaEnd,
+    [property: JsonPropertyName("T")] int T,
+    [property: JsonPropertyName("delta_t")] int DeltaT)
+{
+    public void Validate()
+    {
+        if (Image < 8 || Channels != 3) throw new ArgumentException($"bird.image must be >= 8 and bird.channels 3 (got {Image}, {Channels})");
+        if (Betas != "linear") throw new ArgumentException($"bird.betas '{Betas}' is not supported (linear)");
+        if (!(BetaStart > 0 && BetaEnd < 1 && BetaStart <= BetaEnd)) throw new ArgumentException("bird.beta_start/beta_end must satisfy 0 < start <= end < 1");
+        if (T <= 0 || DeltaT <= 0 || T % DeltaT != 0) throw new ArgumentException($"bird.T ({T}) must be a positive multiple of bird.delta_t ({DeltaT})");
     }
 }
 
