@@ -69,6 +69,9 @@ public sealed class FrameDecoder : IDisposable
         {
             throw new VideoException(_name, "decoding failed: " + e.StandardError, e);
         }
+        // At -v error ffmpeg says nothing about a sound stream: anything it said is damage it decoded around.
+        if (!string.IsNullOrWhiteSpace(_process.Stderr))
+            throw new VideoException(_name, "the decoder reported errors (damaged input): " + ChildProcess.Tail(_process.Stderr, 4));
     }
 
     public string Stderr => _process.Stderr;

@@ -40,8 +40,9 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         try
         {
             VideoResult result = await RunCoreAsync(pipeline, engine, precision, store, cancellationToken).ConfigureAwait(false);
-            VideoMetrics.JobDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            return result;
+            double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            VideoMetrics.JobDuration.Record(seconds);
+            return result with { Seconds = seconds };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -91,7 +92,15 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         }
         StreamProbe v = probe.Video ?? throw new VideoException(Name,
             probe.Streams.Count == 0 ? "no streams: not a video" : $"no video stream (the file has {Describe(probe)}): nothing to restore");
-        List<long> packetPts = await prober.PacketPtsAsync(InputPath, v.Index, cancellationToken).ConfigureAwait(false);
+        List<long> packetPts;
+        try
+        {
+            packetPts = await prober.PacketPtsAsync(InputPath, v.Index, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DamagedMediaException e)
+        {
+            throw new VideoException(Name, e.Message, e);
+        }
         if (packetPts.Count == 0) throw new VideoException(Name, "the video stream has no frames");
         Hdr10Metadata? hdr10 = v.ColorTransfer is "smpte2084"
             ? await prober.ProbeHdr10Async(InputPath, v.Index, cancellationToken).ConfigureAwait(false) : null;

@@ -22,16 +22,24 @@ public sealed class VideoProber(FfmpegTools tools)
         return ProbeParser.ParseHdr10(json);
     }
 
-    /// <summary>The pts of every packet of one stream, in file (decode) order, in the stream's time base.</summary>
+    /// <summary>
+    /// The pts of every packet of one stream, in file (decode) order, in the stream's time base. Reading every
+    /// packet is also the damage check: an error the demuxer reports on the way ("File ended prematurely")
+    /// throws <see cref="DamagedMediaException"/> instead of restoring part of a video as if it were whole.
+    /// </summary>
     public async Task<List<long>> PacketPtsAsync(string path, int streamIndex, CancellationToken cancellationToken)
     {
-        string json = await ChildProcess.RunAsync(tools.Ffprobe,
+        (string json, string stderr) = await ChildProcess.RunWithStderrAsync(tools.Ffprobe,
             ["-v", "error", "-of", "json", "-select_streams", streamIndex.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "-show_entries", "packet=pts", "-show_packets", ProbeInput(path)],
             cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrWhiteSpace(stderr)) throw new DamagedMediaException(ChildProcess.Tail(stderr, 4));
         return ProbeParser.ParsePacketPts(json);
     }
 
     /// <summary>"file:" + the full path: a name starting with '-' or holding ':' is never read as an option or protocol.</summary>
     public static string ProbeInput(string path) => "file:" + Path.GetFullPath(path);
 }
+
+/// <summary>The demuxer reported errors while reading the packets: a truncated or corrupt file.</summary>
+public sealed class DamagedMediaException(string detail) : Exception($"the file is damaged or truncated: {detail}");

@@ -80,13 +80,17 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Runs a tool to the end and returns its stdout as text (ffprobe).</summary>
-    public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        (await RunWithStderrAsync(file, arguments, cancellationToken).ConfigureAwait(false)).Stdout;
+
+    /// <summary>Runs a tool to the end; its stdout and what it said on stderr though it succeeded (damage reports).</summary>
+    public static async Task<(string Stdout, string Stderr)> RunWithStderrAsync(string file, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         using ChildProcess p = Start(file, arguments, cancellationToken);
         using var reader = new StreamReader(p.StandardOutput, Encoding.UTF8);
         string text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
         await p.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return text;
+        return (text, p.Stderr);
     }
 
     private async Task PumpStderrAsync()
