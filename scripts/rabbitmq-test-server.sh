@@ -49,7 +49,7 @@ node_env() {
     RABBITMQ_DIST_PORT=$DIST_PORT ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=$EPMD_PORT \
     RABBITMQ_MNESIA_BASE="$STATE/mnesia" RABBITMQ_LOG_BASE="$STATE/log" \
     RABBITMQ_CONFIG_FILE="$STATE/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$STATE/enabled_plugins" \
-    RABBITMQ_PID_FILE="$STATE/rabbit.pid" RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_listen_min $DIST_PORT" \
+    RABBITMQ_PID_FILE="$STATE/rabbit.pid" ERL_CRASH_DUMP="$STATE/log/erl_crash.dump" RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_listen_min $DIST_PORT" \
     "$@"
 }
 

@@ -47,7 +47,7 @@ public static class BenchCommand
             using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), b, parse.GetValue(threads));
             double loadSeconds = loadClock.Elapsed.TotalSeconds;
             int inFlight = parse.GetValue(concurrency) > 0 ? parse.GetValue(concurrency) : engines.Slots;
-            var options = new PipelineOptions { MaxBatch = b, Overlap = m.Tile.Lq / 4, MaxJobsInFlight = 8, EngineConcurrency = inFlight };
+            var options = new PipelineOptions { Model = m.Id, MaxBatch = b, Overlap = m.Tile.Lq / 4, MaxJobsInFlight = 8, EngineConcurrency = inFlight };
             // Enough jobs and tiles that the pipeline runs as many tiles as the engine-only figure.
             int jobs = 8, perSide = Math.Max(1, (int)Math.Ceiling(Math.Sqrt(b * n / (double)jobs)));
 

@@ -12,6 +12,7 @@ public static class ResShiftCli
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(RestoreCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(EnginesCommand.Create());

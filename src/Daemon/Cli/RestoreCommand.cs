@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Models;
@@ -35,9 +36,11 @@ public static class RestoreCommand
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse inputs larger than this many pixels", DefaultValueFactory = _ => 50_000_000L };
         var maxJobMemory = new Option<long>("--max-job-memory") { Description = "Bytes the jobs in flight may hold together; larger inputs are refused (0 = half the machine's memory)" };
         var dir = CommonOptions.ModelsDir();
+        var fidelity = new FidelityOptions();
         var video = new VideoOptions();
         var c = new Command("restore", "Restore image and video files or folders")
             { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
+        fidelity.AddTo(c);
         foreach (Option o in video.All) c.Options.Add(o);
 
         c.SetAction(async (parse, ct) =>
@@ -46,8 +49,10 @@ public static class RestoreCommand
             int? t = parse.GetValue(tile);
             if (t is not null && t != m.Tile.Lq)
                 throw new ArgumentException($"model '{m.Id}' was exported for {m.Tile.Lq}×{m.Tile.Lq} LQ tiles; --tile {t} is not available");
+            FidelityThreshold threshold = fidelity.Threshold(parse);
             var options = new PipelineOptions
             {
+                Model = m.Id,
                 Overlap = parse.GetValue(overlap) ?? m.Tile.Lq / 4,
                 MaxBatch = parse.GetValue(batch),
                 Seed = parse.GetValue(seed),
@@ -105,6 +110,7 @@ public static class RestoreCommand
             using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), options.MaxBatch, parse.GetValue(threads));
             await using var pipeline = new RestorePipeline(engines, schedule, options);
 
+            var drifted = new List<string>();
             int failed = await progress.RunAsync(async report =>
             {
                 var running = new List<(FileRestoreJob Job, Task<JobReport> Task)>();
@@ -131,6 +137,7 @@ public static class RestoreCommand
                     {
                         JobReport r = await task;
                         report(job.Name, job.OutputPath, null, r.TotalSeconds);
+                        if (threshold.Shortfall(r.Fidelity) is string why) drifted.Add($"warning: {job.Name}: {why} (written to {job.OutputPath}; check it by eye)");
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
@@ -143,7 +150,9 @@ public static class RestoreCommand
             var o = parse.InvocationConfiguration.Output;
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{jobs.Count + videos.Count - failed} restored, {failed} failed, {skipped} skipped (model {m.Id}, engine {engines.EngineName} {engines.Precision}, licence {m.Licence.Name ?? m.Licence.Id})"));
-            return failed == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+            foreach (string warning in drifted) o.WriteLine(warning);
+            if (drifted.Count > 0) o.WriteLine($"{drifted.Count} output(s) below the fidelity threshold");
+            return failed > 0 ? ExitCodes.SomeFailed : drifted.Count > 0 ? ExitCodes.BelowFidelityThreshold : ExitCodes.Success;
         });
         return c;
     }

@@ -24,6 +24,8 @@ public static class ErrorClassifier
         JobRejectedException r => new(r.Kind, null, false),
         ImageDecodeException d => new("input", d.Failure.ToString().ToLowerInvariant(), false),
         EngineFailureException => new("engine", null, true),
+        // NaN/Inf or a constant image: deterministic for this input, model and engine, so retrying would repeat it.
+        Pipeline.Fidelity.OutputRejectedException o => new("engine", o.Defect == Pipeline.Fidelity.OutputDefect.NonFinite ? "non-finite-output" : "constant-output", false),
         ImageEncodeException => new("output", null, true),
         IOException or UnauthorizedAccessException => new("io", null, true),
         _ => new("error", null, true),

@@ -1,4 +1,6 @@
+using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
@@ -19,12 +21,15 @@ public sealed class JobFactory(long maxPixels)
     /// <param name="name">How logs, metrics and the sidecar name the input (relative path, or the message's path).</param>
     /// <param name="source">The metrics label: folder, rabbitmq.</param>
     /// <param name="sidecarOutputName">The output's name as the sidecar records it.</param>
-    public FileRestoreJob Create(ModelPipeline model, JobSettings effective, string input, string output, string name, string source, string sidecarOutputName) =>
+    /// <param name="threshold">The fidelity threshold (null or empty = off): below it the output goes to <paramref name="heldOutput"/>.</param>
+    public FileRestoreJob Create(ModelPipeline model, JobSettings effective, string input, string output, string name, string source, string sidecarOutputName,
+        FidelityThreshold? threshold = null, string? heldOutput = null) =>
         new(input, output, name, source, model.Model.Scale, _decoder, _encoder)
         {
             Settings = effective,
-            AfterWrite = (job, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(job.OutputPath,
-                ProvenanceSidecar.Build(job, report, model.Model, model.Engines, effective, sidecarOutputName), ct)),
+            Divert = heldOutput is null ? null : FidelityReview.Divert(threshold, heldOutput),
+            AfterWrite = (job, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(job.WrittenPath,
+                ProvenanceSidecar.Build(job, report, model.Model, model.Engines, effective, job.Diverted ? Path.GetFileName(job.WrittenPath) : sidecarOutputName), ct)),
         };
 
     /// <summary>Runs <paramref name="job"/> through its model's pipeline and says how it ended; never throws.</summary>
@@ -33,7 +38,10 @@ public sealed class JobFactory(long maxPixels)
         try
         {
             Task<JobReport> done = await model.Pipeline.SubmitAsync(job, ct).ConfigureAwait(false);
-            return new JobResult(OutcomeKind.Completed) { Report = await done.ConfigureAwait(false) };
+            JobReport report = await done.ConfigureAwait(false);
+            return job.Diverted
+                ? new JobResult(OutcomeKind.Review) { Report = report, Error = $"held for review: output below its fidelity threshold ({job.WrittenPath})" }
+                : new JobResult(OutcomeKind.Completed) { Report = report };
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -12,6 +12,9 @@ public enum OutcomeKind
     /// <summary>The output was already written for this exact input, model and options: nothing recomputed.</summary>
     AlreadyDone,
 
+    /// <summary>Written, but below its fidelity threshold: held apart (review/, the review queue) for a person to judge.</summary>
+    Review,
+
     /// <summary>Can never succeed as asked: failed with the reason, never retried.</summary>
     Rejected,
 

@@ -27,6 +27,7 @@ public sealed class ModelPipeline : IAsyncDisposable
     {
         var options = new PipelineOptions
         {
+            Model = model.Id,
             MaxBatch = settings.MaxBatch,
             MaxBatchDelay = TimeSpan.FromMilliseconds(settings.MaxBatchDelayMs),
             MaxJobsInFlight = settings.MaxJobsInFlight,

@@ -9,7 +9,8 @@ namespace ResShift.Daemon.Serve;
 
 /// <summary>
 /// `&lt;output&gt;.resshift.json`: everything needed to reproduce or audit an output — the input's hash, the
-/// model and its file hashes, engine, seed, noise scale, tile plan, software version and timings.
+/// model and its file hashes, engine, seed, noise scale, tile plan, the output's consistency with its input
+/// (fidelity guard), software version and timings.
 /// </summary>
 public static class ProvenanceSidecar
 {
@@ -34,6 +35,9 @@ public static class ProvenanceSidecar
             ["noise_scale"] = effective.NoiseScale,
             ["blend"] = effective.Blend?.ToString().ToLowerInvariant(),
             ["tile_plan"] = new JsonObject { ["tile"] = report.TileSize, ["stride"] = report.Stride, ["overlap"] = report.TileSize - report.Stride, ["tiles"] = report.Tiles },
+            ["fidelity"] = report.Fidelity is { } fid
+                ? new JsonObject { ["psnr_db"] = Math.Round(fid.PsnrDb, 4), ["ssim"] = Math.Round(fid.Ssim, 6), ["method"] = fid.Method }
+                : null,
             ["software"] = new JsonObject { ["name"] = "resshift", ["version"] = BuildInfo.Version },
             ["timings_seconds"] = timings,
             ["created_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),

@@ -63,6 +63,7 @@ public sealed class ServeSettings
             if (w.NoiseScale is { } s && !(s >= 0 && s <= 1)) p.Add($"watch root {full}: NoiseScale must be in [0, 1]");
             if (w.SettleSeconds < 0) p.Add($"watch root {full}: SettleSeconds must be >= 0");
             if (w.PollMilliseconds < 10) p.Add($"watch root {full}: PollMilliseconds must be >= 10");
+            if (w.Fidelity is { } f) p.AddRange(f.Problems($"watch root {full}"));
         }
         var queues = new HashSet<(string, string)>();
         foreach (RabbitMqSettings q in RabbitMq)

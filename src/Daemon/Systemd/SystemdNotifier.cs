@@ -10,7 +10,9 @@ namespace ResShift.Daemon.Systemd;
 /// <summary>
 /// sd_notify(3) without libsystemd: one datagram of newline-separated KEY=VALUE assignments to
 /// <c>$NOTIFY_SOCKET</c>. A no-op when the service is not started by systemd (<see cref="IsEnabled"/> false).
-/// Sending never throws: systemd being away must not take the daemon down.
+/// Sending never throws and never blocks: systemd being away, or not reading (a full receive queue, Linux's
+/// <c>max_dgram_qlen</c>), must not take the daemon down nor stall the watchdog thread or the shutdown.
+/// A notification that cannot be queued is dropped and counted in <see cref="Dropped"/>.
 /// </summary>
 public sealed class SystemdNotifier
 {
@@ -19,6 +21,8 @@ public sealed class SystemdNotifier
     private readonly UnixDomainSocketEndPoint? _endpoint;
     private readonly ILogger _logger;
     private int _failing; // 1 after a failed send: log the first failure loudly, repeats quietly
+    private int _droppingLogged; // 1 once a full queue was reported: logged once per process
+    private long _dropped;
 
     /// <param name="notifySocket">The <c>$NOTIFY_SOCKET</c> value; null or empty disables notifications.</param>
     public SystemdNotifier(string? notifySocket, ILogger<SystemdNotifier>? logger = null)
@@ -38,6 +42,9 @@ public sealed class SystemdNotifier
     public bool IsEnabled => _endpoint is not null;
 
     public string? SocketPath { get; }
+
+    /// <summary>Notifications dropped because the receiver's queue was full (the sender never waits for room).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Start-up finished: systemd moves the unit to "active" and starts enforcing WatchdogSec.</summary>
     public bool Ready() => Notify("READY=1");
@@ -64,7 +71,7 @@ public sealed class SystemdNotifier
     /// <summary>
     /// Sends one datagram holding all <paramref name="assignments"/> (each KEY=VALUE). Line breaks inside
     /// values are replaced by spaces so a value can never smuggle in another assignment.
-    /// Returns false when disabled or when sending failed (logged).
+    /// Returns false when disabled, when sending failed (logged) or when the receiver's queue was full (dropped, counted).
     /// </summary>
     public bool Notify(params string[] assignments)
     {
@@ -78,11 +85,21 @@ public sealed class SystemdNotifier
         try
         {
             // A fresh unbound socket per message, as libsystemd does: nothing to repair after systemd restarts.
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            // Non-blocking: a blocking sendto to a full queue waits in unix_wait_for_peer for as long as nobody reads.
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified) { Blocking = false };
             socket.SendTo(datagram, SocketFlags.None, _endpoint);
             if (Interlocked.Exchange(ref _failing, 0) == 1)
                 _logger.LogInformation("systemd notifications to {Socket} work again", SocketPath);
             return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            long dropped = Interlocked.Increment(ref _dropped);
+            if (Interlocked.Exchange(ref _droppingLogged, 1) == 0)
+                _logger.LogWarning("sd_notify to {Socket}: the receiver's queue is full, dropping {Message} (and counting later drops; reported once)", SocketPath, assignments[0]);
+            else
+                _logger.LogDebug("sd_notify to {Socket}: queue full, {Dropped} notifications dropped so far", SocketPath, dropped);
+            return false;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {

@@ -7,9 +7,12 @@ namespace ResShift.Daemon.Systemd;
 /// <summary>
 /// Feeds systemd's watchdog only while the pipeline is healthy, so that WatchdogSec= catches a stuck
 /// engine and not merely a dead process. Healthy means: no work is pending (an idle daemon is fine),
-/// or progress was reported within the stall limit. Once work is pending and nothing has moved for
-/// longer than the stall limit, WATCHDOG=1 stops; systemd kills the service one WatchdogSec later and
-/// Restart=on-watchdog brings it back. Pings go out at half the interval, as sd_watchdog_enabled(3) advises.
+/// or progress was reported within the stall limit. Every time the heartbeat finds nothing pending it
+/// marks the pipeline idle, so quiet time never counts as stall: the limit runs from the later of the last
+/// progress and the last idle mark, i.e. from (at most one ping period before) the moment work arrived.
+/// Once work is pending and nothing has moved for longer than the stall limit, WATCHDOG=1 stops; systemd
+/// kills the service one WatchdogSec later and Restart=on-watchdog brings it back. Pings go out at half the
+/// interval, as sd_watchdog_enabled(3) advises.
 /// </summary>
 public sealed class WatchdogHeartbeat : IHostedService, IAsyncDisposable, IDisposable
 {
@@ -62,29 +65,40 @@ public sealed class WatchdogHeartbeat : IHostedService, IAsyncDisposable, IDispo
     public void Progress() => Interlocked.Exchange(ref _lastProgress, _time.GetTimestamp());
 
     /// <summary>
-    /// The host looked and found nothing to do. Counts like progress, so a stall is measured from the
-    /// moment work arrived rather than from the last job of yesterday.
+    /// Nothing is pending. Counts like progress, so a stall is measured from the moment work arrived
+    /// rather than from the last job of yesterday. The heartbeat marks this itself whenever it finds no
+    /// pending work; a host may call it too.
     /// </summary>
     public void Idle() => Progress();
 
-    /// <summary>How long since the last <see cref="Progress"/> or <see cref="Idle"/>.</summary>
+    /// <summary>How long since the last <see cref="Progress"/> or idle mark.</summary>
     public TimeSpan SinceProgress => _time.GetElapsedTime(Interlocked.Read(ref _lastProgress));
 
-    /// <summary>Whether a ping would be sent now. A throwing <c>hasPendingWork</c> counts as unhealthy.</summary>
+    /// <summary>
+    /// Whether a ping would be sent now; finding no pending work marks the pipeline idle. A throwing
+    /// <c>hasPendingWork</c> counts as work pending, so it turns unhealthy once the stall limit has passed.
+    /// </summary>
     public bool IsHealthy
     {
         get
         {
-            if (SinceProgress <= StallLimit) return true;
+            bool pending;
             try
             {
-                return !_hasPendingWork();
+                pending = _hasPendingWork();
             }
             catch (Exception e)
             {
+                if (SinceProgress <= StallLimit) return true;
                 _logger.LogError(e, "hasPendingWork threw; treating the pipeline as unhealthy");
                 return false;
             }
+            if (!pending)
+            {
+                Idle();
+                return true;
+            }
+            return SinceProgress <= StallLimit;
         }
     }
 

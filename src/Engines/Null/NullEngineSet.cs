@@ -3,11 +3,14 @@ using ResShift.Engines.Abstractions;
 namespace ResShift.Engines.Null;
 
 /// <summary>
-/// An engine that computes nothing (outputs are zero): running the pipeline on it measures the
-/// pipeline's own cost, which `resshift bench` reports beside the real engine's.
+/// An engine that computes nothing (latents are zero; images are one fixed ramp, copied): running the pipeline
+/// on it measures the pipeline's own cost, which `resshift bench` reports beside the real engine's. The ramp
+/// rather than zeros because the pipeline's fidelity guard rightly refuses a constant output.
 /// </summary>
 public sealed class NullEngineSet(ModelGeometry geometry, int maxBatch) : IEngineSet
 {
+    private readonly float[] _image = Ramp(geometry);
+
     public ModelGeometry Geometry { get; } = geometry;
     public int MaxBatch { get; } = maxBatch;
     public string EngineName => "null";
@@ -28,8 +31,15 @@ public sealed class NullEngineSet(ModelGeometry geometry, int maxBatch) : IEngin
 
     public ValueTask DecodeAsync(ReadOnlyMemory<float> latent, Memory<float> image, int batch, CancellationToken cancellationToken)
     {
-        image.Span[..(batch * Geometry.ImageElements)].Clear();
+        for (int n = 0; n < batch; n++) _image.CopyTo(image.Span.Slice(n * Geometry.ImageElements, Geometry.ImageElements));
         return ValueTask.CompletedTask;
+    }
+
+    private static float[] Ramp(ModelGeometry g)
+    {
+        var r = new float[g.ImageElements];
+        for (int i = 0; i < r.Length; i++) r[i] = (i % g.ImageTile) / (float)g.ImageTile - 0.5f;
+        return r;
     }
 
     public void Dispose() { }

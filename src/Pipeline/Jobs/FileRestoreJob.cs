@@ -53,6 +53,17 @@ public sealed class FileRestoreJob : IRestoreJob
     void IRestoreJob.OnPlanned(int tiles) => Planned?.Invoke(tiles);
     void IRestoreJob.OnTileDone() => TileDone?.Invoke();
 
+    /// <summary>
+    /// Decides, once the report's figures are known and before anything is written, whether the output goes somewhere
+    /// else than <see cref="OutputPath"/> (the fidelity guard's review folder): the other path, or null to keep it.
+    /// </summary>
+    public Func<JobReport, string?>? Divert { get; init; }
+
+    /// <summary>Where the output was written: <see cref="OutputPath"/>, or where <see cref="Divert"/> sent it.</summary>
+    public string WrittenPath { get; private set; } = "";
+
+    public bool Diverted => WrittenPath.Length > 0 && WrittenPath != OutputPath;
+
     /// <summary>Called after the output is durably in place (e.g. to write a provenance sidecar).</summary>
     public Func<FileRestoreJob, JobReport, CancellationToken, ValueTask>? AfterWrite { get; init; }
 
@@ -111,8 +122,9 @@ public sealed class FileRestoreJob : IRestoreJob
     public async ValueTask WriteAsync(RestoredImage output, JobReport report, CancellationToken cancellationToken)
     {
         ImageMetadata metadata = _metadata ?? throw new InvalidOperationException("the job has not been loaded");
-        ImageFormat format = ImageFormats.FromPath(OutputPath)
-            ?? throw new ImageEncodeException(OutputPath, $"unknown output format '{Path.GetExtension(OutputPath)}' (png, jpg, tif, webp)");
+        string target = Divert?.Invoke(report) ?? OutputPath;
+        ImageFormat format = ImageFormats.FromPath(target)
+            ?? throw new ImageEncodeException(target, $"unknown output format '{Path.GetExtension(target)}' (png, jpg, tif, webp)");
         using PlanarImage pixels = PlanarImage.Allocate(output.Width, output.Height, _alpha is not null);
         output.Pixels.AsSpan(0, checked(3 * output.Width * output.Height)).CopyTo(pixels.Rgb);
         if (_alpha is not null)
@@ -121,12 +133,13 @@ public sealed class FileRestoreJob : IRestoreJob
             TensorPrimitives.Max(pixels.Alpha, 0f, pixels.Alpha);
             TensorPrimitives.Min(pixels.Alpha, 1f, pixels.Alpha);
         }
-        await AtomicFile.WriteAsync(OutputPath, (stream, ct) =>
+        await AtomicFile.WriteAsync(target, (stream, ct) =>
         {
             _encoder.Encode(pixels, metadata, stream, format);
             return Task.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
         _alpha = null;
+        WrittenPath = target;
         if (AfterWrite is not null) await AfterWrite(this, report, cancellationToken).ConfigureAwait(false);
     }
 }

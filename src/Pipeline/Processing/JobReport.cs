@@ -12,6 +12,9 @@ public sealed class JobReport
     public Dictionary<string, double> StageSeconds { get; } = new(StringComparer.Ordinal);
     public double TotalSeconds { get; set; }
 
+    /// <summary>The output's consistency with its input (Fidelity guard), set before the output is written.</summary>
+    public Fidelity.FidelityReport? Fidelity { get; set; }
+
     /// <summary>When the job started (Stopwatch timestamp): lets a sidecar written during the write report the total so far.</summary>
     public long StartedTimestamp { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
 

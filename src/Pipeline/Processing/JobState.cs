@@ -12,6 +12,7 @@ internal sealed class JobState
     public IRestoreJob Job { get; }
     public TaskCompletionSource<JobReport> Completion { get; }
     public LqImage? Lq { get; set; }
+    public Fidelity.FidelityReference? Fidelity { get; set; }
     public TilePlan? Plan { get; set; }
     public TileBlender? Blender { get; set; }
     public JobReport? Report { get; set; }
@@ -41,6 +42,18 @@ internal sealed class JobState
 
     /// <summary>Hands back the job's reservation once: later calls get 0.</summary>
     public long TakeReservedBytes() => Interlocked.Exchange(ref _reservedBytes, 0);
+
+    /// <summary>NaN and ±Inf samples the engine gave this job's tiles before they were clamped (the fidelity guard refuses the output).</summary>
+    public long NonFiniteSamples => Interlocked.Read(ref _nonFinite);
+    private long _nonFinite;
+
+    public void AddNonFinite(ReadOnlySpan<float> tile)
+    {
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(tile)) return;
+        long count = 0;
+        foreach (float v in tile) if (!float.IsFinite(v)) count++;
+        Interlocked.Add(ref _nonFinite, count);
+    }
 
     public void Expect(int tiles) => _remaining = tiles;
 

@@ -7,6 +7,9 @@ public sealed record PipelineOptions
 {
     /// <summary>Overlap between neighbouring tiles in LQ pixels (stride = tile − overlap).</summary>
     public int Overlap { get; init; } = 16;
+
+    /// <summary>The model id, as the "model" label of per-model metrics.</summary>
+    public string Model { get; init; } = "unknown";
     public BlendMode Blend { get; init; } = BlendMode.Feather;
     public ulong Seed { get; init; }
     public double NoiseScale { get; init; } = 1.0;

@@ -5,6 +5,7 @@ using System.Numerics.Tensors;
 using System.Threading.Channels;
 using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Noise;
 using ResShift.Pipeline.Tiling;
@@ -164,6 +165,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         };
         report.Add("decode", decode);
         state.Lq = lq;
+        state.Fidelity = FidelityGuard.Capture(lq, _g.Scale); // the LQ itself is dropped once tiled: the guard keeps its luma
         state.Plan = plan;
         state.Report = report;
         state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, settings.Blend!.Value);
@@ -292,6 +294,10 @@ public sealed class RestorePipeline : IAsyncDisposable
         // whole pipeline, resshift.md §3 step 6 and §5): blending first, then clamping, differs wherever
         // overlapping tiles leave the range (30.7 dB against the reference on parity-tiled).
         Span<float> restored = outBatch.AsSpan(0, n * _g.ImageElements);
+        // The clamp would hide ±Inf from the fidelity guard: count non-finite samples per job first (cheap when all are finite).
+        if (!TensorPrimitives.IsFiniteAll(restored))
+            for (int i = 0; i < n; i++)
+                batch[i].State.AddNonFinite(restored.Slice(i * _g.ImageElements, _g.ImageElements));
         TensorPrimitives.Max(restored, -1f, restored);
         TensorPrimitives.Min(restored, 1f, restored);
         PipelineMetrics.Tiles.Add(n);
@@ -357,6 +363,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         state.Blender = null;
         // The tiles were clamped; this clamp only catches rounding in the weighted mean.
         Span<float> all = pixels.AsSpan(0, checked(_g.ImageChannels * blender.OutputHeight * blender.OutputWidth));
+        FidelityGuard.Check(state, all, blender.OutputWidth, blender.OutputHeight, _options.Model); // before quantisation; throws on NaN/Inf (counted before the per-tile clamp) or a constant output
         TensorPrimitives.Max(all, -1f, all);
         TensorPrimitives.Min(all, 1f, all);
         TensorPrimitives.Multiply(all, 0.5f, all);

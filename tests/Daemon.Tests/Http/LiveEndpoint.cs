@@ -32,6 +32,9 @@ public sealed class LiveEndpoint : IAsyncLifetime
         PipelineMetrics.Tiles.Add(16);
         PipelineMetrics.OutputPixels.Add(256 * 256 * 16);
         PipelineMetrics.BatchSize.Record(8);
+        ResShift.Pipeline.Fidelity.FidelityMetrics.PsnrDb.Record(31.5, new KeyValuePair<string, object?>("model", "tiny-x4"));
+        ResShift.Pipeline.Fidelity.FidelityMetrics.Ssim.Record(0.87, new KeyValuePair<string, object?>("model", "tiny-x4"));
+        ResShift.Pipeline.Fidelity.FidelityMetrics.Rejected.Add(1, new("model", "tiny-x4"), new("defect", "non_finite"));
     }
 
     public async Task DisposeAsync()

@@ -15,10 +15,11 @@ public class RabbitMqServeTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Phase = TimeSpan.FromSeconds(150);
 
-    /// <summary>Events seen so far on a tap queue, by routing key.</summary>
+    /// <summary>Events seen so far on a tap queue: completed ids (and, separately, every completion with its duplicate flag), failed ids.</summary>
     private sealed class EventLog(TestBroker broker, string tap)
     {
         public HashSet<string> Completed { get; } = new(StringComparer.Ordinal);
+        public List<(string Id, bool Duplicate)> Completions { get; } = [];
         public HashSet<string> Failed { get; } = new(StringComparer.Ordinal);
         public int Total { get; private set; }
 
@@ -28,10 +29,32 @@ public class RabbitMqServeTests(ITestOutputHelper output)
             {
                 using JsonDocument doc = JsonDocument.Parse(body);
                 string id = doc.RootElement.GetProperty("id").GetString() ?? "";
-                (doc.RootElement.GetProperty("event").GetString() == "job.completed" ? Completed : Failed).Add(id);
+                if (doc.RootElement.GetProperty("event").GetString() == "job.completed")
+                {
+                    Completed.Add(id);
+                    Completions.Add((id, doc.RootElement.GetProperty("duplicate").GetBoolean()));
+                }
+                else
+                {
+                    Failed.Add(id);
+                }
                 Total++;
             }
         }
+    }
+
+    /// <summary>Each finished output (image and sidecar both in place) with its write times and sidecar text: a rewrite changes them.</summary>
+    private static Dictionary<string, (DateTime Png, DateTime Sidecar, string SidecarText)> FinishedOutputs(string root)
+    {
+        string outDir = Path.Combine(root, "out");
+        var map = new Dictionary<string, (DateTime, DateTime, string)>(StringComparer.Ordinal);
+        foreach (string sidecar in Directory.GetFiles(outDir, "*.png.resshift.json"))
+        {
+            string png = sidecar[..^".resshift.json".Length];
+            if (File.Exists(png))
+                map[Path.GetFileNameWithoutExtension(png)] = (File.GetLastWriteTimeUtc(png), File.GetLastWriteTimeUtc(sidecar), File.ReadAllText(sidecar));
+        }
+        return map;
     }
 
     [Fact]
@@ -45,6 +68,7 @@ public class RabbitMqServeTests(ITestOutputHelper output)
         try
         {
             object q = Queue(broker.Uri, queue, root);
+            var atKill = new Dictionary<string, (DateTime Png, DateTime Sidecar, string SidecarText)>();
             var a = StartDaemon(work, "a", q);
             using var b = StartDaemon(work, "b", q);
             try
@@ -59,6 +83,8 @@ public class RabbitMqServeTests(ITestOutputHelper output)
 
                 await WaitUntilAsync(() => Outputs(root) >= 60, () => $"{Outputs(root)} outputs; log a:\n{a.Log()}");
                 a.KillHard();
+                // Everything a finished before it died: redeliveries of these must be recognised, not redone.
+                atKill = FinishedOutputs(root);
                 output.WriteLine($"SIGKILL daemon a at {Outputs(root)} outputs, {clock.Elapsed.TotalSeconds:0.0} s");
                 a.Dispose();
                 a = StartDaemon(work, "a", q);
@@ -79,6 +105,19 @@ public class RabbitMqServeTests(ITestOutputHelper output)
             await events.PollAsync();
             Assert.Empty(events.Failed);
             Assert.Equal(jobs.Select(j => j.Id).Order(), events.Completed.Order());
+            // At least once, but computed once: per id at most one job.completed that is not flagged duplicate, and
+            // an id with only duplicates was finished by a before it died (its event lost with it).
+            foreach (var group in events.Completions.GroupBy(c => c.Id))
+            {
+                int fresh = group.Count(c => !c.Duplicate);
+                Assert.True(fresh <= 1, $"{group.Key}: {fresh} job.completed events without \"duplicate\": true (computed more than once)");
+                Assert.True(fresh == 1 || atKill.ContainsKey(group.Key), $"{group.Key}: only duplicate completions, yet a had not finished it");
+            }
+            // No output written twice: what a had finished when it died is untouched (same write times, same sidecar).
+            var atEnd = FinishedOutputs(root);
+            foreach (var (id, before) in atKill)
+                Assert.True(atEnd[id] == before, $"{id} was written again after daemon a died");
+            output.WriteLine($"{events.Completions.Count(c => c.Duplicate)} duplicate completions; {atKill.Count} outputs checked for rewrites");
             AssertOutputs(root, jobs.Select(j => j.Id));
         }
         finally
@@ -198,47 +237,6 @@ public class RabbitMqServeTests(ITestOutputHelper output)
         {
             await broker.DeleteQueuesAsync(queue);
         }
-    }
-
-    [Fact]
-    public async Task ThroughputOneVersusTwoDaemons()
-    {
-        await using TestBroker broker = await TestBroker.ConnectAsync();
-        const int n = 40;
-        var results = new List<string>();
-        foreach (int daemons in new[] { 1, 2 })
-        {
-            string work = Repo.TempDir(), root = Path.Combine(work, "root"), queue = TestBroker.UniqueQueue("rate");
-            var jobs = Jobs(root, n);
-            string tap = await broker.TapEventsAsync(queue);
-            var events = new EventLog(broker, tap);
-            var procs = Enumerable.Range(0, daemons).Select(i => StartDaemon(work, "d" + i, Queue(broker.Uri, queue, root), threads: 2 / daemons)).ToList();
-            try
-            {
-                foreach (var p in procs) await WaitReadyAsync(p, Phase);
-                var clock = Stopwatch.StartNew();
-                await broker.PublishManyAsync(queue, jobs);
-                TimeSpan? first = null;
-                await WaitUntilAsync(async () =>
-                {
-                    await events.PollAsync();
-                    if (events.Completed.Count > 0) first ??= clock.Elapsed;
-                    return events.Completed.Count == n;
-                }, () => $"{events.Completed.Count} done");
-                double total = clock.Elapsed.TotalSeconds, steady = (n - 1) / (total - first!.Value.TotalSeconds);
-                results.Add($"{daemons} daemon(s) x {2 / daemons} thread(s): {n} jobs (8x8 -> 32x32 PNG) in {total:0.00} s = {n / total:0.00} jobs/s end to end; "
-                    + $"{steady:0.00} jobs/s after the first result ({first.Value.TotalSeconds:0.0} s)");
-            }
-            finally
-            {
-                foreach (var p in procs) p.Dispose();
-                await broker.DeleteQueuesAsync(queue);
-            }
-        }
-        foreach (string r in results) output.WriteLine(r);
-        string report = Path.Combine(Repo.Root(), "out", "test-results", "rabbitmq-throughput.txt");
-        Directory.CreateDirectory(Path.GetDirectoryName(report)!);
-        File.WriteAllLines(report, results);
     }
 
     private static void AssertOutputs(string root, IEnumerable<string> ids)

@@ -110,7 +110,7 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public async Task DeleteQueuesAsync(string queue)
     {
-        foreach (string q in new[] { queue, queue + ".dead", queue + ".tap" })
+        foreach (string q in new[] { queue, queue + ".dead", queue + ".review", queue + ".tap" })
         {
             try { await _channel.QueueDeleteAsync(q); } catch (Exception) { await ReconnectAsync(TimeSpan.FromSeconds(10)); }
         }

@@ -43,7 +43,7 @@ internal sealed partial class DaemonProcess : IDisposable
     /// <summary>Writes a config with the given watch roots and starts the daemon on it.</summary>
     public static DaemonProcess Start(string workDir, IEnumerable<object> watch, int maxJobsInFlight = 4, int drainSeconds = 60, long maxPixels = 50_000_000, int? httpPort = null,
         IEnumerable<object>? rabbitMq = null, int? threads = null, string configName = "resshift.json",
-        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? arguments = null)
+        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? arguments = null, int stallSeconds = 300)
     {
         int port = httpPort ?? FreePort();
         string config = Path.Combine(workDir, configName);
@@ -57,6 +57,7 @@ internal sealed partial class DaemonProcess : IDisposable
             MaxJobsInFlight = maxJobsInFlight,
             DrainSeconds = drainSeconds,
             MaxPixels = maxPixels,
+            StallSeconds = stallSeconds,
             Watch = watch,
             RabbitMq = rabbitMq ?? [],
         }));

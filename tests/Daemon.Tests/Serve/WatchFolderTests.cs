@@ -60,6 +60,10 @@ public class WatchFolderTests(ITestOutputHelper output)
             string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(done, rel))));
             Assert.Equal(sha, sidecar.RootElement.GetProperty("input").GetProperty("sha256").GetString());
             Assert.Equal("tiny-x4", sidecar.RootElement.GetProperty("model").GetProperty("id").GetString());
+            JsonElement fidelity = sidecar.RootElement.GetProperty("fidelity");
+            Assert.InRange(fidelity.GetProperty("psnr_db").GetDouble(), 0.1, 100);
+            Assert.InRange(fidelity.GetProperty("ssim").GetDouble(), -1, 1);
+            Assert.StartsWith("area-x4/luma-bt601/ssim-gauss", fidelity.GetProperty("method").GetString());
         }
     }
 
@@ -123,21 +127,13 @@ public class WatchFolderTests(ITestOutputHelper output)
         Assert.Contains("draining", d.Log());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AFullOutputDiskFailsTheJobCleanlyAndKeepsTheOriginal()
     {
-        if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
-        {
-            output.WriteLine("SKIPPED: mounting a small tmpfs needs root");
-            return;
-        }
+        Skip.If(Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root", "mounting a small tmpfs needs root");
         string work = Repo.TempDir(), root = Path.Combine(work, "root"), outbox = Path.Combine(root, "outbox");
         Directory.CreateDirectory(outbox);
-        if (!Mount(outbox))
-        {
-            output.WriteLine("SKIPPED: mount -t tmpfs is not permitted here");
-            return;
-        }
+        Skip.IfNot(Mount(outbox), "mount -t tmpfs is not permitted here");
         try
         {
             File.Copy(Repo.Images("photo-aqua.png"), Path.Combine(root, "inbox", "big.png").Also(p => Directory.CreateDirectory(Path.GetDirectoryName(p)!)));

@@ -1,19 +1,33 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
 
 namespace ResShift.Daemon.Tests.Systemd;
 
-/// <summary>Plays systemd's side: a bound Unix datagram socket that collects what the notifier sends.</summary>
+/// <summary>
+/// Plays systemd's side: a bound Unix datagram socket that collects what the notifier sends. A thread reads
+/// the socket from the moment it is bound, as systemd does, so the kernel queue (max_dgram_qlen, often 10)
+/// never fills up whatever the test does between reads; the test takes datagrams from the collected queue.
+/// </summary>
 internal sealed class NotifyListener : IDisposable
 {
+    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(20);
+
     private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+    private readonly BlockingCollection<string> _received = [];
+    private readonly object _readGate = new(); // one reader of the socket at a time: the thread or Drain
+    private readonly byte[] _buffer = new byte[4096];
+    private readonly Thread _reader;
     private readonly string? _path;
+    private volatile bool _stop;
 
     private NotifyListener(string notifySocket, string? path, UnixDomainSocketEndPoint endpoint)
     {
         NotifySocket = notifySocket;
         _path = path;
         _socket.Bind(endpoint);
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "notify-listener" };
+        _reader.Start();
     }
 
     /// <summary>The value a NOTIFY_SOCKET variable would hold for this listener.</summary>
@@ -35,14 +49,34 @@ internal sealed class NotifyListener : IDisposable
         return new NotifyListener("@" + name, null, new UnixDomainSocketEndPoint("\0" + name));
     }
 
-    /// <summary>The next datagram, or null if none arrives within <paramref name="timeout"/>.</summary>
-    public string? Receive(TimeSpan timeout)
+    private void ReadLoop()
     {
-        if (!_socket.Poll(timeout, SelectMode.SelectRead)) return null;
-        var buffer = new byte[4096];
-        int n = _socket.Receive(buffer);
-        return Encoding.UTF8.GetString(buffer, 0, n);
+        try
+        {
+            while (!_stop)
+                if (_socket.Poll(PollSlice, SelectMode.SelectRead)) Pump();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (SocketException)
+        {
+        }
     }
+
+    /// <summary>Moves everything the kernel holds for us now into the collected queue.</summary>
+    private void Pump()
+    {
+        lock (_readGate)
+            while (_socket.Poll(TimeSpan.Zero, SelectMode.SelectRead))
+            {
+                int n = _socket.Receive(_buffer);
+                _received.Add(Encoding.UTF8.GetString(_buffer, 0, n));
+            }
+    }
+
+    /// <summary>The next datagram, or null if none arrives within <paramref name="timeout"/>.</summary>
+    public string? Receive(TimeSpan timeout) => _received.TryTake(out string? d, timeout) ? d : null;
 
     public string ReceiveOrFail(TimeSpan? timeout = null) =>
         Receive(timeout ?? TimeSpan.FromSeconds(5)) ?? throw new TimeoutException("no datagram arrived");
@@ -57,15 +91,19 @@ internal sealed class NotifyListener : IDisposable
         return got;
     }
 
-    /// <summary>Throws away whatever is queued now.</summary>
+    /// <summary>Throws away whatever has arrived by now, including what the reader has not picked up yet.</summary>
     public void Drain()
     {
-        while (Receive(TimeSpan.Zero) is not null) { }
+        Pump();
+        while (_received.TryTake(out _)) { }
     }
 
     public void Dispose()
     {
+        _stop = true;
+        _reader.Join();
         _socket.Dispose();
+        _received.Dispose();
         if (_path is not null) File.Delete(_path);
     }
 }

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Systemd;
 
 namespace ResShift.Daemon.Tests.Systemd;
@@ -140,5 +142,41 @@ public class SystemdNotifierTests
         }
         listener.Collect(TimeSpan.FromMilliseconds(30)); // a renewal racing Dispose
         Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(300)));
+    }
+
+    /// <summary>
+    /// systemd not reading its socket (hung, or a test that never drains) fills the receive queue. A blocking
+    /// sendto would then wait in unix_wait_for_peer forever; the notifier must drop, count and log once.
+    /// </summary>
+    [Fact]
+    public async Task AReceiverThatNeverReadsNeitherBlocksTheSenderNorFloodsTheLog()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rs-unread-{Guid.NewGuid():N}.sock");
+        using var unread = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified) { ReceiveTimeout = 5000 };
+        unread.Bind(new UnixDomainSocketEndPoint(path));
+        try
+        {
+            var log = new RecordingLogger<SystemdNotifier>();
+            var notifier = new SystemdNotifier(path, log);
+            const int Sends = 200; // far beyond any max_dgram_qlen (10 by default) and the socket buffer
+            var sending = Task.Factory.StartNew(() => Enumerable.Range(0, Sends).Count(_ => notifier.Watchdog()), TaskCreationOptions.LongRunning);
+
+            Assert.True(await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(10))) == sending, "SendTo blocked on a full notify socket");
+            int queued = await sending;
+            Assert.InRange(queued, 1, Sends - 1);
+            Assert.Equal(Sends - queued, notifier.Dropped);
+            Assert.Equal(1, log.Count(LogLevel.Warning, "queue is full"));
+            Assert.Equal(0, log.Count(LogLevel.Warning, "failed")); // a full queue is not a broken socket
+
+            // Once systemd reads again, notifications go through.
+            var buffer = new byte[64];
+            for (int i = 0; i < queued; i++) Assert.Equal("WATCHDOG=1", System.Text.Encoding.UTF8.GetString(buffer, 0, unread.Receive(buffer)));
+            Assert.True(notifier.Status("back"));
+            Assert.Equal("STATUS=back", System.Text.Encoding.UTF8.GetString(buffer, 0, unread.Receive(buffer)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

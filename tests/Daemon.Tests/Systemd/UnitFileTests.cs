@@ -79,11 +79,11 @@ public class UnitFileTests
         Assert.True(int.Parse(One(s, "LimitNOFILE")) >= 4096);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task SystemdAnalyzeVerifyIsClean()
     {
         string? analyze = new[] { "/usr/bin/systemd-analyze", "/bin/systemd-analyze" }.FirstOrDefault(File.Exists);
-        if (analyze is null) return; // not installed: the parsed checks above still hold (xunit 2 has no dynamic skip)
+        Skip.If(analyze is null, "systemd-analyze is not installed (Debian's systemd package); the parsed checks above still hold");
 
         // verify checks that ExecStart= exists, so point it at a binary every machine has.
         string dir = Directory.CreateTempSubdirectory("rs-unit-").FullName;

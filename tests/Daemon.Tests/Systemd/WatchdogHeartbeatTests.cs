@@ -70,21 +70,70 @@ public class WatchdogHeartbeatTests
         Assert.InRange(listener.Collect(TimeSpan.FromMilliseconds(500)).Count, 3, 7);
     }
 
+    /// <summary>Defect 6: a quiet period longer than the stall limit must not make the first new job "stalled".</summary>
+    [Fact]
+    public async Task QuietTimeNeverCountsAsStall()
+    {
+        // A 1 s limit (pings every 100 ms) leaves room for a busy machine's scheduling delays.
+        TimeSpan limit = TimeSpan.FromSeconds(1);
+        using var listener = NotifyListener.AtPath();
+        bool pending = false;
+        await using var heartbeat = new WatchdogHeartbeat(new SystemdNotifier(listener.NotifySocket), Interval, () => Volatile.Read(ref pending), limit);
+        heartbeat.Start();
+        await Task.Delay(limit * 2.5); // idle, no progress and nobody calling Idle()
+
+        Volatile.Write(ref pending, true); // work arrives
+        Assert.True(heartbeat.IsHealthy, $"stalled on arrival: {heartbeat.SinceProgress} counted since the last progress");
+        listener.Drain();
+        List<string> pings = listener.Collect(limit / 2); // the first ticks with work pending still ping
+        Assert.NotEmpty(pings);
+        Assert.All(pings, p => Assert.Equal("WATCHDOG=1", p));
+
+        // ...and a real stall is still caught, measured from when the work arrived.
+        await Task.Delay(limit);
+        Assert.False(heartbeat.IsHealthy);
+    }
+
     [Fact]
     public async Task WorkArrivingAfterIdleIsMeasuredFromTheLastIdleMark()
     {
         using var listener = NotifyListener.AtPath();
-        bool pending = false;
+        bool pending = true;
         await using var heartbeat = Heartbeat(listener, () => Volatile.Read(ref pending));
         heartbeat.Start();
         await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100));
+        Assert.False(heartbeat.IsHealthy); // pending all along: stalled
 
-        heartbeat.Idle(); // the host saw empty queues just before the work came in
-        Volatile.Write(ref pending, true);
-
+        heartbeat.Idle(); // the host saw empty queues just before more work came in
         Assert.True(heartbeat.IsHealthy);
         await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100));
         Assert.False(heartbeat.IsHealthy);
+    }
+
+    /// <summary>Defect 8: a notify socket nobody reads must not hold the ping thread, so stopping never hangs.</summary>
+    [Fact]
+    public async Task AnUnreadNotifySocketNeitherBlocksPingsNorStop()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rs-unread-{Guid.NewGuid():N}.sock");
+        using var unread = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        unread.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        try
+        {
+            var notifier = new SystemdNotifier(path);
+            // 2 ms interval: a ping every millisecond fills a 10-datagram queue at once.
+            var heartbeat = new WatchdogHeartbeat(notifier, TimeSpan.FromMilliseconds(2), () => false, StallLimit);
+            heartbeat.Start();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (notifier.Dropped < 5 && DateTime.UtcNow < deadline) await Task.Delay(10);
+            Assert.True(notifier.Dropped >= 5, $"only {notifier.Dropped} pings dropped: the ping thread is stuck in a send");
+
+            Task stop = heartbeat.StopAsync().AsTask();
+            Assert.True(await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(5))) == stop, "StopAsync hung on a full notify socket");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public class ShimAbiTests(ITestOutputHelper output)
     /// Every TensorRT include folder given (RESSHIFT_TRT_INCLUDE) or fetched into .tools/trt-headers/&lt;tag&gt;/include
     /// (github:NVIDIA/TensorRT, never committed): the shim compiles with -Werror against each, 10.x and 11.x alike.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void Shim_compiles_against_every_tensorrt_header_set_present()
     {
         string repo = Repo();
@@ -82,11 +82,7 @@ public class ShimAbiTests(ITestOutputHelper output)
         string fetched = Path.Combine(repo, ".tools", "trt-headers");
         if (Directory.Exists(fetched)) includes.AddRange(Directory.GetDirectories(fetched).Select(d => Path.Combine(d, "include")));
         includes = includes.Where(i => File.Exists(Path.Combine(i, "NvInfer.h")) && File.Exists(Path.Combine(i, "NvOnnxParser.h"))).ToList();
-        if (includes.Count == 0)
-        {
-            output.WriteLine("SKIPPED: no TensorRT headers here (set RESSHIFT_TRT_INCLUDE, or put github:NVIDIA/TensorRT include/ folders under .tools/trt-headers/<tag>/include)");
-            return;
-        }
+        Skip.If(includes.Count == 0, "no TensorRT headers here (set RESSHIFT_TRT_INCLUDE, or put github:NVIDIA/TensorRT include/ folders under .tools/trt-headers/<tag>/include)");
         foreach (string include in includes)
         {
             string so = Path.Combine(Directory.CreateTempSubdirectory("trt-shim-").FullName, "libresshift_trt.so");

@@ -25,21 +25,40 @@ public class TensorRtAvailabilityTests(ITestOutputHelper output)
         Assert.Contains("libcuda.so.1", reason);
     }
 
+    /// <summary>
+    /// The engine set itself refuses the option, before any GPU work (so no context or plans are needed);
+    /// without the option the same arguments get past that check and fail only later, on the empty plans.
+    /// </summary>
     [Fact]
     public void Cuda_graph_capture_is_refused_until_implemented()
     {
-        Assert.True(new TensorRtEngineOptions { CaptureCudaGraph = true }.CaptureCudaGraph);
-        Assert.Equal(3, new TensorRtEngineOptions().Slots);
+        var geometry = new ModelGeometry(64, 4, 4, 3);
+        TensorRtEngineSet Open(TensorRtEngineOptions options) => new(null!, [], [], [], geometry, 1, "fp16", options);
+
+        var refused = Assert.Throws<NotSupportedException>(() => Open(new TensorRtEngineOptions { CaptureCudaGraph = true }));
+        Assert.Contains("CUDA graph", refused.Message);
+
+        Exception later = Assert.ThrowsAny<Exception>(() => Open(new TensorRtEngineOptions()));
+        Assert.IsNotType<NotSupportedException>(later);
     }
 
     [Fact]
     public void Build_settings_keep_the_vq_distance_in_fp32() =>
         Assert.Contains("quantize", TrtBuildSettings.DefaultFp32Layers);
 
-    [Fact]
-    public void Gpu_metric_names_match_the_issue()
+    /// <summary>The gauge's reading follows the device: allocating 256 MiB raises it by about that much.</summary>
+    [SkippableFact]
+    public void Gpu_memory_gauge_follows_device_allocations()
     {
-        Assert.Equal("ResShift.Gpu", GpuMemoryMetrics.MeterName);
-        Assert.Equal("resshift_gpu_memory_used_bytes", GpuMemoryMetrics.UsedBytesInstrument);
+        Skip.IfNot(CudaDevice.TryProbe(out _, out string reason), $"no CUDA device: {reason}");
+        using var context = new CudaContext();
+        const long Block = 256L << 20;
+        long before = Assert.Single(GpuMemoryMetrics.UsedBytes(context)).Value;
+        long during;
+        using (context.Allocate(Block))
+            during = Assert.Single(GpuMemoryMetrics.UsedBytes(context)).Value;
+
+        Assert.InRange(before, 1, (long)context.Device.TotalMemoryBytes);
+        Assert.InRange(during - before, Block, Block + (64L << 20)); // allocation granularity, nothing else
     }
 }

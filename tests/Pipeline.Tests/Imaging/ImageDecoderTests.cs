@@ -85,7 +85,9 @@ public sealed class ImageDecoderTests
     {
         using DecodedImage image = _decoder.Decode(Fixtures.Path("orient6-icc.jpg"));
 
-        byte[] expected = File.ReadAllBytes("/usr/share/color/icc/ghostscript/a98.icc");
+        // Read from the file's APP2 segments by the test itself, not through libvips.
+        byte[] expected = IccProfiles.FromJpeg(Fixtures.Path("orient6-icc.jpg"))!;
+        Assert.Equal((expected.Length, "acsp", "RGB "), IccProfiles.Header(expected));
         Assert.Equal(expected, image.Metadata.IccProfile);
     }
 

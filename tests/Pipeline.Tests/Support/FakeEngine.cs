@@ -25,6 +25,9 @@ internal sealed class FakeEngine : IEngineSet
     public ConcurrentQueue<int> Batches { get; } = new();
     public Func<bool>? FailNext { get; set; }
 
+    /// <summary>Applied to every decoded batch (e.g. a NaN, a constant): a decoder gone wrong.</summary>
+    public Action<Span<float>>? CorruptDecoded { get; set; }
+
     public async ValueTask EncodeAsync(ReadOnlyMemory<float> image, Memory<float> latent, int batch, CancellationToken ct)
     {
         Interlocked.Increment(ref _calls);
@@ -60,6 +63,7 @@ internal sealed class FakeEngine : IEngineSet
                 for (int y = 0; y < 32; y++)
                     for (int x = 0; x < 32; x++)
                         image.Span[((n * 3 + c) * 32 + y) * 32 + x] = 1.5f * latent.Span[((n * 3 + c) * 8 + y / 4) * 8 + x / 4];
+        CorruptDecoded?.Invoke(image.Span[..(batch * 3 * 32 * 32)]);
         return ValueTask.CompletedTask;
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -196,12 +198,15 @@ public sealed class FolderIntake : IIntake
         return _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(output, ext.TrimStart('.')) : output;
     }
 
+    /// <summary>review/&lt;rel&gt;.restored&lt;ext&gt;: beside its original in review/, never under the same name.</summary>
+    private string HeldOutputPath(string rel) => Path.Combine(_layout.Review, rel + ".restored" + Path.GetExtension(OutputPath(rel)));
+
     private async Task RunJobAsync(string rel, Claim claim)
     {
         try
         {
             FileRestoreJob job = _jobs.Create(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder",
-                Path.GetRelativePath(_layout.Outbox, OutputPath(rel)));
+                Path.GetRelativePath(_layout.Outbox, OutputPath(rel)), _settings.Fidelity, HeldOutputPath(rel));
             claim.Job = job;
             JobResult result = await JobFactory.RunAsync(_model, job, claim.Token).ConfigureAwait(false);
             await SettleAsync(rel, result).ConfigureAwait(false);
@@ -237,6 +242,10 @@ public sealed class FolderIntake : IIntake
                     await FailAsync(rel, $"{rel} was restored to outbox/, but the original could not be moved to done/ (see the log)", "io").ConfigureAwait(false);
                 }
                 break;
+            case OutcomeKind.Review:
+                lock (_transientFailures) _transientFailures.Remove(rel);
+                await HoldForReviewAsync(rel, result).ConfigureAwait(false);
+                break;
             case OutcomeKind.Cancelled:
                 HandBack(rel);
                 break;
@@ -249,6 +258,27 @@ public sealed class FolderIntake : IIntake
                 _log.LogWarning("{Root}: {Name} failed ({Kind}): {Message}", _layout.Root, rel, result.Class?.Label, result.Error);
                 await FailAsync(rel, result.Error ?? "failed", result.Class?.Label ?? "error").ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The output and its sidecar are already in review/; the record goes next, then the original joins them, so an
+    /// original in review/ always has both beside it (a crash before that leaves it in processing/, redone at start-up).
+    /// </summary>
+    private async Task HoldForReviewAsync(string rel, JobResult result)
+    {
+        var record = FidelityReview.Record(rel, Path.GetRelativePath(_layout.Root, HeldOutputPath(rel)), Path.GetRelativePath(_layout.Root, OutputPath(rel)),
+            _model.Model.Id, result.Report!, _settings.Fidelity);
+        await FidelityReview.WriteAsync(Path.Combine(_layout.Review, rel + FidelityReview.RecordSuffix), record, CancellationToken.None).ConfigureAwait(false);
+        if (MoveOrReport(rel, _layout.Review, "review/"))
+        {
+            Interlocked.Increment(ref _completed);
+            FidelityMetrics.RecordHeld(_model.Model.Id, "folder");
+            _log.LogWarning("{Root}: {Name} held in review/: {Reason}", _layout.Root, rel, record["reason"]?.GetValue<string>());
+        }
+        else
+        {
+            await FailAsync(rel, $"{rel} was restored to review/, but the original could not be moved there (see the log)", "io").ConfigureAwait(false);
         }
     }
 

@@ -16,6 +16,9 @@ public sealed class WatchLayout
     public string Failed { get; }
     public string Outbox { get; }
 
+    /// <summary>Originals whose output is below the root's fidelity threshold, with that output and a .fidelity.json.</summary>
+    public string Review { get; }
+
     public WatchLayout(string root)
     {
         Root = Path.GetFullPath(root);
@@ -24,11 +27,12 @@ public sealed class WatchLayout
         Done = Path.Combine(Root, "done");
         Failed = Path.Combine(Root, "failed");
         Outbox = Path.Combine(Root, "outbox");
+        Review = Path.Combine(Root, "review");
     }
 
     public void EnsureCreated()
     {
-        foreach (string d in new[] { Inbox, Processing, Done, Failed, Outbox }) Directory.CreateDirectory(d);
+        foreach (string d in new[] { Inbox, Processing, Done, Failed, Outbox, Review }) Directory.CreateDirectory(d);
     }
 
     /// <summary>Moves <paramref name="relative"/> from one folder to another, creating parents; false if the source is gone.</summary>
@@ -83,7 +87,7 @@ public sealed class WatchLayout
     public int RemoveStaleTemporaries()
     {
         int removed = 0;
-        foreach (string folder in new[] { Outbox, Failed, Done })
+        foreach (string folder in new[] { Outbox, Failed, Done, Review })
             foreach (string f in Directory.EnumerateFiles(folder, "*" + AtomicFile.TempSuffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
             {
                 File.Delete(f);

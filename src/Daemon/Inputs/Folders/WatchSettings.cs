@@ -1,3 +1,4 @@
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Tiling;
 
 namespace ResShift.Daemon.Inputs.Folders;
@@ -16,4 +17,7 @@ public sealed class WatchSettings
 
     /// <summary>Output format by extension ("png", "tif", ...); null keeps each input's format.</summary>
     public string? OutputFormat { get; set; }
+
+    /// <summary>Outputs below this go to review/ instead of outbox/ (null = off; calibrate per model, README "Fidelity guard").</summary>
+    public FidelityThreshold? Fidelity { get; set; }
 }

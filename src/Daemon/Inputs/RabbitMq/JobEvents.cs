@@ -5,16 +5,23 @@ using RabbitMQ.Client;
 namespace ResShift.Daemon.Inputs.RabbitMq;
 
 /// <summary>
-/// Events on the events exchange: routing key <c>job.completed</c> or <c>job.failed</c>, a JSON body with id,
-/// input, output, model, timings and error. At least once: a message redelivered after its output was written
+/// Events on the events exchange: routing key <c>job.completed</c>, <c>job.review</c> (written to review_output,
+/// below its fidelity threshold) or <c>job.failed</c>, a JSON body with id, input, output, model, fidelity, timings
+/// and error. At least once: a message redelivered after its output was written
 /// produces job.completed again (with "duplicate": true), so a consumer that needs exactly-once keys on id.
 /// </summary>
 public static class JobEvents
 {
     public const string Completed = "job.completed";
     public const string Failed = "job.failed";
+    public const string Review = "job.review";
 
-    public static string RoutingKey(JobOutcome o) => o.Kind is OutcomeKind.Completed or OutcomeKind.AlreadyDone ? Completed : Failed;
+    public static string RoutingKey(JobOutcome o) => o.Kind switch
+    {
+        OutcomeKind.Completed or OutcomeKind.AlreadyDone => Completed,
+        OutcomeKind.Review => Review,
+        _ => Failed,
+    };
 
     public static byte[] Body(JobOutcome o, string queue)
     {
@@ -33,6 +40,10 @@ public static class JobEvents
             ["output"] = o.Output ?? o.Message?.Output,
             ["model"] = o.Model,
             ["duplicate"] = o.Kind == OutcomeKind.AlreadyDone,
+            ["review_output"] = o.HeldOutput,
+            ["fidelity"] = o.Report?.Fidelity is { } f
+                ? new JsonObject { ["psnr_db"] = Math.Round(f.PsnrDb, 4), ["ssim"] = Math.Round(f.Ssim, 6), ["method"] = f.Method }
+                : null,
             ["timings_seconds"] = timings,
             ["error"] = o.Error,
             ["error_kind"] = o.ErrorKind,

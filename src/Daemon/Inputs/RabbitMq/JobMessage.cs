@@ -1,14 +1,15 @@
 using System.Text;
 using System.Text.Json;
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Tiling;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 
-/// <summary>Options a message may set; null = the model's default.</summary>
-public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend);
+/// <summary>Options a message may set; null = the model's default (for Fidelity: the queue's threshold).</summary>
+public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend, FidelityThreshold? Fidelity = null);
 
 /// <summary>
-/// One job from the queue: <c>{"id","input","output","model"?,"options"?:{"seed","noise_scale","overlap","blend"}}</c>.
+/// One job from the queue: <c>{"id","input","output","model"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}}}</c>.
 /// Parsing is strict: unknown or duplicate properties are refused, because a misspelt option ("noisescale")
 /// silently ignored would restore a whole archive with the wrong settings.
 /// </summary>
@@ -68,7 +69,7 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
     {
         if (!root.TryGetProperty("options", out JsonElement o) || o.ValueKind == JsonValueKind.Null) return new JobOptions(null, null, null, null);
         if (o.ValueKind != JsonValueKind.Object) throw Bad($"'options' must be an object, not {Describe(o.ValueKind)}");
-        CheckProperties(o, "options.", "seed", "noise_scale", "overlap", "blend");
+        CheckProperties(o, "options.", "seed", "noise_scale", "overlap", "blend", "fidelity");
         ulong? seed = null;
         if (Present(o, "seed", out JsonElement s))
             seed = s.ValueKind == JsonValueKind.Number && s.TryGetUInt64(out ulong v) ? v : throw Bad("'options.seed' must be a non-negative integer below 2^64");
@@ -90,7 +91,19 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
                 "average" => BlendMode.Average,
                 var other => throw Bad($"'options.blend' must be \"feather\" or \"average\" (got \"{other}\")"),
             } : throw Bad($"'options.blend' must be a string, not {Describe(b.ValueKind)}");
-        return new JobOptions(seed, noise, overlap, blend);
+        return new JobOptions(seed, noise, overlap, blend, ParseFidelity(o));
+    }
+
+    private static FidelityThreshold? ParseFidelity(JsonElement options)
+    {
+        if (!Present(options, "fidelity", out JsonElement f)) return null;
+        if (f.ValueKind != JsonValueKind.Object) throw Bad($"'options.fidelity' must be an object, not {Describe(f.ValueKind)}");
+        CheckProperties(f, "options.fidelity.", "min_psnr_db", "min_ssim");
+        double? Number(string name) => !Present(f, name, out JsonElement v) ? null
+            : v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad($"'options.fidelity.{name}' must be a number, not {Describe(v.ValueKind)}");
+        var t = new FidelityThreshold { MinPsnrDb = Number("min_psnr_db"), MinSsim = Number("min_ssim") };
+        string? problem = t.Problems("message", "'options.fidelity.min_psnr_db'", "'options.fidelity.min_ssim'").FirstOrDefault();
+        return problem is null ? t : throw Bad(problem);
     }
 
     private static void CheckProperties(JsonElement obj, string prefix, params string[] allowed)

@@ -10,4 +10,7 @@ public sealed record JobOutcome(OutcomeKind Kind, string? Id, JobMessage? Messag
 
     /// <summary>message, path, model, input, engine, output, io, error (see <see cref="ErrorClassifier"/>).</summary>
     public string? ErrorKind { get; init; }
+
+    /// <summary>Where a <see cref="OutcomeKind.Review"/> job's output was written instead of <see cref="Output"/>.</summary>
+    public string? HeldOutput { get; init; }
 }

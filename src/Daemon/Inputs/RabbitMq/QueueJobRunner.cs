@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -32,7 +34,7 @@ public sealed class QueueJobRunner
     public async Task<JobOutcome> RunAsync(ReadOnlyMemory<byte> body, Action<FileRestoreJob> started, CancellationToken ct)
     {
         JobMessage? msg = null;
-        string? input = null, output = null, model = null;
+        string? input = null, output = null, model = null, heldOutput = null;
         JobOutcome Outcome(OutcomeKind kind) => new(kind, msg?.Id ?? JobMessage.TryReadId(body), msg, input, output, model);
         JobResult result;
         try
@@ -54,9 +56,17 @@ public sealed class QueueJobRunner
             if (CompletedOutput.Matches(output, input, model, effective))
                 return Outcome(OutcomeKind.AlreadyDone);
 
-            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output));
+            FidelityThreshold? threshold = msg.Options.Fidelity ?? _settings.Fidelity;
+            if (threshold is { IsOff: false }) heldOutput = _paths.Output(FidelityReview.HeldBeside(output), input);
+            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output), threshold, heldOutput);
             started(job);
             result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
+            if (result.Kind == OutcomeKind.Review)
+            {
+                var record = FidelityReview.Record(input, heldOutput!, output, model, result.Report!, threshold);
+                await FidelityReview.WriteAsync(heldOutput + FidelityReview.RecordSuffix, record, CancellationToken.None).ConfigureAwait(false);
+                result = result with { Error = record["reason"]?.GetValue<string>() ?? result.Error };
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -70,6 +80,10 @@ public sealed class QueueJobRunner
         // Engine failures, full disks, permissions on the output folder: another try (maybe elsewhere) may succeed.
         if (result.Kind == OutcomeKind.Transient)
             _log.LogWarning(result.Exception, "queue {Queue}: job {Id} failed ({Kind}); it will be retried", _settings.Queue, msg?.Id, result.Class?.Kind);
-        return Outcome(result.Kind) with { Report = result.Report, Error = result.Error, ErrorKind = result.Class?.Kind };
+        return Outcome(result.Kind) with
+        {
+            Report = result.Report, Error = result.Error, ErrorKind = result.Class?.Kind,
+            HeldOutput = result.Kind == OutcomeKind.Review ? heldOutput : null,
+        };
     }
 }

@@ -6,7 +6,7 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 
 /// <summary>
 /// Declares, idempotently, what one queue needs: the durable quorum work queue with its delivery limit and
-/// dead-letter exchange, the dead-letter exchange and queue, and the events exchange. Every daemon declares the
+/// dead-letter exchange, the dead-letter exchange and queue, the review queue (fidelity guard) and the events exchange. Every daemon declares the
 /// same arguments, so whichever starts first creates them and the rest just confirm.
 /// </summary>
 public static class QueueTopology
@@ -17,6 +17,8 @@ public static class QueueTopology
         await channel.QueueDeclareAsync(s.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct).ConfigureAwait(false);
         await channel.QueueBindAsync(s.DeadLetterQueue, s.DeadLetterExchange, "", cancellationToken: ct).ConfigureAwait(false);
+        await channel.QueueDeclareAsync(s.ReviewQueue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct).ConfigureAwait(false);
         await channel.ExchangeDeclareAsync(s.EventsExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct).ConfigureAwait(false);
         await channel.QueueDeclareAsync(s.Queue, durable: true, exclusive: false, autoDelete: false,
             arguments: WorkQueueArguments(s, brokerVersion), cancellationToken: ct).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client.Events;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Fidelity;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 
@@ -153,6 +154,15 @@ public sealed class RabbitMqIntake : IIntake
                 await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
                 Interlocked.Increment(ref _completed);
                 _log.LogInformation("queue {Queue}: {Verb} {Id} -> {Output}", _settings.Queue, o.Kind == OutcomeKind.AlreadyDone ? "already done" : "restored", o.Id, o.Output);
+                break;
+            case OutcomeKind.Review:
+                // Like a dead letter: the confirmed copy first, then the ack; a crash between leaves a duplicate, never a loss.
+                await d.Session.PublishAsync("", _settings.ReviewQueue, mandatory: true, ReviewLetter.Properties(d, o, _settings.Queue), d.Body, CancellationToken.None).ConfigureAwait(false);
+                await PublishEventAsync(d, o).ConfigureAwait(false);
+                await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Increment(ref _completed);
+                FidelityMetrics.RecordHeld(o.Model ?? _settings.Model, "rabbitmq");
+                _log.LogWarning("queue {Queue}: {Id} held for review -> {Held}: {Reason}", _settings.Queue, o.Id, o.HeldOutput, o.Error);
                 break;
             case OutcomeKind.Rejected:
                 await d.Session.PublishAsync(_settings.DeadLetterExchange, _settings.Queue, mandatory: true, DeadLetter.Properties(d, o, _settings.Queue), d.Body, CancellationToken.None).ConfigureAwait(false);

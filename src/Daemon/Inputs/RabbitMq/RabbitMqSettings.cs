@@ -1,3 +1,4 @@
+using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Models;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
@@ -31,7 +32,13 @@ public sealed class RabbitMqSettings
     /// <summary>Messages larger than this are dead-lettered unread.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Outputs below this are held for review (null = off; a message's options.fidelity overrides it).</summary>
+    public FidelityThreshold? Fidelity { get; set; }
+
     public string DeadLetterExchange => Queue + ".dlx";
+
+    /// <summary>Jobs whose output is held for review: the original message with the figures in headers.</summary>
+    public string ReviewQueue => Queue + ".review";
     public string DeadLetterQueue => Queue + ".dead";
 
     public IEnumerable<string> AllModels => Models.Prepend(Model).Distinct(StringComparer.Ordinal);
@@ -59,6 +66,8 @@ public sealed class RabbitMqSettings
         if (Prefetch is < 0 or > ushort.MaxValue) yield return $"queue {q}: Prefetch must be in 0..65535 (0 = pipeline capacity; got {Prefetch})";
         if (string.IsNullOrWhiteSpace(EventsExchange)) yield return $"queue {q}: EventsExchange must not be empty";
         if (ConsumerTimeoutMinutes < 1) yield return $"queue {q}: ConsumerTimeoutMinutes must be >= 1 (got {ConsumerTimeoutMinutes})";
+        if (Fidelity is { } f)
+            foreach (string problem in f.Problems($"queue {q}")) yield return problem;
         if (MaxMessageBytes < 1024) yield return $"queue {q}: MaxMessageBytes must be >= 1024 (got {MaxMessageBytes})";
     }
 
