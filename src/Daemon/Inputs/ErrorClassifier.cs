@@ -27,6 +27,11 @@ public static class ErrorClassifier
         // NaN/Inf or a constant image: deterministic for this input, model and engine, so retrying would repeat it.
         Pipeline.Fidelity.OutputRejectedException o => new("engine", o.Defect == Pipeline.Fidelity.OutputDefect.NonFinite ? "non-finite-output" : "constant-output", false),
         ImageEncodeException => new("output", null, true),
+        // A video's engine, disk or missing ffmpeg may be cured by another try; the input itself (damaged, no video
+        // stream, refused options) never.
+        Pipeline.Video.VideoException { InnerException: EngineFailureException } => new("engine", null, true),
+        Pipeline.Video.VideoException { InnerException: IOException or Pipeline.Video.Processes.ToolNotFoundException } => new("io", "video", true),
+        Pipeline.Video.VideoException => new("input", "video", false),
         IOException or UnauthorizedAccessException => new("io", null, true),
         _ => new("error", null, true),
     };

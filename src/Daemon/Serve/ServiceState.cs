@@ -52,6 +52,8 @@ public sealed class ServiceState : IServiceStatus
         return new StatusSnapshot(BuildInfo.Version, IsReady, NotReadyReason, _draining, StartedAt, depths,
             _pipelines.Sum(p => p.Pipeline.InFlightJobs), _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed),
             _pipelines.Select(p => new EngineStatus(p.Model.Id, p.Engines.EngineName, p.Engines.Precision, p.Engines.Device, p.Engines.MaxBatch, p.Model.Tile.Lq)).ToList(),
-            _intakes.Select(i => i.Describe).ToList());
+            _intakes.Select(i => i.Describe).ToList(),
+            Pipeline.Video.Jobs.LiveVideos.Snapshot().Select(v => new VideoStatus(v.Name, v.Progress.FramesDone, v.Progress.FramesExpected,
+                v.Progress.TilesDone, v.Progress.EtaSeconds is { } eta ? Math.Round(eta, 1) : null)).ToList());
     }
 }

@@ -26,4 +26,8 @@ public sealed record StatusSnapshot(
     long JobsCompleted,
     long JobsFailed,
     IReadOnlyList<EngineStatus> Engines,
-    IReadOnlyList<string> Inputs);
+    IReadOnlyList<string> Inputs,
+    IReadOnlyList<VideoStatus>? Videos = null);
+
+/// <summary>One video in progress: frames encoded (committed segments of a resumed job included) and tiles, with an ETA from the recent rate.</summary>
+public sealed record VideoStatus(string Name, long FramesDone, long FramesExpected, long TilesDone, double? EtaSeconds);

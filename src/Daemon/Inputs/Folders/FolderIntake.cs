@@ -195,6 +195,7 @@ public sealed class FolderIntake : IIntake
     private string OutputPath(string rel)
     {
         string output = Path.Combine(_layout.Outbox, rel);
+        if (Pipeline.Video.VideoFiles.HasVideoExtension(rel)) return Video.VideoJobRunner.OutputFor(output); // videos come out as MKV
         return _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(output, ext.TrimStart('.')) : output;
     }
 
@@ -205,6 +206,12 @@ public sealed class FolderIntake : IIntake
     {
         try
         {
+            if (await Video.VideoJobRunner.IsVideoAsync(Path.Combine(_layout.Processing, rel), claim.Token).ConfigureAwait(false))
+            {
+                JobResult video = await Video.VideoJobRunner.RunAsync(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder", claim.Token).ConfigureAwait(false);
+                await SettleAsync(rel, video).ConfigureAwait(false);
+                return;
+            }
             FileRestoreJob job = _jobs.Create(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder",
                 Path.GetRelativePath(_layout.Outbox, OutputPath(rel)), _settings.Fidelity, HeldOutputPath(rel));
             claim.Job = job;

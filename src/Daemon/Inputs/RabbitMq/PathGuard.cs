@@ -32,7 +32,8 @@ public sealed class PathGuard
     {
         string full = Inside("output", path);
         if (Directory.Exists(full)) throw Path_("output", $"'{path}' is a directory");
-        if (ImageFormats.FromPath(full) is null) throw Path_("output", $"'{path}' has no known image extension (png, jpg, tif, webp)");
+        if (ImageFormats.FromPath(full) is null && !full.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
+            throw Path_("output", $"'{path}' has no known image extension (png, jpg, tif, webp) and is not a video output (mkv)");
         if (string.Equals(RealPath.Resolve(full), RealPath.Resolve(input), StringComparison.Ordinal)) throw Path_("output", "output is the input file itself");
         return full;
     }

@@ -56,6 +56,13 @@ public sealed class QueueJobRunner
             if (CompletedOutput.Matches(output, input, model, effective))
                 return Outcome(OutcomeKind.AlreadyDone);
 
+            if (await Video.VideoJobRunner.IsVideoAsync(input, ct).ConfigureAwait(false))
+            {
+                if (!output.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
+                    throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
+                result = await Video.VideoJobRunner.RunAsync(mp, effective, input, output, msg.Input, "rabbitmq", ct).ConfigureAwait(false);
+                return Outcome(result.Kind) with { Error = result.Error, ErrorKind = result.Class?.Kind };
+            }
             FidelityThreshold? threshold = msg.Options.Fidelity ?? _settings.Fidelity;
             if (threshold is { IsOff: false }) heldOutput = _paths.Output(FidelityReview.HeldBeside(output), input);
             FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output), threshold, heldOutput);

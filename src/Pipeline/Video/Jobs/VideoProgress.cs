@@ -36,8 +36,30 @@ public sealed class VideoProgress
         Interlocked.Add(ref _framesDone, frames);
     }
 
+    private readonly Queue<long> _recent = new();
+
+    /// <summary>Seconds left at the rate of the last 20 frames encoded; null until two frames are in.</summary>
+    public double? EtaSeconds
+    {
+        get
+        {
+            lock (_recent)
+            {
+                if (_recent.Count < 2) return null;
+                double span = (double)(_recent.Last() - _recent.Peek()) / System.Diagnostics.Stopwatch.Frequency;
+                double rate = span > 0 ? (_recent.Count - 1) / span : 0;
+                return rate > 0 ? Math.Max(0, FramesExpected - FramesDone) / rate : null;
+            }
+        }
+    }
+
     internal void FrameDone()
     {
+        lock (_recent)
+        {
+            _recent.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
+            if (_recent.Count > 20) _recent.Dequeue();
+        }
         Interlocked.Increment(ref _framesDone);
         VideoMetrics.Frames.Add(1);
         OnFrameDone?.Invoke();

@@ -34,6 +34,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     public async Task<VideoResult> RunAsync(RestorePipeline pipeline, string engine, string precision, CancellationToken cancellationToken)
     {
         VideoMetrics.Enter();
+        LiveVideos.Add(this);
         long started = Stopwatch.GetTimestamp();
         var store = new SegmentStore(SegmentStore.For(OutputPath), _tools);
         bool keepSpool = false;
@@ -73,6 +74,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         finally
         {
             VideoMetrics.Exit();
+            LiveVideos.Remove(this);
             if (!keepSpool) store.Delete();
         }
     }
@@ -166,7 +168,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             Name = Name, OutputPath = OutputPath, InputSha256 = inputSha, Frames = frames, FramesOut = framesOut,
             Decisions = d, Encoder = plan, Probe = probe, OutputProbe = outProbe, Segments = [.. records.Select(r => r!)],
             SegmentsResumed = resumed, FfmpegVersion = ffmpegVersion, CommandLines = commands,
-            Engine = engine, Precision = precision, Options = Options, Seconds = 0,
+            Engine = engine, Precision = precision, Options = Options, Scale = scale,
         };
         await AtomicFile.WriteAsync(SidecarPath, (s, ct) => s.WriteAsync(VideoSidecar.Write(result), ct).AsTask(), cancellationToken).ConfigureAwait(false);
         return result;

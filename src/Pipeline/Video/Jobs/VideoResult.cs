@@ -24,4 +24,5 @@ public sealed record VideoResult
     public required string Precision { get; init; }
     public required VideoJobOptions Options { get; init; }
     public double Seconds { get; init; }
+    public int Scale { get; init; }
 }

@@ -18,15 +18,27 @@ public static class VideoSidecar
         {
             w.WriteStartObject();
             w.WriteString("kind", "video");
-            w.WriteString("input", r.Name);
-            w.WriteString("inputSha256", r.InputSha256);
-            w.WriteString("output", Path.GetFileName(r.OutputPath));
-            w.WriteString("model", r.Options.Model);
-            w.WriteString("engine", r.Engine);
+            // input/model/engine/seed/noise_scale as in the image sidecar, so one "already done" rule serves both.
+            w.WriteStartObject("input");
+            w.WriteString("name", r.Name);
+            w.WriteString("sha256", r.InputSha256);
+            w.WriteEndObject();
+            w.WriteStartObject("output");
+            w.WriteString("name", Path.GetFileName(r.OutputPath));
+            w.WriteNumber("width", r.Decisions.Width * r.Scale);
+            w.WriteNumber("height", r.Decisions.Height * r.Scale);
+            w.WriteEndObject();
+            w.WriteStartObject("model");
+            w.WriteString("id", r.Options.Model);
+            w.WriteEndObject();
+            w.WriteStartObject("engine");
+            w.WriteString("name", r.Engine);
             w.WriteString("precision", r.Precision);
-            w.WriteString("noiseMode", r.Options.Noise.ToString().ToLowerInvariant());
-            if (r.Options.Frame.Seed is { } seed) w.WriteNumber("seed", seed);
-            if (r.Options.Frame.NoiseScale is { } ns) w.WriteNumber("noiseScale", ns);
+            w.WriteEndObject();
+            w.WriteNumber("seed", r.Options.Frame.Seed ?? 0);
+            if (r.Options.Frame.NoiseScale is { } ns) w.WriteNumber("noise_scale", ns);
+            else w.WriteNull("noise_scale");
+            w.WriteString("noise_mode", r.Options.Noise switch { NoiseMode.PerFrame => "per-frame", var m => m.ToString().ToLowerInvariant() });
             w.WriteString("ffmpeg", r.FfmpegVersion);
 
             w.WriteStartObject("probe");
@@ -39,13 +51,13 @@ public static class VideoSidecar
             VideoDecisions d = r.Decisions;
             w.WriteStartObject("decisions");
             w.WriteString("matrix", d.Matrix);
-            w.WriteString("matrixReason", d.MatrixReason);
+            w.WriteString("matrix_reason", d.MatrixReason);
             w.WriteString("range", d.Range);
             w.WriteString("primaries", d.PrimariesTag);
             w.WriteString("transfer", d.TransferTag);
             w.WriteString("colorspace", d.ColorSpaceTag);
-            w.WriteNumber("bitDepth", d.BitDepth);
-            w.WriteString("rawPixelFormat", d.RawPixelFormat);
+            w.WriteNumber("bit_depth", d.BitDepth);
+            w.WriteString("raw_pixel_format", d.RawPixelFormat);
             w.WriteString("timing", d.VfrMode);
             w.WriteNumber("rotation", d.Rotation);
             w.WriteNumber("width", d.Width);
@@ -55,8 +67,8 @@ public static class VideoSidecar
             w.WriteBoolean("hdr", d.Hdr);
             if (d.Hdr10 is { } h)
             {
-                w.WriteString("masterDisplay", h.X265MasterDisplay);
-                if (h.MaxContent is { } mc) w.WriteString("maxCll", $"{mc},{h.MaxAverage ?? 0}");
+                w.WriteString("master_display", h.X265MasterDisplay);
+                if (h.MaxContent is { } mc) w.WriteString("max_cll", $"{mc},{h.MaxAverage ?? 0}");
             }
             w.WriteString("noise", r.Options.Noise switch
             {
@@ -68,7 +80,7 @@ public static class VideoSidecar
 
             w.WriteStartObject("encoder");
             w.WriteString("codec", r.Encoder.Codec.ToString().ToLowerInvariant());
-            w.WriteString("pixelFormat", r.Encoder.PixelFormat);
+            w.WriteString("pixel_format", r.Encoder.PixelFormat);
             if (r.Encoder.Crf is { } crf) w.WriteNumber("crf", crf);
             w.WriteString("container", "matroska");
             w.WriteEndObject();
@@ -78,33 +90,33 @@ public static class VideoSidecar
             {
                 w.WriteStartObject();
                 w.WriteNumber("index", s.Index);
-                w.WriteNumber("firstFrame", s.FirstFrame);
+                w.WriteNumber("first_frame", s.FirstFrame);
                 w.WriteNumber("frames", s.Frames);
-                w.WriteNumber("firstPts", s.FirstPts);
-                w.WriteNumber("lastPts", s.LastPts);
+                w.WriteNumber("first_pts", s.FirstPts);
+                w.WriteNumber("last_pts", s.LastPts);
                 w.WriteString("sha256", s.OutputSha256);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteNumber("segmentsResumed", r.SegmentsResumed);
+            w.WriteNumber("segments_resumed", r.SegmentsResumed);
 
-            w.WriteStartObject("streamMap");
+            w.WriteStartObject("stream_map");
             w.WriteString("video", "restored");
             w.WriteString("others", "copied without re-encoding (every audio, subtitle, attachment and data stream), chapters and global metadata copied");
             w.WriteStartArray("dropped");
             w.WriteEndArray();
             w.WriteEndObject();
 
-            w.WriteStartArray("commandLines");
+            w.WriteStartArray("command_lines");
             foreach (string c in r.CommandLines) w.WriteStringValue(c);
             w.WriteEndArray();
 
             w.WriteStartObject("checks");
-            w.WriteNumber("framesIn", r.Frames);
-            w.WriteNumber("framesOut", r.FramesOut);
-            w.WriteNumber("streamsIn", r.Probe.Streams.Count);
-            w.WriteNumber("streamsOut", r.OutputProbe.Streams.Count);
-            w.WriteNumber("chaptersOut", r.OutputProbe.Chapters.Count);
+            w.WriteNumber("frames_in", r.Frames);
+            w.WriteNumber("frames_out", r.FramesOut);
+            w.WriteNumber("streams_in", r.Probe.Streams.Count);
+            w.WriteNumber("streams_out", r.OutputProbe.Streams.Count);
+            w.WriteNumber("chapters_out", r.OutputProbe.Chapters.Count);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -126,8 +138,8 @@ public static class VideoSidecar
             {
                 w.WriteNumber("width", s.Width);
                 w.WriteNumber("height", s.Height);
-                if (s.PixelFormat is not null) w.WriteString("pixelFormat", s.PixelFormat);
-                w.WriteString("frameRate", s.RFrameRate.ToString());
+                if (s.PixelFormat is not null) w.WriteString("pixel_format", s.PixelFormat);
+                w.WriteString("frame_rate", s.RFrameRate.ToString());
             }
             w.WriteEndObject();
         }
