@@ -74,14 +74,14 @@ internal sealed class VideoFixtures : IDisposable
     public async Task<List<long>> PacketPtsAsync(string path, int stream = 0) => await new VideoProber(Tools).PacketPtsAsync(path, stream, CancellationToken.None);
 
     /// <summary>Decodes a video stream to packed rgb24 frames with an explicit matrix and range.</summary>
-    public async Task<List<byte[]>> DecodeRgbAsync(string path, int width, int height, string matrix = "bt709", string range = "tv")
+    public async Task<List<byte[]>> DecodeRgbAsync(string path, int width, int height, string matrix = "bt709", string range = "tv", string format = "rgb24")
     {
         using ChildProcess p = ChildProcess.Start(Tools.Ffmpeg,
             ["-nostdin", "-v", "error", "-i", "file:" + path, "-map", "0:v:0", "-fps_mode", "passthrough",
-             "-vf", $"scale=in_color_matrix={matrix}:in_range={range}:flags=bicubic+accurate_rnd+full_chroma_int,format=rgb24", "-f", "rawvideo", "pipe:1"],
+             "-vf", $"scale=in_color_matrix={matrix}:in_range={range}:flags=bicubic+accurate_rnd+full_chroma_int,format={format}", "-f", "rawvideo", "pipe:1"],
             CancellationToken.None);
         var frames = new List<byte[]>();
-        int size = width * height * 3;
+        int size = width * height * (format == "rgb48le" ? 6 : 3);
         while (true)
         {
             var f = new byte[size];
