@@ -27,7 +27,7 @@ public static class VideoJobRunner
         var job = new VideoRestoreJob(input, output, name, new VideoJobOptions { Model = model.Model.Id, Frame = effective, Source = source });
         try
         {
-            VideoResult r = await job.RunAsync(model.Pipeline, model.Engines.EngineName, model.Engines.Precision, ct).ConfigureAwait(false);
+            await job.RunAsync(model.Pipeline, model.Engines.EngineName, model.Engines.Precision, ct).ConfigureAwait(false);
             return new JobResult(OutcomeKind.Completed);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
