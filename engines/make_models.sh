@@ -33,6 +33,38 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# BIRD (engines/bird/): one UNet checkpoint, published only as a Google Drive page (no direct download URL), so
+# it is never fetched: it must be in --weights DIR, $RESSHIFT_WEIGHTS or engines/.weights/, else a clear error.
+case "$id" in
+  bird-celeba-256)
+    file=celeba_hq.ckpt; page=https://drive.google.com/file/d/1qMs7tNGV3tkOZNKH5L130dkwsmobEJdh/view
+    ckpt_path=""
+    for d in "$weights" "$here/.weights"; do
+      if [ -n "$d" ] && [ -f "$d/$file" ]; then ckpt_path="$d/$file"; break; fi
+    done
+    if [ -z "$ckpt_path" ]; then
+      cat >&2 <<EOF
+make_models.sh: the $id checkpoint ($file) is not on this machine and is not downloaded automatically.
+  Download it on a connected machine from $page
+  put it in a folder and run   engines/make_models.sh $id --weights /path/to/folder
+  (or set RESSHIFT_WEIGHTS=/path/to/folder for 'make models').
+EOF
+      exit 3
+    fi
+    bird_manifest="${RESSHIFT_MANIFEST:-$here/$id/model.json}"
+    want=""
+    if [ -f "$bird_manifest" ]; then
+      want="$("$PY" -c 'import json,sys; print(next((s.get("sha256") or "" for s in json.load(open(sys.argv[1])).get("sources") or [] if s.get("role")=="unet"), ""))' "$bird_manifest")"
+    fi
+    got="$(sha256sum "$ckpt_path" | cut -d' ' -f1)"
+    if [ -n "$want" ] && [ "$want" != "$got" ]; then
+      echo "make_models.sh: sha256 mismatch for $ckpt_path: got $got, manifest records $want" >&2; exit 4
+    fi
+    [ -n "$want" ] || echo "sha256 (not yet recorded in $bird_manifest, record it): unet $file $got" >&2
+    exec "$PY" "$here/bird/export.py" --checkpoint "$ckpt_path" --id "$id" --out "${out:-$here/$id}" ${extra[@]+"${extra[@]}"}
+    ;;
+esac
+
 # id -> task, denoiser file, autoencoder file, default LQ tile
 case "$id" in
   resshift-realsr-x4-v3) task=realsr; ckpt=resshift_realsrx4_s4_v3.pth; ae=autoencoder_vq_f4.pth; dtile=64;;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A private RabbitMQ broker for the tests: start | stop | status | stop_app | start_app.
 # Installs Debian's rabbitmq-server if missing (its packaged service is kept from starting), then runs a node of
-# its own: loopback only, private AMQP / distribution / epmd ports, data, logs, config and Erlang cookie in a
-# temporary folder, no plugins. `start` writes the AMQP URI to out/rabbitmq/uri (what the tests read) and exports
+# its own: loopback only (AMQP, Erlang distribution and epmd all bound to 127.0.0.1), private AMQP /
+# distribution / epmd ports, data, logs, config and Erlang cookie in a temporary folder, no plugins. `start` writes the AMQP URI to out/rabbitmq/uri (what the tests read) and exports
 # nothing. `stop` kills the node and removes its folder. stop_app/start_app take the broker down and up while the
 # node keeps running (the tests' broker-restart case).
 set -euo pipefail
@@ -49,13 +49,25 @@ node_env() {
     RABBITMQ_DIST_PORT=$DIST_PORT ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=$EPMD_PORT \
     RABBITMQ_MNESIA_BASE="$STATE/mnesia" RABBITMQ_LOG_BASE="$STATE/log" \
     RABBITMQ_CONFIG_FILE="$STATE/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$STATE/enabled_plugins" \
-    RABBITMQ_PID_FILE="$STATE/rabbit.pid" ERL_CRASH_DUMP="$STATE/log/erl_crash.dump" RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_listen_min $DIST_PORT" \
+    RABBITMQ_PID_FILE="$STATE/rabbit.pid" ERL_CRASH_DUMP="$STATE/log/erl_crash.dump" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_listen_min $DIST_PORT -kernel inet_dist_use_interface {127,0,0,1}" \
     "$@"
 }
 
 ctl() { node_env "$RABBIT_BIN/rabbitmqctl" -n $NODE "$@"; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The epmd serving our private port: the one whose environment names that port (erl starts it with ours).
+our_epmd() {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/comm" 2>/dev/null)" = epmd ] || continue
+    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "ERL_EPMD_PORT=$EPMD_PORT" && echo "${p#/proc/}"
+  done
+  return 0
+}
 
 start() {
   install_broker
@@ -67,6 +79,8 @@ start() {
     if port_busy "$p"; then log "port $p is taken; set RESSHIFT_RABBITMQ_PORT to another base port"; exit 1; fi
   done
   mkdir -p "$STATE/home" "$STATE/mnesia" "$STATE/log"
+  # An epmd already serving this port is someone else's: `stop` leaves it alone.
+  [ -n "$(our_epmd)" ] && touch "$STATE/epmd.preexisting"
   chmod 700 "$STATE/home"
   # The cookie lives in the private HOME; the CLI and the node both read it from there.
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr 'a-f' 'A-F' >"$STATE/home/.erlang.cookie"
@@ -89,6 +103,7 @@ EOF
     log "broker did not start in 90 s; last log lines:"; tail -n 30 "$STATE/log/stdout.log" >&2 || true
     stop; exit 1
   fi
+  [ -f "$STATE/epmd.preexisting" ] || our_epmd >"$STATE/epmd.pid"
   echo "amqp://guest:guest@127.0.0.1:$AMQP_PORT/" >"$STATE/uri"
   log "ready: $(cat "$STATE/uri")"
 }
@@ -97,11 +112,22 @@ stop() {
   [ -d "$STATE" ] || return 0
   ctl stop --idle-timeout 20 >/dev/null 2>&1 || true
   # Whatever is left of this node (its beam, epmd on our private port): by pid, never by name.
+  local f pid
   for f in "$STATE/rabbit.pid" "$STATE/launcher.pid"; do
     [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
   done
-  # Our epmd (private port; no other node registers there): -kill asks exactly that one to exit.
-  node_env epmd -kill >/dev/null 2>&1 || true
+  # The epmd this script started (recorded by pid at start, still an epmd on our port): epmd -kill refuses
+  # while the killed node is not yet unregistered, so wait a little for it, then end it by pid.
+  if [ -s "$STATE/epmd.pid" ]; then
+    for _ in $(seq 50); do
+      node_env epmd -kill >/dev/null 2>&1 || true
+      kill -0 "$(cat "$STATE/epmd.pid")" 2>/dev/null || break
+      sleep 0.1
+    done
+    for pid in $(cat "$STATE/epmd.pid"); do
+      our_epmd | grep -qx "$pid" && kill "$pid" 2>/dev/null || true
+    done
+  fi
   rm -rf "$STATE"
   log "stopped"
 }

@@ -37,6 +37,20 @@ public static class BenchCommand
         c.SetAction(async (parse, ct) =>
         {
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
+            if (m.IsBird)
+            {
+                // BIRD: UNet calls/s of one job alone, then of --batch jobs sharing the batcher (iterations = --batches).
+                int nb = Math.Max(1, parse.GetValue(batch)), its = Math.Max(1, parse.GetValue(batches));
+                using var unet = new ResShift.Pipeline.Bird.OrtUNetEngine(m, new ResShift.Engines.OnnxRuntime.OrtSessionSettings { IntraOpThreads = parse.GetValue(threads) });
+                var birdOut = parse.InvocationConfiguration.Output;
+                foreach (var (nJobs, mb) in new[] { (1, 1), (nb, nb) })
+                {
+                    var f = await ResShift.Pipeline.Bird.BirdBenchmark.RunAsync(unet, m, nJobs, mb, its, ct);
+                    birdOut.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{m.Id}: {f.Jobs} job(s), batches of up to {f.MaxBatch}: {f.Calls} UNet calls in {f.Batches} engine batches, {f.Seconds:F2} s, {f.CallsPerSecond:F2} calls/s"));
+                }
+                return ExitCodes.Success;
+            }
             int b = parse.GetValue(batch), n = parse.GetValue(batches);
             int w = parse.GetValue(warmup);
             if (b < 1 || n < 1) throw new ArgumentException("--batch and --batches must be >= 1");

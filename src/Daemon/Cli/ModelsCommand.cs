@@ -26,7 +26,9 @@ public static class ModelsCommand
             var registry = ModelRegistry.Discover(parse.GetValue(dir));
             o.WriteLine($"{"id",-26} {"task",-8} {"scale",5} {"T",3} {"tile",5} {"graphs",-8} licence");
             foreach (ModelManifest m in registry.Models.OrderBy(m => m.Id, StringComparer.Ordinal))
-                o.WriteLine($"{m.Id,-26} {m.Task,-8} {m.Scale,5} {m.Schedule.T,3} {m.Tile.Lq,5} {(m.HasGraphs ? "yes" : "no"),-8} {LicenceLine(m)}");
+                o.WriteLine(m.IsBird
+                    ? $"{m.Id,-26} {m.Task,-8} {1,5} {m.Bird!.T / m.Bird.DeltaT,3} {m.Bird.Image,5} {(m.HasGraphs ? "yes" : "no"),-8} {LicenceLine(m)}"
+                    : $"{m.Id,-26} {m.Task,-8} {m.Scale,5} {m.Schedule.T,3} {m.Tile.Lq,5} {(m.HasGraphs ? "yes" : "no"),-8} {LicenceLine(m)}");
             o.WriteLine($"({registry.Models.Count} models in {registry.Root})");
             return ExitCodes.Success;
         });
@@ -44,9 +46,17 @@ public static class ModelsCommand
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(id)!);
             o.WriteLine($"id        {m.Id}");
             o.WriteLine($"name      {m.Name}");
-            o.WriteLine($"task      {m.Task}, scale ×{m.Scale}, latent f{m.Latent.Factor} × {m.Latent.Channels} channels");
-            o.WriteLine($"schedule  T={m.Schedule.T} kappa={m.Schedule.Kappa} min_noise_level={m.Schedule.MinNoiseLevel} etas_end={m.Schedule.EtasEnd} power={m.Schedule.Power}");
-            o.WriteLine($"tile      {m.Tile.Lq}×{m.Tile.Lq} LQ → {m.Geometry.ImageTile}×{m.Geometry.ImageTile} output");
+            if (m.IsBird)
+            {
+                o.WriteLine($"task      bird (inversion of an ε-prediction UNet), image {m.Bird!.Image}×{m.Bird.Image} only");
+                o.WriteLine($"schedule  {m.Bird.Betas} betas {m.Bird.BetaStart}..{m.Bird.BetaEnd}, T={m.Bird.T}, DDIM stride {m.Bird.DeltaT}");
+            }
+            else
+            {
+                o.WriteLine($"task      {m.Task}, scale ×{m.Scale}, latent f{m.Latent.Factor} × {m.Latent.Channels} channels");
+                o.WriteLine($"schedule  T={m.Schedule.T} kappa={m.Schedule.Kappa} min_noise_level={m.Schedule.MinNoiseLevel} etas_end={m.Schedule.EtasEnd} power={m.Schedule.Power}");
+                o.WriteLine($"tile      {m.Tile.Lq}×{m.Tile.Lq} LQ → {m.Geometry.ImageTile}×{m.Geometry.ImageTile} output");
+            }
             o.WriteLine($"licence   {LicenceLine(m)}{(m.Licence.Url is null ? "" : " — " + m.Licence.Url)}");
             if (m.Parameters is not null)
                 o.WriteLine("params    " + string.Join(", ", m.Parameters.Select(p => $"{p.Key} {p.Value / 1e6:F2} M")));
@@ -81,7 +91,7 @@ public static class ModelsCommand
             ModelFileCheck.EnsureIntact(m);
             o.WriteLine($"{m.Id}: file hashes ok ({m.Files.Count} files); licence {LicenceLine(m)}");
             bool ok = true;
-            foreach (GraphVerification g in VerificationBundle.Run(m))
+            foreach (GraphVerification g in m.IsBird ? [ResShift.Pipeline.Bird.BirdVerification.Run(m)] : VerificationBundle.Run(m))
             {
                 ok &= g.Passed;
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,

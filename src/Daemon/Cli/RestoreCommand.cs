@@ -36,16 +36,22 @@ public static class RestoreCommand
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse inputs larger than this many pixels", DefaultValueFactory = _ => 50_000_000L };
         var maxJobMemory = new Option<long>("--max-job-memory") { Description = "Bytes the jobs in flight may hold together; larger inputs are refused (0 = half the machine's memory)" };
         var dir = CommonOptions.ModelsDir();
+        var bird = new BirdRestoreOptions();
         var fidelity = new FidelityOptions();
         var video = new VideoOptions();
         var c = new Command("restore", "Restore image and video files or folders")
             { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
+        bird.AddTo(c);
         fidelity.AddTo(c);
         foreach (Option o in video.All) c.Options.Add(o);
 
         c.SetAction(async (parse, ct) =>
         {
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
+            if (m.IsBird)
+                return await BirdRestore.RunAsync(parse, m, bird, parse.GetValue(inputs)!, parse.GetValue(output)!, parse.GetValue(seed),
+                    parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(maxPixels), ct);
+            bird.RefuseFor(parse, m);
             int? t = parse.GetValue(tile);
             if (t is not null && t != m.Tile.Lq)
                 throw new ArgumentException($"model '{m.Id}' was exported for {m.Tile.Lq}×{m.Tile.Lq} LQ tiles; --tile {t} is not available");

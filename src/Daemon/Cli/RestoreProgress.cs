@@ -7,7 +7,7 @@ namespace ResShift.Daemon.Cli;
 /// A progress bar on a terminal, advancing per tile (one large scan is hundreds of tiles on a CPU);
 /// one plain line per file otherwise (logs, pipes, CI).
 /// </summary>
-public sealed class RestoreProgress(TextWriter output, int files)
+public sealed class RestoreProgress(TextWriter output, int files, string unit = "tiles")
 {
     public delegate void Report(string name, string outputPath, string? error, double seconds);
 
@@ -48,7 +48,7 @@ public sealed class RestoreProgress(TextWriter output, int files)
                 {
                     task.MaxValue = Math.Max(1, Total);
                     task.Value = Math.Min(task.MaxValue, Volatile.Read(ref _tilesDone));
-                    task.Description = $"{Volatile.Read(ref _filesDone)}/{files} files, {Volatile.Read(ref _tilesDone)}/{(int)Total} tiles";
+                    task.Description = $"{Volatile.Read(ref _filesDone)}/{files} files, {Volatile.Read(ref _tilesDone)}/{(int)Total} {unit}";
                 }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
                 failures = await work((name, path, error, seconds) =>
                 {

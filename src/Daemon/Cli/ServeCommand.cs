@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Http;
 using ResShift.Daemon.Logging;
 using ResShift.Daemon.Metrics;
@@ -50,18 +51,29 @@ public static class ServeCommand
     public static async Task<int> RunAsync(string? configFile, IDictionary<string, string?> overrides, TextWriter error, CancellationToken ct)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var problems = new List<string>();
         if (configFile is not null)
         {
             if (!File.Exists(configFile)) throw new FileNotFoundException($"configuration file not found: {configFile}");
+            problems.AddRange(ConfigFileCheck.Problems<ServeSettings>(configFile, "Logging"));
+            if (problems.Any(p => p.Contains("invalid JSON", StringComparison.Ordinal))) return Refuse(problems, error);
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
         }
         builder.Configuration.AddEnvironmentVariables("RESSHIFT_");
+        if (Environment.GetEnvironmentVariable("RESSHIFT_HTTP_TOKEN") is { Length: > 0 } token) builder.Configuration["HttpToken"] = token;
         builder.Configuration.AddInMemoryCollection(overrides);
         var settings = new ServeSettings();
-        builder.Configuration.Bind(settings);
+        try { builder.Configuration.Bind(settings); }
+        catch (InvalidOperationException e)
+        {
+            // A value of the wrong type (named above for the file; the binder's words for the environment).
+            if (problems.Count == 0) problems.Add(e.InnerException?.Message is { } inner ? $"{e.Message} ({inner})" : e.Message);
+            return Refuse(problems, error);
+        }
 
         ModelRegistry registry = ModelRegistry.Discover(settings.ModelsDir);
-        IReadOnlyList<string> problems = settings.Problems(registry);
+        problems.AddRange(settings.Problems(registry));
+        problems.AddRange(ServeSettingsValidator.Problems(settings));
         if (problems.Count > 0)
         {
             foreach (string p in problems) error.WriteLine($"resshift serve: {p}");
@@ -79,7 +91,7 @@ public static class ServeCommand
         builder.Services.AddSingleton<IServiceStatus>(sp => sp.GetRequiredService<ServiceState>());
         builder.Services.AddSingleton(sp => SystemdNotifier.FromEnvironment(sp.GetService<ILogger<SystemdNotifier>>()));
         // Hosted services start in this order and stop in reverse: HTTP answers (503) through the whole drain.
-        builder.Services.AddResShiftHttpEndpoint(settings.Http);
+        builder.Services.AddResShiftHttpEndpoint(settings.Http, access: new HttpAccess(settings.HttpToken, LogRequests: true) /* the Logging section decides (Microsoft.* at Warning by default) */);
         builder.Services.AddSingleton<ServeService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServeService>());
         builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
@@ -95,5 +107,11 @@ public static class ServeCommand
             return ExitCodes.SomeFailed;
         }
         return ExitCodes.Success;
+    }
+
+    private static int Refuse(IEnumerable<string> problems, TextWriter error)
+    {
+        foreach (string p in problems) error.WriteLine($"resshift serve: {p}");
+        return ExitCodes.Usage;
     }
 }

@@ -33,8 +33,9 @@ public sealed class HttpEndpoint : IAsyncDisposable
     /// <summary>Binds <paramref name="address"/> and starts serving.</summary>
     /// <exception cref="HttpEndpointException">The address is invalid or cannot be bound (e.g. the port is taken).</exception>
     public static async Task<HttpEndpoint> StartAsync(string address, IServiceStatus status, PrometheusExporter exporter,
-        CancellationToken cancellationToken = default, ILoggerFactory? loggerFactory = null)
+        CancellationToken cancellationToken = default, ILoggerFactory? loggerFactory = null, HttpAccess? access = null)
     {
+        access ??= HttpAccess.Open;
         ArgumentNullException.ThrowIfNull(status);
         ArgumentNullException.ThrowIfNull(exporter);
         ListenAddress listen;
@@ -53,7 +54,7 @@ public sealed class HttpEndpoint : IAsyncDisposable
         builder.Logging.ClearProviders();
         // The owning host handles SIGTERM and decides when this endpoint stops (it should outlive draining).
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveLifetime>();
-        if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
+        if (loggerFactory is not null) builder.Services.AddSingleton(access.LogRequests ? loggerFactory : new QuietRequestLoggerFactory(loggerFactory));
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -62,7 +63,7 @@ public sealed class HttpEndpoint : IAsyncDisposable
             else k.ListenAnyIP(listen.Port);
         });
         var app = builder.Build();
-        Map(app, status, exporter);
+        Map(app, status, exporter, access);
 
         try
         {
@@ -85,6 +86,11 @@ public sealed class HttpEndpoint : IAsyncDisposable
             throw;
         }
 
+        if (!listen.IsLoopback)
+            loggerFactory?.CreateLogger<HttpEndpoint>().LogWarning(access.RequiresToken
+                ? "HTTP listens on {Address}, reachable from other machines; /metrics and /v1/status require the bearer token"
+                : "HTTP listens on {Address}, reachable from other machines, with no token: anyone who can reach it reads /metrics and /v1/status (set HttpToken or RESSHIFT_HTTP_TOKEN, or listen on 127.0.0.1)",
+                listen);
         return new HttpEndpoint(app, BoundAddress(app, listen));
     }
 
@@ -102,17 +108,30 @@ public sealed class HttpEndpoint : IAsyncDisposable
         await StopAsync(timeout.Token).ConfigureAwait(false);
     }
 
-    private static void Map(WebApplication app, IServiceStatus status, PrometheusExporter exporter)
+    private static void Map(WebApplication app, IServiceStatus status, PrometheusExporter exporter, HttpAccess access)
     {
+        app.Use(async (context, next) =>
+        {
+            if (access.Allows(context.Request) || context.Request.Path.Value is "/healthz" or "/readyz")
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await context.Response.WriteAsync("unauthorized: send 'Authorization: Bearer TOKEN'\n").ConfigureAwait(false);
+        });
         app.MapGet("/metrics", (HttpResponse response) =>
         {
             response.Headers.CacheControl = "no-store";
             return Results.Text(exporter.Scrape(), PrometheusText.ContentType);
         });
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain; charset=utf-8"));
-        app.MapGet("/readyz", () => status.IsReady
+        // Probes get the status code without a token; the reason is for those who have it.
+        app.MapGet("/readyz", (HttpRequest request) => status.IsReady
             ? Results.Text("ready\n", "text/plain; charset=utf-8")
-            : Results.Text($"not ready: {status.NotReadyReason ?? "unknown"}\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : Results.Text(access.Allows(request) ? $"not ready: {status.NotReadyReason ?? "unknown"}\n" : "not ready\n",
+                "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/v1/status", () =>
             Results.Text(JsonSerializer.Serialize(status.Snapshot(), StatusJson.Default.StatusSnapshot), "application/json; charset=utf-8"));
     }

@@ -8,7 +8,7 @@ using ResShift.Daemon.Status;
 namespace ResShift.Daemon.Http;
 
 /// <summary>Runs <see cref="HttpEndpoint"/> for the life of a Generic Host.</summary>
-public sealed class HttpEndpointService(string address, IServiceStatus status, PrometheusExporter exporter, ILoggerFactory? loggerFactory = null)
+public sealed class HttpEndpointService(string address, IServiceStatus status, PrometheusExporter exporter, ILoggerFactory? loggerFactory = null, HttpAccess? access = null)
     : IHostedService, IAsyncDisposable
 {
     private HttpEndpoint? _endpoint;
@@ -16,7 +16,7 @@ public sealed class HttpEndpointService(string address, IServiceStatus status, P
     public Uri? Address => _endpoint?.Address;
 
     public async Task StartAsync(CancellationToken cancellationToken) =>
-        _endpoint = await HttpEndpoint.StartAsync(address, status, exporter, cancellationToken, loggerFactory).ConfigureAwait(false);
+        _endpoint = await HttpEndpoint.StartAsync(address, status, exporter, cancellationToken, loggerFactory, access).ConfigureAwait(false);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +36,7 @@ public static class HttpEndpointServiceCollectionExtensions
     /// registers a <see cref="PrometheusExporter"/> singleton unless one already is.
     /// </summary>
     public static IServiceCollection AddResShiftHttpEndpoint(this IServiceCollection services, string address = ListenAddress.Default,
-        Action<PrometheusExporterOptions>? configureExporter = null)
+        Action<PrometheusExporterOptions>? configureExporter = null, HttpAccess? access = null)
     {
         services.TryAddSingleton(_ =>
         {
@@ -45,7 +45,7 @@ public static class HttpEndpointServiceCollectionExtensions
             return new PrometheusExporter(o);
         });
         services.AddSingleton(sp => new HttpEndpointService(address, sp.GetRequiredService<IServiceStatus>(),
-            sp.GetRequiredService<PrometheusExporter>(), sp.GetService<ILoggerFactory>()));
+            sp.GetRequiredService<PrometheusExporter>(), sp.GetService<ILoggerFactory>(), access));
         services.AddHostedService(sp => sp.GetRequiredService<HttpEndpointService>());
         return services;
     }

@@ -17,6 +17,9 @@ public sealed record ListenAddress(string Host, int Port)
 
     public bool IsLocalhost => Host == "localhost";
 
+    /// <summary>Reachable only from this machine (127.0.0.0/8, ::1, localhost).</summary>
+    public bool IsLoopback => IsLocalhost || (Ip is { } ip && IPAddress.IsLoopback(ip));
+
     public static ListenAddress Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -1,3 +1,4 @@
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 
@@ -26,6 +27,7 @@ public static class ErrorClassifier
         EngineFailureException => new("engine", null, true),
         // NaN/Inf or a constant image: deterministic for this input, model and engine, so retrying would repeat it.
         Pipeline.Fidelity.OutputRejectedException o => new("engine", o.Defect == Pipeline.Fidelity.OutputDefect.NonFinite ? "non-finite-output" : "constant-output", false),
+        UnsafePathException { Reason: not UnsafePathReason.NotDirectory } or FileExistsException => new("path", null, false),
         ImageEncodeException => new("output", null, true),
         // A video's engine, disk or missing ffmpeg may be cured by another try; the input itself (damaged, no video
         // stream, refused options) never.

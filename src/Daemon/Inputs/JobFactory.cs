@@ -1,6 +1,8 @@
 using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Bird;
 using ResShift.Pipeline.Fidelity;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
@@ -8,8 +10,9 @@ using ResShift.Pipeline.Processing;
 namespace ResShift.Daemon.Inputs;
 
 /// <summary>
-/// Builds an intake's pipeline jobs: a <see cref="FileRestoreJob"/> with the effective settings and a hook that
-/// writes the provenance sidecar durably after the output, so "output + sidecar present" always means finished.
+/// Builds an intake's pipeline jobs: a <see cref="FileRestoreJob"/> with the effective settings that reads and
+/// writes through root handles and makes its provenance sidecar visible just before the output, so an output
+/// present always has its sidecar.
 /// One per intake (the decoder carries the pixel limit; encoder and decoder are stateless and shared by its jobs).
 /// </summary>
 public sealed class JobFactory(long maxPixels)
@@ -17,20 +20,74 @@ public sealed class JobFactory(long maxPixels)
     private readonly ImageDecoder _decoder = new(new ImageDecoderOptions { MaxPixels = maxPixels });
     private readonly ImageEncoder _encoder = new();
 
+    /// <summary>
+    /// Inputs larger than this are refused from their size before a byte is read: the largest uncompressed
+    /// image within the pixel limit (16-bit RGBA) plus room for metadata.
+    /// </summary>
+    public long MaxInputBytes { get; } = checked(maxPixels * 8 + (64L << 20));
+
+    /// <summary>
+    /// A job that reads and writes through root directory handles (no link followed, nothing replaced unless
+    /// <paramref name="files"/> allows it); its sidecar is written with the output and made visible first.
+    /// </summary>
+    /// <param name="recordedOutputName">How the sidecar names the output written (default: its path relative to the output root).</param>
     /// <param name="effective">Settings already resolved against the model's defaults (<see cref="PipelineOptions.Resolve"/>): the sidecar records them.</param>
     /// <param name="name">How logs, metrics and the sidecar name the input (relative path, or the message's path).</param>
     /// <param name="source">The metrics label: folder, rabbitmq.</param>
-    /// <param name="sidecarOutputName">The output's name as the sidecar records it.</param>
-    /// <param name="threshold">The fidelity threshold (null or empty = off): below it the output goes to <paramref name="heldOutput"/>.</param>
-    public FileRestoreJob Create(ModelPipeline model, JobSettings effective, string input, string output, string name, string source, string sidecarOutputName,
-        FidelityThreshold? threshold = null, string? heldOutput = null) =>
-        new(input, output, name, source, model.Model.Scale, _decoder, _encoder)
+    /// <param name="threshold">The fidelity threshold (null or empty = off): below it the output goes where <paramref name="held"/> says.</param>
+    /// <param name="held">
+    /// The files for a held output (called only when the job is diverted, before anything is written): through root
+    /// handles like <paramref name="files"/>; its sidecar names the held file.
+    /// </param>
+    public FileRestoreJob Create(ModelPipeline model, JobSettings effective, RootedJobFiles files, string name, string source, Func<string, string>? recordedOutputName = null,
+        FidelityThreshold? threshold = null, Func<RootedJobFiles>? held = null)
+    {
+        FileRestoreJob? job = null;
+        RootedJobFiles WithSidecar(RootedJobFiles f, Func<string, string>? recorded) => new(f.InputRoot, f.Input, f.OutputRoot, f.Output)
+        {
+            MaxInputBytes = f.MaxInputBytes,
+            ReplaceOutput = f.ReplaceOutput,
+            Alternative = f.Alternative,
+            Companion = (output, report) => (output + ProvenanceSidecar.Suffix, (stream, ct) => ProvenanceSidecar.SerializeAsync(stream,
+                ProvenanceSidecar.Build(job!, report, model.Model, model.Engines, effective, recorded?.Invoke(output) ?? output), ct)),
+        };
+        job = new FileRestoreJob(Path.Combine(files.InputRoot.Path, files.Input), Path.Combine(files.OutputRoot.Path, files.Output), name, source,
+            model.Model.Scale, _decoder, _encoder)
         {
             Settings = effective,
-            Divert = heldOutput is null ? null : FidelityReview.Divert(threshold, heldOutput),
-            AfterWrite = (job, report, ct) => new ValueTask(ProvenanceSidecar.WriteAsync(job.WrittenPath,
-                ProvenanceSidecar.Build(job, report, model.Model, model.Engines, effective, job.Diverted ? Path.GetFileName(job.WrittenPath) : sidecarOutputName), ct)),
+            Files = WithSidecar(files, recordedOutputName),
+            Divert = held is null ? null : FidelityReview.Divert(threshold, () =>
+            {
+                RootedJobFiles h = WithSidecar(held(), Path.GetFileName);
+                return new OutputTarget(h.OutputFullPath, h);
+            }),
         };
+        return job;
+    }
+
+    /// <summary>A BIRD job of a BIRD model (<see cref="ModelPipeline.Bird"/>); it checkpoints beside its output and resumes from there.</summary>
+    public BirdRestoreJob CreateBird(ModelPipeline model, BirdJobSettings settings, string input, string output, string name, Action? iterated = null) =>
+        new(input, output, model.Model, settings, _decoder, _encoder) { Name = name, IterationDone = (_, _, _) => iterated?.Invoke() };
+
+    /// <summary>Runs a BIRD job through its model's shared UNet batcher; never throws.</summary>
+    public static async Task<JobResult> RunBirdAsync(ModelPipeline model, BirdRestoreJob job, string source, CancellationToken ct)
+    {
+        try
+        {
+            await job.RunAsync(model.Bird!.Batcher, ct).ConfigureAwait(false);
+            PipelineMetrics.Jobs.Add(1, new("source", source), new("result", "ok"));
+            return new JobResult(OutcomeKind.Completed);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new JobResult(OutcomeKind.Cancelled) { Error = "stopped by drain", Class = new ErrorClass("cancelled", null, true) };
+        }
+        catch (Exception e)
+        {
+            PipelineMetrics.Jobs.Add(1, new("source", source), new("result", "failed"));
+            return JobResult.Failure(e);
+        }
+    }
 
     /// <summary>Runs <paramref name="job"/> through its model's pipeline and says how it ended; never throws.</summary>
     public static async Task<JobResult> RunAsync(ModelPipeline model, FileRestoreJob job, CancellationToken ct)
@@ -40,7 +97,7 @@ public sealed class JobFactory(long maxPixels)
             Task<JobReport> done = await model.Pipeline.SubmitAsync(job, ct).ConfigureAwait(false);
             JobReport report = await done.ConfigureAwait(false);
             return job.Diverted
-                ? new JobResult(OutcomeKind.Review) { Report = report, Error = $"held for review: output below its fidelity threshold ({job.WrittenPath})" }
+                ? new JobResult(OutcomeKind.Review) { Report = report, Error = $"held for review: output below its fidelity threshold ({job.WrittenPath})", HeldOutput = job.WrittenPath }
                 : new JobResult(OutcomeKind.Completed) { Report = report };
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

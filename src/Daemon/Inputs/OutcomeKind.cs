@@ -33,6 +33,9 @@ public sealed record JobResult(OutcomeKind Kind)
     public ErrorClass? Class { get; init; }
     public Exception? Exception { get; init; }
 
+    /// <summary>A <see cref="OutcomeKind.Review"/> job's output: the full path it was written to instead of the requested one.</summary>
+    public string? HeldOutput { get; init; }
+
     public static JobResult Failure(Exception e)
     {
         ErrorClass c = ErrorClassifier.Classify(e);

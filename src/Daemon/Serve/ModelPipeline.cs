@@ -1,4 +1,5 @@
 using ResShift.Engines.Abstractions;
+using ResShift.Pipeline.Bird;
 using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Models;
 using ResShift.Daemon.Backends;
@@ -6,25 +7,45 @@ using ResShift.Pipeline.Processing;
 
 namespace ResShift.Daemon.Serve;
 
-/// <summary>One model's engine set and the pipeline every input of that model feeds.</summary>
+/// <summary>
+/// One model's engine set and the pipeline every input of that model feeds; for a BIRD model instead its UNet
+/// engine and shared batcher (<see cref="Bird"/>), and no tile pipeline.
+/// </summary>
 public sealed class ModelPipeline : IAsyncDisposable
 {
+    private readonly IEngineSet? _engines;
+    private readonly RestorePipeline? _pipeline;
+
     public ModelManifest Model { get; }
-    public IEngineSet Engines { get; }
-    public RestorePipeline Pipeline { get; }
+    public IEngineSet Engines => _engines ?? throw new InvalidOperationException($"model '{Model.Id}' is a BIRD model: it has no ResShift engine set");
+    public RestorePipeline Pipeline => _pipeline ?? throw new InvalidOperationException($"model '{Model.Id}' is a BIRD model: it has no tile pipeline");
     public PipelineOptions Options { get; }
+    public BirdRuntime? Bird { get; }
+    public bool IsBird => Bird is not null;
 
     /// <summary>Over an engine set already open (tests pass a fake one); the engines are disposed with the pipeline.</summary>
     internal ModelPipeline(ModelManifest model, IEngineSet engines, PipelineOptions options)
     {
         Model = model;
-        Engines = engines;
+        _engines = engines;
         Options = options;
-        Pipeline = new RestorePipeline(engines, new DiffusionSchedule(model.ScheduleParameters), options);
+        _pipeline = new RestorePipeline(engines, new DiffusionSchedule(model.ScheduleParameters), options);
+    }
+
+    private ModelPipeline(ModelManifest model, BirdRuntime bird, PipelineOptions options)
+    {
+        Model = model;
+        Bird = bird;
+        Options = options;
     }
 
     public static ModelPipeline Open(ModelManifest model, ServeSettings settings)
     {
+        if (model.IsBird)
+        {
+            var birdOptions = new PipelineOptions { Model = model.Id, MaxBatch = settings.MaxBatch, MaxJobsInFlight = settings.MaxJobsInFlight };
+            return new ModelPipeline(model, new BirdRuntime(model, settings.MaxBatch, TimeSpan.FromMilliseconds(settings.MaxBatchDelayMs), settings.Threads), birdOptions);
+        }
         var options = new PipelineOptions
         {
             Model = model.Id,
@@ -48,7 +69,8 @@ public sealed class ModelPipeline : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Pipeline.DisposeAsync().ConfigureAwait(false);
-        Engines.Dispose();
+        if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+        _engines?.Dispose();
+        if (Bird is not null) await Bird.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -44,7 +44,6 @@ public static class ProvenanceSidecar
         };
     }
 
-    public static Task WriteAsync(string outputPath, JsonObject sidecar, CancellationToken ct) =>
-        AtomicFile.WriteAsync(PathFor(outputPath), async (stream, token) =>
-            await JsonSerializer.SerializeAsync(stream, sidecar, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }, token).ConfigureAwait(false), ct);
+    public static Task SerializeAsync(Stream stream, JsonObject sidecar, CancellationToken ct) =>
+        JsonSerializer.SerializeAsync(stream, sidecar, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }, ct);
 }

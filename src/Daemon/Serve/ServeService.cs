@@ -43,9 +43,14 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
                     ModelManifest m = registry.Get(id);
                     log.LogInformation("loading model {Model} ({Licence}) with engine {Engine}", m.Id, m.Licence.Name ?? m.Licence.Id, settings.Engine);
                     mp = ModelPipeline.Open(m, settings);
-                    log.LogInformation("model {Model}: {Engine} {Precision} on {Device}", m.Id, mp.Engines.EngineName, mp.Engines.Precision, mp.Engines.Device);
                     byModel[id] = mp;
                     _pipelines.Add(mp);
+                    if (mp.IsBird)
+                    {
+                        log.LogInformation("model {Model}: BIRD UNet on onnxruntime cpu, batches of {Batch}", m.Id, mp.Bird!.MaxBatch);
+                        return mp;
+                    }
+                    log.LogInformation("model {Model}: {Engine} {Precision} on {Device}", m.Id, mp.Engines.EngineName, mp.Engines.Precision, mp.Engines.Device);
                     _engines.Add(m.Id, mp.Engines);
                 }
                 return mp;
@@ -66,7 +71,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
         state.Loaded(_pipelines, _intakes);
         _heartbeat = new WatchdogHeartbeat(notifier, WatchdogSettings.FromEnvironment(), () => state.HasPendingWork,
             TimeSpan.FromSeconds(settings.StallSeconds), logger: loggers.CreateLogger<WatchdogHeartbeat>());
-        foreach (ModelPipeline p in _pipelines) p.Pipeline.Progressed += _heartbeat.Progress;
+        foreach (ModelPipeline p in _pipelines.Where(p => !p.IsBird)) p.Pipeline.Progressed += _heartbeat.Progress;
         Progress += () =>
         {
             _heartbeat.Progress();

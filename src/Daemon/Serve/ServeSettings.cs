@@ -13,6 +13,9 @@ public sealed class ServeSettings
 {
     public string Http { get; set; } = "127.0.0.1:9464";
 
+    /// <summary>When set, every HTTP endpoint but /healthz requires 'Authorization: Bearer TOKEN' (also RESSHIFT_HTTP_TOKEN).</summary>
+    public string? HttpToken { get; set; }
+
     /// <summary>auto, simple, systemd or json (see <see cref="Logging.LogFormat"/>).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Auto;
     public string? ModelsDir { get; set; }
@@ -59,6 +62,12 @@ public sealed class ServeSettings
             ModelManifest? m = registry.Models.FirstOrDefault(x => x.Id == w.Model);
             if (m is null) p.Add($"watch root {full}: unknown model '{w.Model}' (known: {string.Join(", ", registry.Models.Select(x => x.Id).Order())})");
             else if (!m.HasGraphs) p.Add($"watch root {full}: model '{w.Model}' has no ONNX graphs; run 'make models MODEL={w.Model}'");
+            else if (m.IsBird)
+            {
+                try { w.BirdSettings().Validate(); }
+                catch (ArgumentException e) { p.Add($"watch root {full}: model '{m.Id}' is a BIRD model: {e.Message}"); }
+            }
+            else if (w.Task is not null || w.Mask is not null) p.Add($"watch root {full}: Task and Mask apply to BIRD models, not '{m.Id}'");
             else if (w.Overlap is { } o && (o < 0 || o >= m.Tile.Lq)) p.Add($"watch root {full}: Overlap must be in 0..{m.Tile.Lq - 1}");
             if (w.NoiseScale is { } s && !(s >= 0 && s <= 1)) p.Add($"watch root {full}: NoiseScale must be in [0, 1]");
             if (w.SettleSeconds < 0) p.Add($"watch root {full}: SettleSeconds must be >= 0");

@@ -1,5 +1,6 @@
 using ResShift.Daemon.Inputs;
 using ResShift.Daemon.Status;
+using ResShift.Pipeline.Bird;
 
 namespace ResShift.Daemon.Serve;
 
@@ -37,23 +38,30 @@ public sealed class ServiceState : IServiceStatus
     /// <summary>Work is waiting somewhere (used by the watchdog to tell idle from stuck).</summary>
     public bool HasPendingWork => _intakes.Any(i => i.Claimed > 0);
 
+    private IEnumerable<ModelPipeline> Tiled => _pipelines.Where(p => !p.IsBird);
+
     public StatusSnapshot Snapshot()
     {
         var depths = new Dictionary<string, long>
         {
-            ["intake"] = _pipelines.Sum(p => (long)p.Pipeline.IntakeDepth),
-            ["tiles"] = _pipelines.Sum(p => (long)p.Pipeline.TileQueueDepth),
-            ["write"] = _pipelines.Sum(p => (long)p.Pipeline.FinishQueueDepth),
+            ["intake"] = Tiled.Sum(p => (long)p.Pipeline.IntakeDepth),
+            ["tiles"] = Tiled.Sum(p => (long)p.Pipeline.TileQueueDepth),
+            ["write"] = Tiled.Sum(p => (long)p.Pipeline.FinishQueueDepth),
             // Always present, as before: dashboards and scripts read both even when one kind of intake is absent.
             ["claimed"] = 0,
             ["unacked"] = 0,
         };
         foreach (IIntake i in _intakes) depths[i.ClaimsName] = depths.GetValueOrDefault(i.ClaimsName) + i.Claimed;
         return new StatusSnapshot(BuildInfo.Version, IsReady, NotReadyReason, _draining, StartedAt, depths,
-            _pipelines.Sum(p => p.Pipeline.InFlightJobs), _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed),
-            _pipelines.Select(p => new EngineStatus(p.Model.Id, p.Engines.EngineName, p.Engines.Precision, p.Engines.Device, p.Engines.MaxBatch, p.Model.Tile.Lq)).ToList(),
-            _intakes.Select(i => i.Describe).ToList(),
-            Pipeline.Video.Jobs.LiveVideos.Snapshot().Select(v => new VideoStatus(v.Name, v.Progress.FramesDone, v.Progress.FramesExpected,
-                v.Progress.TilesDone, v.Progress.EtaSeconds is { } eta ? Math.Round(eta, 1) : null)).ToList());
+            Tiled.Sum(p => p.Pipeline.InFlightJobs) + BirdMetrics.Running.Count, _intakes.Sum(i => i.Completed), _intakes.Sum(i => i.Failed),
+            _pipelines.Select(p => p.IsBird
+                ? new EngineStatus(p.Model.Id, "onnxruntime", "fp32", "cpu", p.Bird!.MaxBatch, p.Model.Bird!.Image)
+                : new EngineStatus(p.Model.Id, p.Engines.EngineName, p.Engines.Precision, p.Engines.Device, p.Engines.MaxBatch, p.Model.Tile.Lq)).ToList(),
+            _intakes.Select(i => i.Describe).ToList())
+        {
+            Bird = BirdMetrics.Running,
+            Videos = Pipeline.Video.Jobs.LiveVideos.Snapshot().Select(v => new VideoStatus(v.Name, v.Progress.FramesDone, v.Progress.FramesExpected,
+                v.Progress.TilesDone, v.Progress.EtaSeconds is { } eta ? Math.Round(eta, 1) : null)).ToList(),
+        };
     }
 }

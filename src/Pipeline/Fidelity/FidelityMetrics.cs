@@ -30,7 +30,19 @@ public static class FidelityMetrics
         Ssim.Record(r.Ssim, tag);
     }
 
+    /// <summary>
+    /// Publishes the model's refusal counters at 0 when its pipeline starts: a series that first appears at 1 is
+    /// invisible to increase(), so the first refused output would never fire ResShiftOutputsRefused.
+    /// </summary>
+    internal static void Initialise(string model)
+    {
+        foreach (OutputDefect defect in Enum.GetValues<OutputDefect>())
+            Rejected.Add(0, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("defect", DefectLabel(defect)));
+    }
+
+    private static string DefectLabel(OutputDefect defect) => defect == OutputDefect.NonFinite ? "non_finite" : "constant";
+
     internal static void RecordRejected(OutputDefect defect, string model) =>
         Rejected.Add(1, new KeyValuePair<string, object?>("model", model),
-            new KeyValuePair<string, object?>("defect", defect == OutputDefect.NonFinite ? "non_finite" : "constant"));
+            new KeyValuePair<string, object?>("defect", DefectLabel(defect)));
 }

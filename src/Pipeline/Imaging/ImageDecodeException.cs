@@ -12,6 +12,8 @@ public enum ImageDecodeFailure
     UnsupportedPixels,
     TooLarge,
     Corrupt,
+    /// <summary>Several pages or frames (multi-page TIFF, animated PNG or WebP): only single images are restored.</summary>
+    MultiFrame,
 }
 
 /// <summary>An input is not a decodable image. The message starts with the file (or buffer) name.</summary>

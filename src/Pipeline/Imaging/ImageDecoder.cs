@@ -14,6 +14,7 @@ public sealed class ImageDecoder
     private const string OrientationField = "orientation";
     private const string IccField = "icc-profile-data";
     private const string ExifField = "exif-data";
+    private const string PagesField = "n-pages";
 
     private readonly ImageDecoderOptions _options;
 
@@ -25,6 +26,11 @@ public sealed class ImageDecoder
         CheckFile(path);
         VipsRuntime.EnsureInitialised();
         string loader = LoaderOf(path, NativeMethods.vips_foreign_find_load(path));
+        if (ImageFormats.FromLoader(loader) == ImageFormat.Png)
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096);
+            CheckFrames(path, AnimatedPng.Frames(file), "an animated PNG");
+        }
         return Decode(path, loader, () => VipsOperation.Create(loader).Set("filename", path));
     }
 
@@ -67,6 +73,7 @@ public sealed class ImageDecoder
         string loader;
         fixed (byte* p = encoded)
             loader = LoaderOf(sourceName, NativeMethods.vips_foreign_find_load_buffer(p, (nuint)encoded.Length));
+        if (ImageFormats.FromLoader(loader) == ImageFormat.Png) CheckFrames(sourceName, AnimatedPng.Frames(encoded), "an animated PNG");
         // The loader takes its own copy (a VipsBlob), so nothing stays pinned while libvips decodes lazily.
         byte[] copy = encoded.ToArray();
         return (loader, () => VipsOperation.Create(loader).Set("buffer", copy));
@@ -80,6 +87,8 @@ public sealed class ImageDecoder
         {
             image = Open(name, newLoad, sequential: true);
             CheckSize(name, image.Width, image.Height);
+            if (image.GetInt(PagesField) is > 1 and int pages)
+                CheckFrames(name, (uint)pages, format == ImageFormat.Tiff ? "a multi-page TIFF" : $"an animated {format.ToString().ToUpperInvariant()}");
             if (image.GetInt(OrientationField) is >= 2 and <= 8)
             {
                 // Rotating reads the source out of order, which a sequential load cannot serve: reopen.
@@ -170,6 +179,17 @@ public sealed class ImageDecoder
         {
             throw new ImageDecodeException(path, ImageDecodeFailure.Unreadable, $"cannot open the file ({e.Message})", e);
         }
+    }
+
+    /// <summary>
+    /// Refuses several pages or frames: the loader would hand back the first alone and the rest would be lost
+    /// without a word (restoring each would need a multi-page writer for every output format).
+    /// </summary>
+    private static void CheckFrames(string name, uint frames, string what)
+    {
+        if (frames > 1)
+            throw new ImageDecodeException(name, ImageDecodeFailure.MultiFrame,
+                $"{what} with {frames} pages/frames; only single images are restored (split it into one file per page or frame)");
     }
 
     private void CheckSize(string name, int width, int height)

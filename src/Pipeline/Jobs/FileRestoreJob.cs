@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Resampling;
@@ -38,6 +39,9 @@ public sealed class FileRestoreJob : IRestoreJob
     public ContentKey? Content { get; private set; }
     public JobSettings Settings { get; init; } = JobSettings.Default;
 
+    /// <summary>Reads and writes through root directory handles (daemon intakes); null uses the paths as given (restore).</summary>
+    public IJobFiles? Files { get; init; }
+
     /// <summary>Set when the pipeline begins loading: a job that never started can be handed back untouched.</summary>
     public bool Started => Volatile.Read(ref _started) != 0;
     private int _started;
@@ -55,14 +59,19 @@ public sealed class FileRestoreJob : IRestoreJob
 
     /// <summary>
     /// Decides, once the report's figures are known and before anything is written, whether the output goes somewhere
-    /// else than <see cref="OutputPath"/> (the fidelity guard's review folder): the other path, or null to keep it.
+    /// else than <see cref="OutputPath"/> (the fidelity guard's review folder): the other target, or null to keep it.
+    /// A job with <see cref="Files"/> must be diverted to a target with files of its own (root handles again).
     /// </summary>
-    public Func<JobReport, string?>? Divert { get; init; }
+    public Func<JobReport, OutputTarget?>? Divert { get; init; }
 
-    /// <summary>Where the output was written: <see cref="OutputPath"/>, or where <see cref="Divert"/> sent it.</summary>
+    /// <summary>
+    /// Where the output was written: <see cref="OutputPath"/>, the free variant of it the files chose
+    /// (photo-2.png), or where <see cref="Divert"/> sent it.
+    /// </summary>
     public string WrittenPath { get; private set; } = "";
 
-    public bool Diverted => WrittenPath.Length > 0 && WrittenPath != OutputPath;
+    /// <summary>True when <see cref="Divert"/> sent the output elsewhere.</summary>
+    public bool Diverted { get; private set; }
 
     /// <summary>Called after the output is durably in place (e.g. to write a provenance sidecar).</summary>
     public Func<FileRestoreJob, JobReport, CancellationToken, ValueTask>? AfterWrite { get; init; }
@@ -107,7 +116,13 @@ public sealed class FileRestoreJob : IRestoreJob
     {
         try
         {
-            return await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false);
+            return Files is null
+                ? await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false)
+                : await Files.ReadInputAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnsafePathException e)
+        {
+            throw new ImageDecodeException(Name, e.Reason == UnsafePathReason.TooLarge ? ImageDecodeFailure.TooLarge : ImageDecodeFailure.Unreadable, e.Message, e);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -122,7 +137,12 @@ public sealed class FileRestoreJob : IRestoreJob
     public async ValueTask WriteAsync(RestoredImage output, JobReport report, CancellationToken cancellationToken)
     {
         ImageMetadata metadata = _metadata ?? throw new InvalidOperationException("the job has not been loaded");
-        string target = Divert?.Invoke(report) ?? OutputPath;
+        OutputTarget? diverted = Divert?.Invoke(report);
+        // A job that writes through root handles is diverted through root handles too: never a plain path.
+        if (diverted is not null && Files is not null && diverted.Files is null)
+            throw new InvalidOperationException("a job writing through root handles was diverted to a plain path");
+        string target = diverted?.Path ?? OutputPath;
+        IJobFiles? files = diverted is null ? Files : diverted.Files;
         ImageFormat format = ImageFormats.FromPath(target)
             ?? throw new ImageEncodeException(target, $"unknown output format '{Path.GetExtension(target)}' (png, jpg, tif, webp)");
         using PlanarImage pixels = PlanarImage.Allocate(output.Width, output.Height, _alpha is not null);
@@ -133,13 +153,16 @@ public sealed class FileRestoreJob : IRestoreJob
             TensorPrimitives.Max(pixels.Alpha, 0f, pixels.Alpha);
             TensorPrimitives.Min(pixels.Alpha, 1f, pixels.Alpha);
         }
-        await AtomicFile.WriteAsync(target, (stream, ct) =>
+        Task Encode(Stream stream, CancellationToken ct)
         {
             _encoder.Encode(pixels, metadata, stream, format);
             return Task.CompletedTask;
-        }, cancellationToken).ConfigureAwait(false);
+        }
+        if (files is null) await AtomicFile.WriteAsync(target, Encode, cancellationToken).ConfigureAwait(false);
+        else target = await files.WriteOutputAsync(Encode, report, cancellationToken).ConfigureAwait(false);
         _alpha = null;
         WrittenPath = target;
+        Diverted = diverted is not null;
         if (AfterWrite is not null) await AfterWrite(this, report, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -9,13 +9,17 @@ namespace ResShift.Pipeline.Models;
 public sealed class ModelManifest
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
+    /// <summary>"resshift" (encoder, denoiser, decoder; the default) or "bird" (one ε-prediction UNet, see <see cref="Bird"/>).</summary>
+    [JsonPropertyName("kind")] public string Kind { get; init; } = ModelKinds.ResShift;
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("task")] public required string Task { get; init; }
     [JsonPropertyName("scale")] public int Scale { get; init; }
-    [JsonPropertyName("latent")] public required LatentSpec Latent { get; init; }
-    [JsonPropertyName("schedule")] public required ScheduleSpec Schedule { get; init; }
+    // latent, schedule and tile are required for the resshift kind (checked in Validate); a bird manifest has none.
+    [JsonPropertyName("latent")] public LatentSpec Latent { get; init; } = null!;
+    [JsonPropertyName("schedule")] public ScheduleSpec Schedule { get; init; } = null!;
     [JsonPropertyName("lq_pad_multiple")] public int LqPadMultiple { get; init; } = 64;
-    [JsonPropertyName("tile")] public required TileSpec Tile { get; init; }
+    [JsonPropertyName("tile")] public TileSpec Tile { get; init; } = null!;
+    [JsonPropertyName("bird")] public BirdSpec? Bird { get; init; }
     [JsonPropertyName("files")] public Dictionary<string, ModelFile> Files { get; init; } = [];
     [JsonPropertyName("io")] public Dictionary<string, GraphIo> Io { get; init; } = [];
     [JsonPropertyName("sources")] public List<ModelSource> Sources { get; init; } = [];
@@ -27,12 +31,17 @@ public sealed class ModelManifest
     /// <summary>Folder the manifest was read from; file paths are relative to it.</summary>
     [JsonIgnore] public string Directory { get; internal set; } = "";
 
-    public bool HasGraphs => Files.ContainsKey("encoder") && Files.ContainsKey("denoiser") && Files.ContainsKey("decoder");
+    public bool IsBird => Kind == ModelKinds.Bird;
 
-    public ScheduleParameters ScheduleParameters =>
+    public bool HasGraphs => IsBird ? Files.ContainsKey("unet") : Files.ContainsKey("encoder") && Files.ContainsKey("denoiser") && Files.ContainsKey("decoder");
+
+    public ScheduleParameters ScheduleParameters => IsBird ? throw NotResShift() :
         new(Schedule.T, Schedule.Kappa, Schedule.MinNoiseLevel, Schedule.EtasEnd, Schedule.Power);
 
-    public ModelGeometry Geometry => new(Tile.Lq, Scale, Latent.Factor, Latent.Channels);
+    public ModelGeometry Geometry => IsBird ? throw NotResShift() : new(Tile.Lq, Scale, Latent.Factor, Latent.Channels);
+
+    private InvalidOperationException NotResShift() =>
+        new($"model '{Id}' is a BIRD model: it has no ResShift schedule or tile geometry (use it with restore --task)");
 
     public string PathOf(string role) =>
         Files.TryGetValue(role, out var f) ? System.IO.Path.Combine(Directory, f.Path)
@@ -59,6 +68,17 @@ public sealed class ModelManifest
 
     private void Validate(string path)
     {
+        if (string.IsNullOrWhiteSpace(Licence?.Id)) throw new InvalidDataException($"{path}: licence.id is required");
+        if (Kind == ModelKinds.Bird)
+        {
+            if (Bird is null) throw new InvalidDataException($"{path}: a bird manifest needs a \"bird\" section");
+            try { Bird.Validate(); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+            return;
+        }
+        if (Kind != ModelKinds.ResShift) throw new InvalidDataException($"{path}: unknown model kind '{Kind}' (resshift or bird)");
+        if (Latent is null || Schedule is null || Tile is null)
+            throw new InvalidDataException($"{path}: latent, schedule and tile are required for a resshift model");
         try
         {
             ScheduleParameters.Validate();
@@ -68,7 +88,31 @@ public sealed class ModelManifest
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
-        if (string.IsNullOrWhiteSpace(Licence.Id)) throw new InvalidDataException($"{path}: licence.id is required");
+    }
+}
+
+public static class ModelKinds
+{
+    public const string ResShift = "resshift";
+    public const string Bird = "bird";
+}
+
+/// <summary>The "bird" section: image size the UNet accepts, the linear β schedule and the DDIM stride.</summary>
+public sealed record BirdSpec(
+    [property: JsonPropertyName("image")] int Image,
+    [property: JsonPropertyName("channels")] int Channels,
+    [property: JsonPropertyName("betas")] string Betas,
+    [property: JsonPropertyName("beta_start")] double BetaStart,
+    [property: JsonPropertyName("beta_end")] double BetaEnd,
+    [property: JsonPropertyName("T")] int T,
+    [property: JsonPropertyName("delta_t")] int DeltaT)
+{
+    public void Validate()
+    {
+        if (Image < 8 || Channels != 3) throw new ArgumentException($"bird.image must be >= 8 and bird.channels 3 (got {Image}, {Channels})");
+        if (Betas != "linear") throw new ArgumentException($"bird.betas '{Betas}' is not supported (linear)");
+        if (!(BetaStart > 0 && BetaEnd < 1 && BetaStart <= BetaEnd)) throw new ArgumentException("bird.beta_start/beta_end must satisfy 0 < start <= end < 1");
+        if (T <= 0 || DeltaT <= 0 || T % DeltaT != 0) throw new ArgumentException($"bird.T ({T}) must be a positive multiple of bird.delta_t ({DeltaT})");
     }
 }
 

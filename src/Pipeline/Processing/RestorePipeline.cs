@@ -60,6 +60,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         Task writers = Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.MaxJobsInFlight / 2)).Select(_ => Task.Run(WriteLoopAsync)));
         _completion = Task.WhenAll(loaders, engines2, writers);
         PipelineMetrics.Register(this);
+        FidelityMetrics.Initialise(options.Model);
     }
 
     public ModelGeometry Geometry => _g;

@@ -85,4 +85,54 @@ public class FidelityReviewQueueTests
             await broker.DeleteQueuesAsync(queue);
         }
     }
+
+    /// <summary>The review folder beside a queue output follows the output's safe-path rules: no link, nothing foreign replaced.</summary>
+    [Fact]
+    public async Task AHeldOutputNeverReplacesAForeignFileNorFollowsALinkedReviewFolder()
+    {
+        await using TestBroker broker = await TestBroker.ConnectAsync();
+        string work = Repo.TempDir(), root = Path.Combine(work, "root"), queue = TestBroker.UniqueQueue("reviewsafe");
+        string outside = Directory.CreateDirectory(Path.Combine(work, "outside")).FullName;
+        string input = Path.Combine(root, "in", "a.png");
+        WatchFixtures.WritePng(input, 8, 8, 1);
+        // A file someone else put where the held output would go, and a review folder that is a link out of the roots.
+        string foreign = Path.Combine(root, "out", "review", "a.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(foreign)!);
+        File.WriteAllText(foreign, "not ours");
+        Directory.CreateDirectory(Path.Combine(root, "linked"));
+        File.CreateSymbolicLink(Path.Combine(root, "linked", "review"), outside);
+        object q = new { Uri = broker.Uri, Queue = queue, Roots = new[] { root }, Model = "tiny-x4", DeliveryLimit = 2, Fidelity = new { MinPsnrDb = 30.0 } };
+        try
+        {
+            using var d = StartDaemon(work, "reviewsafe", q);
+            await WaitReadyAsync(d, Phase);
+            await broker.PublishAsync(queue, Message("foreign", input, Path.Combine(root, "out", "a.png")), "foreign");
+            await broker.PublishAsync(queue, Message("linked", input, Path.Combine(root, "linked", "a.png")), "linked");
+
+            var dead = new List<(byte[] Body, RabbitMQ.Client.IReadOnlyBasicProperties Props)>();
+            await WatchFixtures.WaitUntil(() =>
+            {
+                dead.AddRange(broker.DrainAsync(queue + ".dead").GetAwaiter().GetResult());
+                return dead.Count >= 2;
+            }, Phase, () => $"{dead.Count} dead letters; log:\n{d.Log()}");
+
+            var (_, f) = Assert.Single(dead, x => x.Props.MessageId == "foreign");
+            Assert.Equal("path", TestBroker.Header(f, "x-resshift-error-kind"));
+            Assert.Contains("not replaced", TestBroker.Header(f, "x-resshift-error"));
+            Assert.Equal("not ours", File.ReadAllText(foreign));
+            Assert.False(File.Exists(foreign + ".resshift.json"), "a sidecar was written for a held output that was refused");
+            Assert.False(File.Exists(Path.Combine(root, "out", "a.png")), "a held output reached the requested path");
+
+            var (_, l) = Assert.Single(dead, x => x.Props.MessageId == "linked");
+            Assert.Equal("path", TestBroker.Header(l, "x-resshift-error-kind"));
+            Assert.Contains("review", TestBroker.Header(l, "x-resshift-error"));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+            Assert.Equal(0u, (await broker.CountAsync(queue)).Ready);
+            Assert.True(d.Terminate(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            await broker.DeleteQueuesAsync(queue);
+        }
+    }
 }

@@ -52,16 +52,17 @@ public class JobMessageTests
         File.WriteAllText(Path.Combine(root, "in", "a.png"), "x");
         File.WriteAllText(Path.Combine(work, "secret.png"), "x");
         File.CreateSymbolicLink(Path.Combine(root, "in", "link.png"), Path.Combine(work, "secret.png"));
-        var guard = new PathGuard([root]);
+        using var guard = new PathGuard([root]);
+        RootedPath a = guard.Input("in/a.png");
 
-        Assert.Equal(Path.Combine(root, "in", "a.png"), guard.Input("in/a.png"));
-        Assert.Equal(Path.Combine(root, "in", "a.png"), guard.Input(Path.Combine(root, "out", "..", "in", "a.png")));
-        Assert.Equal(Path.Combine(root, "new", "dir", "b.png"), guard.Output("new/dir/b.png", Path.Combine(root, "in", "a.png")));
+        Assert.Equal(Path.Combine(root, "in", "a.png"), a.Full);
+        Assert.Equal(Path.Combine(root, "in", "a.png"), guard.Input(Path.Combine(root, "out", "..", "in", "a.png")).Full);
+        Assert.Equal(Path.Combine(root, "new", "dir", "b.png"), guard.Output("new/dir/b.png", a).Full);
         foreach (string bad in new[] { "../secret.png", Path.Combine(work, "secret.png"), "in/link.png", "/etc/passwd", "in/../../secret.png" })
             Assert.Equal("path", Assert.Throws<JobRejectedException>(() => guard.Input(bad)).Kind);
         Assert.Equal("input", Assert.Throws<JobRejectedException>(() => guard.Input("in/none.png")).Kind);
-        Assert.Contains("image extension", Assert.Throws<JobRejectedException>(() => guard.Output("out/x.txt", Path.Combine(root, "in", "a.png"))).Message);
-        Assert.Contains("input file itself", Assert.Throws<JobRejectedException>(() => guard.Output("in/a.png", Path.Combine(root, "in", "a.png"))).Message);
-        Assert.Contains("image extension", Assert.Throws<JobRejectedException>(() => guard.Output("in/b.png.resshift.json", Path.Combine(root, "in", "a.png"))).Message);
+        Assert.Contains("image extension", Assert.Throws<JobRejectedException>(() => guard.Output("out/x.txt", a)).Message);
+        Assert.Contains("input file itself", Assert.Throws<JobRejectedException>(() => guard.Output("in/a.png", a)).Message);
+        Assert.Contains("image extension", Assert.Throws<JobRejectedException>(() => guard.Output("in/b.png.resshift.json", a)).Message);
     }
 }

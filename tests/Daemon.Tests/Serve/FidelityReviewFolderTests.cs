@@ -69,4 +69,32 @@ public class FidelityReviewFolderTests
         }
         Assert.Empty(Files(Path.Combine(open, "review")));
     }
+
+    [Fact]
+    public async Task AHeldNameAlreadyInReviewGetsTheNextFreeVariantAndNothingThereIsReplaced()
+    {
+        string work = Repo.TempDir(), root = Path.Combine(work, "root"), review = Path.Combine(root, "review");
+        WritePng(Path.Combine(root, "inbox", "a.png"), 12, 10, 0);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, "inbox", "a.png"))));
+        // An earlier hold of a.png nobody has judged yet: its original, output and record must survive as they are.
+        Directory.CreateDirectory(review);
+        string[] earlier = ["a.png", "a.png.restored.png", "a.png.fidelity.json"];
+        foreach (string e in earlier) File.WriteAllText(Path.Combine(review, e), "earlier " + e);
+        object strict = new { Root = root, Model = "tiny-x4", SettleSeconds = 0.2, PollMilliseconds = 100, Fidelity = new { MinPsnrDb = 30.0 } };
+        using var d = DaemonProcess.Start(work, [strict]);
+        await WaitUntil(() => File.Exists(Path.Combine(review, "a-2.png")), Phase, () => $"review: {string.Join(", ", Files(review))}; log:\n{d.Log()}");
+        Assert.True(d.Terminate(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, d.ExitCode);
+
+        foreach (string e in earlier) Assert.Equal("earlier " + e, File.ReadAllText(Path.Combine(review, e)));
+        Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(review, "a-2.png")))));
+        Assert.True(File.Exists(Path.Combine(review, "a-2.png.restored.png.resshift.json")));
+        using (DecodedImage img = new ImageDecoder().Decode(Path.Combine(review, "a-2.png.restored.png")))
+            Assert.Equal((48, 40), (img.Width, img.Height));
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(review, "a-2.png.fidelity.json")));
+        Assert.Equal(Path.Combine("review", "a-2.png.restored.png"), record.RootElement.GetProperty("output").GetString());
+        Assert.Equal("a.png", record.RootElement.GetProperty("input").GetString());
+        Assert.Empty(Files(Path.Combine(root, "outbox")));
+        Assert.Empty(Files(Path.Combine(root, "processing")));
+    }
 }

@@ -92,7 +92,7 @@ public class WatchFolderTests(ITestOutputHelper output)
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(failed, b + ".error.json")));
             return doc.RootElement.GetProperty("reason").GetString()!;
         });
-        Assert.Contains("outside the watch root", reasons["escape.png"]);
+        Assert.Contains("symbolic link", reasons["escape.png"]);
         Assert.Contains("directory", reasons["folder.jpg"]);
         Assert.Contains("limit", reasons["bomb.png"]);
         Assert.Contains("empty", reasons["empty.jpg"], StringComparison.OrdinalIgnoreCase);
@@ -128,7 +128,7 @@ public class WatchFolderTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public async Task AFullOutputDiskFailsTheJobCleanlyAndKeepsTheOriginal()
+    public async Task AFullOutputDiskIsWaitedOutAndKeepsTheOriginal()
     {
         Skip.If(Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root", "mounting a small tmpfs needs root");
         string work = Repo.TempDir(), root = Path.Combine(work, "root"), outbox = Path.Combine(root, "outbox");
@@ -138,11 +138,12 @@ public class WatchFolderTests(ITestOutputHelper output)
         {
             File.Copy(Repo.Images("photo-aqua.png"), Path.Combine(root, "inbox", "big.png").Also(p => Directory.CreateDirectory(Path.GetDirectoryName(p)!)));
             using var d = DaemonProcess.Start(work, [DaemonProcess.Root(root)]);
-            string failed = Path.Combine(root, "failed");
-            await WaitUntil(() => File.Exists(Path.Combine(failed, "big.png.error.json")), Phase, d.Log);
-            Assert.True(File.Exists(Path.Combine(failed, "big.png")), "the original was not kept");
+            // Not the input's fault: handed back and retried with a growing pause (issue 15, case 11), never failed.
+            await WaitUntil(() => d.Log().Split("disk full").Length > 2, Phase, d.Log);
+            Assert.Empty(Files(Path.Combine(root, "failed")));
+            Assert.True(File.Exists(Path.Combine(root, "inbox", "big.png")) || File.Exists(Path.Combine(root, "processing", "big.png")), "the original was not kept");
             Assert.Empty(Files(outbox)); // nothing partial, no temporary left behind
-            Assert.Contains("space", File.ReadAllText(Path.Combine(failed, "big.png.error.json")), StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("No space left on device", d.Log());
             Assert.False(d.HasExited);
             Assert.True(d.Terminate(TimeSpan.FromSeconds(60)));
         }

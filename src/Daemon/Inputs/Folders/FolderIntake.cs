@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Fidelity;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
+
+using ResShift.Pipeline.Bird;
 
 namespace ResShift.Daemon.Inputs.Folders;
 
@@ -32,6 +35,7 @@ public sealed class FolderIntake : IIntake
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, int> _transientFailures = new(StringComparer.Ordinal);
     private readonly Queue<string> _resume = new();
+    private readonly Backoff _diskFull = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     private long _completed, _failed;
 
     public FolderIntake(WatchSettings settings, ModelPipeline model, long maxPixels, ILogger log)
@@ -58,7 +62,7 @@ public sealed class FolderIntake : IIntake
     /// <summary>Runs until <paramref name="stop"/>: queue what processing/ holds for resumption, then claim (resumed first, then scanned).</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        _layout.EnsureCreated();
+        _layout.Open();
         int stale = _layout.RemoveStaleTemporaries();
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
         foreach (string rel in Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
@@ -72,6 +76,7 @@ public sealed class FolderIntake : IIntake
         {
             try
             {
+                if (_diskFull.Paused(DateTime.UtcNow)) goto wait; // the disk was full: claim nothing until the pause ends
                 ClaimResumed(stop);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
             }
@@ -84,6 +89,7 @@ public sealed class FolderIntake : IIntake
                 // Never let the intake stop silently: say what broke and keep watching.
                 _log.LogError(e, "{Root}: unexpected failure while claiming: {Message}; retrying", _layout.Root, e.Message);
             }
+            wait:
             try
             {
                 await _wake.WaitAsync(TimeSpan.FromMilliseconds(_settings.PollMilliseconds), stop).ConfigureAwait(false);
@@ -106,6 +112,7 @@ public sealed class FolderIntake : IIntake
     public ValueTask DisposeAsync()
     {
         _wake.Dispose();
+        _layout.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -147,7 +154,7 @@ public sealed class FolderIntake : IIntake
             if (CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
             {
                 // The crash came after the output and sidecar were durable: only the move to done/ was missing.
-                if (MoveOrReport(rel, _layout.Done, "done/"))
+                if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: {Name} was already restored; moved to done/", _layout.Root, rel);
@@ -169,10 +176,21 @@ public sealed class FolderIntake : IIntake
                 await RefuseAsync(entry).ConfigureAwait(false);
                 continue;
             }
-            // Same name still in work, or a claim still settling (a file handed back a moment ago is in inbox before its claim ends).
-            if (_claims.Contains(entry.Relative) || File.Exists(Path.Combine(_layout.Processing, entry.Relative))) continue;
-            if (!WatchLayout.Move(_layout.Inbox, _layout.Processing, entry.Relative, overwrite: false)) continue;
-            Start(entry.Relative);
+            // A claim still settling (a file handed back a moment ago is in inbox before its claim ends).
+            if (_claims.Contains(entry.Relative)) continue;
+            // Never over a file of the same name still in work: that one waits in inbox until the name is free.
+            MoveResult claimed;
+            try
+            {
+                claimed = _layout.InboxDir.Move(entry.Relative, _layout.ProcessingDir, entry.Relative);
+            }
+            catch (UnsafePathException e)
+            {
+                // A folder on its way became a link after the scan: refused where it stands, nothing followed.
+                _log.LogWarning("{Root}: not claiming {Name}: {Message}", _layout.Root, entry.Relative, e.Message);
+                continue;
+            }
+            if (claimed == MoveResult.Moved) Start(entry.Relative);
         }
     }
 
@@ -186,34 +204,84 @@ public sealed class FolderIntake : IIntake
     private async Task RefuseAsync(InboxEntry entry)
     {
         _log.LogWarning("{Root}: refusing {Name}: {Reason}", _layout.Root, entry.Relative, entry.RefuseReason);
-        if (WatchLayout.Move(_layout.Inbox, _layout.Failed, entry.Relative, overwrite: true))
-            await WriteErrorAsync(entry.Relative, $"{entry.Relative}: {entry.RefuseReason}", "refused").ConfigureAwait(false);
+        string? aside = null;
+        try
+        {
+            // A link is moved as a link (never followed), once: the next scan no longer sees it.
+            aside = WatchLayout.MoveAside(_layout.InboxDir, _layout.FailedDir, entry.Relative, WatchLayout.ErrorFile);
+        }
+        catch (IOException e)
+        {
+            _log.LogError("{Root}: could not move {Name} to failed/: {Message}", _layout.Root, entry.Relative, e.Message);
+        }
+        if (aside is not null)
+            await WriteErrorAsync(aside, entry.Relative, $"{entry.Relative}: {entry.RefuseReason}", "refused").ConfigureAwait(false);
         Interlocked.Increment(ref _failed);
         PipelineMetrics.Jobs.Add(1, new("source", "folder"), new("result", "failed"));
     }
 
-    private string OutputPath(string rel)
+    private string OutputPath(string rel) => Path.Combine(_layout.Outbox, OutputRelative(rel));
+
+    private string OutputRelative(string rel) =>
+        _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(rel, ext.TrimStart('.')) : rel;
+
+
+    private const string HeldInfix = ".restored";
+
+    /// <summary>
+    /// A held output's name in review/, &lt;name&gt;.restored&lt;ext&gt; beside its original: the first variant of the
+    /// original's name (photo.png, photo-2.png, ... from <paramref name="from"/> on) for which the original, the output,
+    /// its sidecar and the record are all still free, so nothing in review/ is ever replaced.
+    /// </summary>
+    private string HeldRelative(string rel, int from)
     {
-        string output = Path.Combine(_layout.Outbox, rel);
-        if (Pipeline.Video.VideoFiles.HasVideoExtension(rel)) return Video.VideoJobRunner.OutputFor(output); // videos come out as MKV
-        return _settings.OutputFormat is { Length: > 0 } ext ? Path.ChangeExtension(output, ext.TrimStart('.')) : output;
+        string ext = Path.GetExtension(OutputRelative(rel));
+        RootDirectory review = _layout.ReviewDir;
+        for (int n = from; ; n++)
+        {
+            string original = n == 1 ? rel : WatchLayout.Variant(rel, n);
+            string held = original + HeldInfix + ext;
+            if (review.Stat(original) is null && review.Stat(held) is null && review.Stat(held + ProvenanceSidecar.Suffix) is null
+                && review.Stat(original + FidelityReview.RecordSuffix) is null)
+                return held;
+            if (n > 10_000) throw new IOException($"{rel}: no free name in {review}");
+        }
     }
 
-    /// <summary>review/&lt;rel&gt;.restored&lt;ext&gt;: beside its original in review/, never under the same name.</summary>
-    private string HeldOutputPath(string rel) => Path.Combine(_layout.Review, rel + ".restored" + Path.GetExtension(OutputPath(rel)));
+    /// <summary>The held output's files: read from processing/, written through review/'s handle (never over a file).</summary>
+    private RootedJobFiles HeldFiles(string rel) => new(_layout.ProcessingDir, rel, _layout.ReviewDir, HeldRelative(rel, 1))
+    {
+        MaxInputBytes = _jobs.MaxInputBytes,
+        Alternative = (_, n) => HeldRelative(rel, n),
+    };
 
     private async Task RunJobAsync(string rel, Claim claim)
     {
         try
         {
-            if (await Video.VideoJobRunner.IsVideoAsync(Path.Combine(_layout.Processing, rel), claim.Token).ConfigureAwait(false))
+            if (_model.IsBird)
             {
-                JobResult video = await Video.VideoJobRunner.RunAsync(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder", claim.Token).ConfigureAwait(false);
-                await SettleAsync(rel, video).ConfigureAwait(false);
+                BirdRestoreJob bird = _jobs.CreateBird(_model, _settings.BirdSettings(), Path.Combine(_layout.Processing, rel), OutputPath(rel), rel,
+                    () => Progress?.Invoke());
+                await SettleAsync(rel, await JobFactory.RunBirdAsync(_model, bird, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             }
-            FileRestoreJob job = _jobs.Create(_model, _effective, Path.Combine(_layout.Processing, rel), OutputPath(rel), rel, "folder",
-                Path.GetRelativePath(_layout.Outbox, OutputPath(rel)), _settings.Fidelity, HeldOutputPath(rel));
+            if (await Video.VideoJobRunner.IsVideoAsync(Path.Combine(_layout.Processing, rel), claim.Token).ConfigureAwait(false))
+            {
+                // Videos are opened by path by ffmpeg (not through the root handles) and come out as MKV.
+                string videoOutput = Path.Combine(_layout.Outbox, Video.VideoJobRunner.OutputFor(rel));
+                await SettleAsync(rel, await Video.VideoJobRunner.RunAsync(_model, _effective, Path.Combine(_layout.Processing, rel), videoOutput, rel, "folder", claim.Token)
+                    .ConfigureAwait(false)).ConfigureAwait(false);
+                return;
+            }
+            // Two inputs mapping to one output (photo.jpg and photo.png as png), or a name dropped again: a distinct
+            // output name (photo-2.png) rather than a replaced one; the sidecar names the input it came from.
+            var files = new RootedJobFiles(_layout.ProcessingDir, rel, _layout.OutboxDir, OutputRelative(rel))
+            {
+                MaxInputBytes = _jobs.MaxInputBytes,
+                Alternative = (_, n) => WatchLayout.Variant(OutputRelative(rel), n),
+            };
+            FileRestoreJob job = _jobs.Create(_model, _effective, files, rel, "folder", threshold: _settings.Fidelity, held: () => HeldFiles(rel));
             claim.Job = job;
             JobResult result = await JobFactory.RunAsync(_model, job, claim.Token).ConfigureAwait(false);
             await SettleAsync(rel, result).ConfigureAwait(false);
@@ -238,8 +306,9 @@ public sealed class FolderIntake : IIntake
         switch (result.Kind)
         {
             case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
+                _diskFull.Succeed();
                 lock (_transientFailures) _transientFailures.Remove(rel);
-                if (MoveOrReport(rel, _layout.Done, "done/"))
+                if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: restored {Name}", _layout.Root, rel);
@@ -250,10 +319,17 @@ public sealed class FolderIntake : IIntake
                 }
                 break;
             case OutcomeKind.Review:
+                _diskFull.Succeed();
                 lock (_transientFailures) _transientFailures.Remove(rel);
                 await HoldForReviewAsync(rel, result).ConfigureAwait(false);
                 break;
             case OutcomeKind.Cancelled:
+                HandBack(rel);
+                break;
+            case OutcomeKind.Transient when DiskSpace.IsFull(result.Exception):
+                // Not the input's fault and not worth counting: back to inbox, and no claims until the pause ends.
+                TimeSpan pause = _diskFull.Fail(DateTime.UtcNow);
+                _log.LogWarning("{Root}: {Name}: disk full ({Message}); handed back, claiming again in {Seconds} s", _layout.Root, rel, result.Error, pause.TotalSeconds);
                 HandBack(rel);
                 break;
             case OutcomeKind.Transient when RetryAfterTransientFailure(rel):
@@ -274,10 +350,12 @@ public sealed class FolderIntake : IIntake
     /// </summary>
     private async Task HoldForReviewAsync(string rel, JobResult result)
     {
-        var record = FidelityReview.Record(rel, Path.GetRelativePath(_layout.Root, HeldOutputPath(rel)), Path.GetRelativePath(_layout.Root, OutputPath(rel)),
+        string held = Path.GetRelativePath(_layout.Review, result.HeldOutput!);
+        string original = held[..^(HeldInfix + Path.GetExtension(held)).Length];
+        var record = FidelityReview.Record(rel, Path.GetRelativePath(_layout.Root, result.HeldOutput!), Path.GetRelativePath(_layout.Root, OutputPath(rel)),
             _model.Model.Id, result.Report!, _settings.Fidelity);
-        await FidelityReview.WriteAsync(Path.Combine(_layout.Review, rel + FidelityReview.RecordSuffix), record, CancellationToken.None).ConfigureAwait(false);
-        if (MoveOrReport(rel, _layout.Review, "review/"))
+        await FidelityReview.WriteAsync(_layout.ReviewDir, original + FidelityReview.RecordSuffix, record, replace: false, CancellationToken.None).ConfigureAwait(false);
+        if (MoveToReview(rel, original) is not null)
         {
             Interlocked.Increment(ref _completed);
             FidelityMetrics.RecordHeld(_model.Model.Id, "folder");
@@ -287,6 +365,28 @@ public sealed class FolderIntake : IIntake
         {
             await FailAsync(rel, $"{rel} was restored to review/, but the original could not be moved there (see the log)", "io").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The original to review/ under the name its output and record were given (free when they were written; should a
+    /// file of that name have appeared since, the next free variant, never a replaced file). Null: logged, still in processing/.
+    /// </summary>
+    private string? MoveToReview(string rel, string original)
+    {
+        try
+        {
+            switch (_layout.ProcessingDir.Move(rel, _layout.ReviewDir, original))
+            {
+                case MoveResult.Moved: return original;
+                case MoveResult.TargetExists: return MoveOrReport(rel, _layout.ReviewDir, "review/");
+            }
+            _log.LogWarning("{Root}: {Name} vanished from processing/ before it could go to review/", _layout.Root, rel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogError("{Root}: could not move {Name} to review/: {Message}", _layout.Root, rel, e.Message);
+        }
+        return null;
     }
 
     private bool RetryAfterTransientFailure(string rel)
@@ -300,29 +400,33 @@ public sealed class FolderIntake : IIntake
         }
     }
 
-    /// <summary>Moves the original out of processing/; on failure logs why and returns false (the file is still there).</summary>
-    private bool MoveOrReport(string rel, string folder, string name)
+    /// <summary>
+    /// Moves the original out of processing/ under its name, or a distinct one (photo-2.png) when an earlier
+    /// original of that name is already there: nothing in done/ or failed/ is ever replaced. The name it got,
+    /// or null (logged; the file is still in processing/).
+    /// </summary>
+    private string? MoveOrReport(string rel, RootDirectory folder, string name, Func<string, string>? companion = null)
     {
         try
         {
-            if (WatchLayout.Move(_layout.Processing, folder, rel, overwrite: true)) return true;
+            if (WatchLayout.MoveAside(_layout.ProcessingDir, folder, rel, companion) is { } moved) return moved;
             _log.LogWarning("{Root}: {Name} vanished from processing/ before it could go to {Folder}", _layout.Root, rel, name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.LogError("{Root}: could not move {Name} to {Folder}: {Message}", _layout.Root, rel, name, e.Message);
         }
-        return false;
+        return null;
     }
 
     private void HandBack(string rel)
     {
-        // Never overwrite a newer file of the same name in inbox: then it stays in processing/ and is resumed at start-up.
+        // Never over a newer file of the same name in inbox, never through a link: then it stays in processing/ and is resumed at start-up.
         try
         {
-            if (!File.Exists(Path.Combine(_layout.Inbox, rel)))
-                WatchLayout.Move(_layout.Processing, _layout.Inbox, rel, overwrite: false);
-            _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
+            MoveResult r = _layout.ProcessingDir.Move(rel, _layout.InboxDir, rel);
+            if (r == MoveResult.Moved) _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
+            else if (r == MoveResult.TargetExists) _log.LogInformation("{Root}: {Name} stays in processing/ (a newer file of that name is in inbox); it is resumed at the next start", _layout.Root, rel);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -333,19 +437,20 @@ public sealed class FolderIntake : IIntake
     private async Task FailAsync(string rel, string reason, string kind)
     {
         Interlocked.Increment(ref _failed);
-        if (!MoveOrReport(rel, _layout.Failed, "failed/"))
+        if (MoveOrReport(rel, _layout.FailedDir, "failed/", WatchLayout.ErrorFile) is not { } moved)
         {
             // Even failed/ cannot take it (disk full, permissions): the original stays in processing/ and is retried at start-up.
-            if (File.Exists(Path.Combine(_layout.Processing, rel)))
+            if (_layout.ProcessingDir.Stat(rel) is not null)
                 _log.LogError("{Root}: {Name} stays in processing/ and is retried at the next start", _layout.Root, rel);
             return;
         }
-        await WriteErrorAsync(rel, reason, kind).ConfigureAwait(false);
+        await WriteErrorAsync(moved, rel, reason, kind).ConfigureAwait(false);
     }
 
-    private async Task WriteErrorAsync(string rel, string reason, string kind)
+    /// <param name="moved">The original's name in failed/ (its error file goes beside it).</param>
+    private async Task WriteErrorAsync(string moved, string rel, string reason, string kind)
     {
-        string path = Path.Combine(_layout.Failed, rel + ".error.json");
+        string path = Path.Combine(_layout.Failed, WatchLayout.ErrorFile(moved));
         var doc = new Dictionary<string, object?>
         {
             ["input"] = rel, ["kind"] = kind, ["reason"] = reason, ["model"] = _model.Model.Id,
@@ -353,8 +458,8 @@ public sealed class FolderIntake : IIntake
         };
         try
         {
-            await AtomicFile.WriteAsync(path, (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), CancellationToken.None)
-                .ConfigureAwait(false);
+            await _layout.FailedDir.WriteAtomicAsync(WatchLayout.ErrorFile(moved),
+                (s, ct) => JsonSerializer.SerializeAsync(s, doc, new JsonSerializerOptions { WriteIndented = true }, ct), replace: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,14 +1,19 @@
-using ResShift.Pipeline.Jobs;
+using ResShift.Pipeline.Files;
 
 namespace ResShift.Daemon.Inputs.Folders;
 
 /// <summary>
-/// The five folders of a watch root (product.md): inbox → processing (claimed by atomic rename) →
-/// done (originals after success) or failed (originals + reason); results in outbox. Every move is a
-/// rename inside one file system, so a file is always in exactly one of them.
+/// The folders of a watch root (product.md): inbox → processing (claimed by atomic rename) →
+/// done (originals after success), failed (originals + reason) or review (below the fidelity threshold, with
+/// the held output and its record); results in outbox. Every move is a
+/// rename inside one file system, so a file is always in exactly one of them. Each folder is held open by
+/// handle (<see cref="RootDirectory"/>): every path below it is resolved at the moment of use with no link
+/// followed, and no move or write replaces a file that is already there.
 /// </summary>
-public sealed class WatchLayout
+public sealed class WatchLayout : IDisposable
 {
+    private RootDirectory? _root, _inbox, _processing, _done, _failed, _outbox, _review;
+
     public string Root { get; }
     public string Inbox { get; }
     public string Processing { get; }
@@ -30,69 +35,93 @@ public sealed class WatchLayout
         Review = Path.Combine(Root, "review");
     }
 
-    public void EnsureCreated()
+    public RootDirectory InboxDir => _inbox ?? throw NotOpen();
+    public RootDirectory ProcessingDir => _processing ?? throw NotOpen();
+    public RootDirectory DoneDir => _done ?? throw NotOpen();
+    public RootDirectory FailedDir => _failed ?? throw NotOpen();
+    public RootDirectory OutboxDir => _outbox ?? throw NotOpen();
+    public RootDirectory ReviewDir => _review ?? throw NotOpen();
+
+    /// <summary>Opens the root (which must exist: it is never created) and its six folders, creating those; a link in their place is refused.</summary>
+    public void Open()
     {
-        foreach (string d in new[] { Inbox, Processing, Done, Failed, Outbox, Review }) Directory.CreateDirectory(d);
+        if (_root is not null) return;
+        _root = RootDirectory.Open(Root);
+        _inbox = _root.OpenDirectory("inbox");
+        _processing = _root.OpenDirectory("processing");
+        _done = _root.OpenDirectory("done");
+        _failed = _root.OpenDirectory("failed");
+        _outbox = _root.OpenDirectory("outbox");
+        _review = _root.OpenDirectory("review");
     }
 
-    /// <summary>Moves <paramref name="relative"/> from one folder to another, creating parents; false if the source is gone.</summary>
-    public static bool Move(string fromFolder, string toFolder, string relative, bool overwrite)
+    /// <summary>
+    /// Moves <paramref name="relative"/> to <paramref name="to"/> under the same name, or the first free
+    /// variant of it (<see cref="Variant"/>) when that is taken; the name it got, or null when the source is gone.
+    /// <paramref name="companion"/>: a name that must be free beside it as well (failed/'s <see cref="ErrorFile"/>).
+    /// </summary>
+    public static string? MoveAside(RootDirectory from, RootDirectory to, string relative, Func<string, string>? companion = null)
     {
-        string from = Path.Combine(fromFolder, relative);
-        string to = Path.Combine(toFolder, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-        try
+        for (int n = 1; ; n++)
         {
-            if (Directory.Exists(from) && !IsLink(from))
+            string target = n == 1 ? relative : Variant(relative, n);
+            if (companion is not null && to.Stat(companion(target)) is not null) continue;
+            switch (from.Move(relative, to, target))
             {
-                if (Directory.Exists(to)) Directory.Delete(to, recursive: true);
-                Directory.Move(from, to);
+                case MoveResult.Moved: return target;
+                case MoveResult.SourceMissing: return null;
             }
-            else
-            {
-                File.Move(from, to, overwrite);
-            }
-            AtomicFile.SyncDirectory(Path.GetDirectoryName(to)!);
-            return true;
-        }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return false;
+            if (n > 10_000) throw new IOException($"{relative}: no free name in {to}");
         }
     }
 
-    public static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
-
-    /// <summary>True when <paramref name="path"/>, with every link resolved, lies inside <paramref name="root"/>.</summary>
-    public static bool ResolvesInside(string path, string root)
+    /// <summary>
+    /// The documented rule for a name that is taken: "photo.png" becomes "photo-2.png", "photo-3.png", ...
+    /// (done/ and failed/ keep every original; two inputs that map to one output get distinct outputs).
+    /// </summary>
+    public static string Variant(string relative, int n)
     {
-        try
-        {
-            FileSystemInfo? target = File.ResolveLinkTarget(path, returnFinalTarget: true);
-            string resolved = target?.FullName ?? Path.GetFullPath(path);
-            string realRoot = Path.GetFullPath(root);
-            return resolved.StartsWith(realRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        string dir = Path.GetDirectoryName(relative) ?? "";
+        string name = Path.GetFileName(relative);
+        int dot = name.LastIndexOf('.');
+        string varied = dot > 0 ? $"{name[..dot]}-{n}{name[dot..]}" : $"{name}-{n}";
+        return dir.Length == 0 ? varied : $"{dir}/{varied}";
+    }
+
+    /// <summary>Longest inbox name taken: the provenance sidecar adds 14 bytes and file systems stop at 255.</summary>
+    public const int MaxNameBytes = 255 - 14;
+
+    /// <summary>
+    /// The error file beside a failed original: "name.error.json", or for a name too long for that (refused
+    /// long names), its first 200 bytes, "~", 8 hex digits of the name's SHA-256, ".error.json".
+    /// </summary>
+    public static string ErrorFile(string relative)
+    {
+        const string suffix = ".error.json";
+        string name = Path.GetFileName(relative);
+        if (System.Text.Encoding.UTF8.GetByteCount(name) + suffix.Length <= 255) return relative + suffix;
+        string cut = name;
+        while (System.Text.Encoding.UTF8.GetByteCount(cut) > 200) cut = cut[..^1];
+        if (char.IsHighSurrogate(cut[^1])) cut = cut[..^1];
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        string dir = Path.GetDirectoryName(relative) ?? "";
+        return (dir.Length == 0 ? "" : dir + "/") + $"{cut}~{hash}{suffix}";
     }
 
     /// <summary>Removes temporaries left by a crash mid-write (outputs are renamed into place, so these are never results).</summary>
     public int RemoveStaleTemporaries()
     {
         int removed = 0;
-        foreach (string folder in new[] { Outbox, Failed, Done, Review })
-            foreach (string f in Directory.EnumerateFiles(folder, "*" + AtomicFile.TempSuffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-            {
-                File.Delete(f);
-                removed++;
-            }
+        foreach (var (path, dir) in new[] { (Outbox, OutboxDir), (Failed, FailedDir), (Done, DoneDir), (Review, ReviewDir) })
+            foreach (string f in Directory.EnumerateFiles(path, "*" + RootDirectory.TempSuffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+                if (dir.Delete(Path.GetRelativePath(path, f))) removed++;
         return removed;
     }
+
+    public void Dispose()
+    {
+        foreach (RootDirectory? d in new[] { _inbox, _processing, _done, _failed, _outbox, _review, _root }) d?.Dispose();
+    }
+
+    private static InvalidOperationException NotOpen() => new("the watch layout is not open");
 }

@@ -18,6 +18,28 @@ public sealed class WatchSettings
     /// <summary>Output format by extension ("png", "tif", ...); null keeps each input's format.</summary>
     public string? OutputFormat { get; set; }
 
+    /// <summary>BIRD models only: the task every file of this root gets (deblur, sr8, denoise, inpaint, deblur-nonuniform).</summary>
+    public string? Task { get; set; }
+
+    /// <summary>BIRD inpaint: the mask image (white = known) for this root's files; relative paths are under Root.</summary>
+    public string? Mask { get; set; }
+
+    /// <summary>BIRD: iterations (default: the task's released count).</summary>
+    public int? Iterations { get; set; }
+
+    /// <summary>BIRD: checkpoint every this many iterations, next to the output (a restart resumes from it).</summary>
+    public int CheckpointEvery { get; set; } = 10;
+
+    /// <summary>The BIRD job settings of this root (the task must be set: checked by ServeSettings).</summary>
+    public ResShift.Pipeline.Bird.BirdJobSettings BirdSettings() => new()
+    {
+        Task = ResShift.Pipeline.Bird.BirdTaskNames.Parse(Task ?? ""),
+        MaskPath = Mask is { Length: > 0 } ? Path.Combine(Root, Mask) : null,
+        Iterations = Iterations,
+        Seed = Seed,
+        CheckpointEvery = CheckpointEvery,
+    };
+
     /// <summary>Outputs below this go to review/ instead of outbox/ (null = off; calibrate per model, README "Fidelity guard").</summary>
     public FidelityThreshold? Fidelity { get; set; }
 }

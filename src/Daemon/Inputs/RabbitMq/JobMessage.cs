@@ -6,7 +6,7 @@ using ResShift.Pipeline.Tiling;
 namespace ResShift.Daemon.Inputs.RabbitMq;
 
 /// <summary>Options a message may set; null = the model's default (for Fidelity: the queue's threshold).</summary>
-public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend, FidelityThreshold? Fidelity = null);
+public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend, FidelityThreshold? Fidelity = null, int? Iterations = null);
 
 /// <summary>
 /// One job from the queue: <c>{"id","input","output","model"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}}}</c>.
@@ -15,6 +15,15 @@ public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, B
 /// </summary>
 public sealed record JobMessage(string Id, string Input, string Output, string? Model, JobOptions Options)
 {
+    /// <summary>BIRD models: the task (deblur, sr8, denoise, inpaint, deblur-nonuniform); options.iterations may set the count.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>BIRD inpaint: the mask image (white = known), a path under the queue's roots like input.</summary>
+    public string? Mask { get; init; }
+
+    /// <summary>"replace": true lets the job replace an existing output whose sidecar shows this service wrote it; otherwise an existing output is refused.</summary>
+    public bool Replace { get; init; }
+
     public const int MaxIdLength = 200;
     public const int MaxPathLength = 4096;
 
@@ -54,14 +63,25 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
         {
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad($"message must be a JSON object, not {Describe(root.ValueKind)}");
-            CheckProperties(root, "", "id", "input", "output", "model", "options");
+            CheckProperties(root, "", "id", "input", "output", "model", "task", "mask", "options", "replace");
             string id = RequiredString(root, "id", MaxIdLength);
             if (id.Any(char.IsControl)) throw Bad("'id' must not contain control characters");
             string input = RequiredString(root, "input", MaxPathLength);
             string output = RequiredString(root, "output", MaxPathLength);
             string? model = OptionalString(root, "model", 100);
             JobOptions options = ParseOptions(root);
-            return new JobMessage(id, input, output, model, options);
+            bool replace = false;
+            if (root.TryGetProperty("replace", out JsonElement r))
+                replace = r.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False or JsonValueKind.Null => false,
+                    _ => throw Bad("'replace' must be true or false"),
+                };
+            string? task = OptionalString(root, "task", 40);
+            if (task is not null && !ResShift.Pipeline.Bird.BirdTaskNames.All.Contains(task, StringComparer.Ordinal))
+                throw Bad($"'task' must be one of {string.Join(", ", ResShift.Pipeline.Bird.BirdTaskNames.All)} (got \"{Clip(task)}\")");
+            return new JobMessage(id, input, output, model, options) { Replace = replace, Task = task, Mask = OptionalString(root, "mask", MaxPathLength) };
         }
     }
 
@@ -69,7 +89,7 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
     {
         if (!root.TryGetProperty("options", out JsonElement o) || o.ValueKind == JsonValueKind.Null) return new JobOptions(null, null, null, null);
         if (o.ValueKind != JsonValueKind.Object) throw Bad($"'options' must be an object, not {Describe(o.ValueKind)}");
-        CheckProperties(o, "options.", "seed", "noise_scale", "overlap", "blend", "fidelity");
+        CheckProperties(o, "options.", "seed", "noise_scale", "overlap", "blend", "fidelity", "iterations");
         ulong? seed = null;
         if (Present(o, "seed", out JsonElement s))
             seed = s.ValueKind == JsonValueKind.Number && s.TryGetUInt64(out ulong v) ? v : throw Bad("'options.seed' must be a non-negative integer below 2^64");
@@ -91,7 +111,11 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
                 "average" => BlendMode.Average,
                 var other => throw Bad($"'options.blend' must be \"feather\" or \"average\" (got \"{other}\")"),
             } : throw Bad($"'options.blend' must be a string, not {Describe(b.ValueKind)}");
-        return new JobOptions(seed, noise, overlap, blend, ParseFidelity(o));
+        int? iterations = null;
+        if (Present(o, "iterations", out JsonElement it))
+            iterations = it.ValueKind == JsonValueKind.Number && it.TryGetInt32(out int k) && k is >= 1 and <= 100_000 ? k
+                : throw Bad("'options.iterations' must be an integer in 1..100000");
+        return new JobOptions(seed, noise, overlap, blend, ParseFidelity(o), iterations);
     }
 
     private static FidelityThreshold? ParseFidelity(JsonElement options)

@@ -1,53 +1,84 @@
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 
-/// <summary>
-/// Turns a message's paths into files inside the configured roots, or refuses them with a reason. A path is
-/// absolute or relative to the first root; it must stay inside a root both after normalisation (`..`) and after
-/// every symlink in it is resolved, so neither `../../etc/passwd` nor a link planted in a root can reach out.
-/// </summary>
-public sealed class PathGuard
+/// <summary>A message path placed inside one configured root: that root's handle and the path relative to it.</summary>
+public sealed record RootedPath(RootDirectory Root, string Relative)
 {
-    private readonly string[] _roots;   // as configured, normalised
-    private readonly string[] _real;    // the same with symlinks resolved
+    public string Full => Path.Combine(Root.Path, Relative);
+}
+
+/// <summary>
+/// Turns a message's paths into paths inside the configured roots, or refuses them with a reason. A path is
+/// absolute or relative to the first root and must stay inside a root after normalisation (`..`). Links are not
+/// resolved here but refused where the path is used: every open, write and rename goes through the root's
+/// handle with no link followed on the way (<see cref="RootDirectory"/>), so a folder swapped for a link after
+/// the message was accepted cannot lead out either.
+/// </summary>
+public sealed class PathGuard : IDisposable
+{
+    private readonly (string Path, RootDirectory Dir)[] _roots;
 
     public PathGuard(IEnumerable<string> roots)
     {
-        _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
-        _real = _roots.Select(r => Path.TrimEndingDirectorySeparator(RealPath.Resolve(r))).ToArray();
+        _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).Distinct(StringComparer.Ordinal)
+            .Select(r => (r, RootDirectory.Open(r))).ToArray();
     }
 
-    /// <summary>An existing regular file inside a root.</summary>
-    public string Input(string path)
+    /// <summary>An existing regular file inside a root (checked again, on the handle, when it is opened).</summary>
+    public RootedPath Input(string path)
     {
-        string full = Inside("input", path);
-        if (Directory.Exists(full)) throw Path_("input", $"'{path}' is a directory, not a file");
-        if (!File.Exists(full)) throw new JobRejectedException("input", $"input '{path}' does not exist");
-        return full;
+        RootedPath input = Inside("input", path);
+        FileEntry? entry = Stat("input", path, input);
+        if (entry is null) throw new JobRejectedException("input", $"input '{path}' does not exist");
+        if (entry.Value.Kind == FileKind.Directory) throw Path_("input", $"'{path}' is a directory, not a file");
+        if (entry.Value.Kind == FileKind.Symlink) throw Path_("input", $"'{path}' is a symlink; symbolic links are not followed");
+        if (entry.Value.Kind == FileKind.Special) throw Path_("input", $"'{path}' is not a regular file (a FIFO, socket or device)");
+        return input;
     }
 
     /// <summary>An image path inside a root (it need not exist; the extension rules out sidecar names); never the input itself.</summary>
-    public string Output(string path, string input)
+    public RootedPath Output(string path, RootedPath input)
     {
-        string full = Inside("output", path);
-        if (Directory.Exists(full)) throw Path_("output", $"'{path}' is a directory");
-        if (ImageFormats.FromPath(full) is null && !full.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
+        RootedPath output = Inside("output", path);
+        FileEntry? entry = Stat("output", path, output);
+        if (entry?.Kind == FileKind.Directory) throw Path_("output", $"'{path}' is a directory");
+        if (entry?.Kind is FileKind.Symlink or FileKind.Special) throw Path_("output", $"'{path}' is a symlink or special file; it is not replaced");
+        if (ImageFormats.FromPath(path) is null && !path.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
             throw Path_("output", $"'{path}' has no known image extension (png, jpg, tif, webp) and is not a video output (mkv)");
-        if (string.Equals(RealPath.Resolve(full), RealPath.Resolve(input), StringComparison.Ordinal)) throw Path_("output", "output is the input file itself");
-        return full;
+        if (output.Full == input.Full) throw Path_("output", "output is the input file itself");
+        return output;
     }
 
-    private string Inside(string role, string path)
+    public void Dispose()
+    {
+        foreach (var (_, dir) in _roots) dir.Dispose();
+    }
+
+    private RootedPath Inside(string role, string path)
     {
         if (path.Contains('\0')) throw Path_(role, "path contains a NUL character");
-        string full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(_roots[0], path));
-        if (!_roots.Any(r => Within(full, r)))
-            throw Path_(role, $"'{path}' resolves to {full}, outside the configured roots ({string.Join(", ", _roots)})");
-        string real = RealPath.Resolve(full);
-        if (!_real.Any(r => Within(real, r)))
-            throw Path_(role, $"'{path}' leads through a symlink to {real}, outside the configured roots");
-        return full;
+        string full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(_roots[0].Path, path));
+        foreach (var (root, dir) in _roots)
+            if (Within(full, root)) return new RootedPath(dir, root == "/" ? full[1..] : full[(root.Length + 1)..]);
+        throw Path_(role, $"'{path}' resolves to {full}, outside the configured roots ({string.Join(", ", _roots.Select(r => r.Path))})");
+    }
+
+    private static FileEntry? Stat(string role, string path, RootedPath p)
+    {
+        try
+        {
+            return p.Root.Stat(p.Relative);
+        }
+        catch (UnsafePathException e) when (e.Reason == UnsafePathReason.NotDirectory)
+        {
+            return null; // a file where a folder should be: the write fails then, and is retried (an operator can clear it)
+        }
+        catch (UnsafePathException e)
+        {
+            throw Path_(role, $"'{path}': {e.Message[(e.RelativePath.Length + 2)..]}");
+        }
     }
 
     private static bool Within(string path, string root) =>

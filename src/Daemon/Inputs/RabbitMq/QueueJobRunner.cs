@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Fidelity;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -21,6 +22,20 @@ public sealed class QueueJobRunner
     private readonly JobFactory _jobs;
     private readonly ILogger _log;
 
+    /// <summary>The output's sidecar is one of ours (it names this software): replacing the output loses nothing a user wrote.</summary>
+    private static bool WrittenByUs(string output)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ProvenanceSidecar.PathFor(output)));
+            return doc.RootElement.GetProperty("software").GetProperty("name").GetString() == "resshift";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public QueueJobRunner(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
     {
         _settings = settings;
@@ -35,6 +50,8 @@ public sealed class QueueJobRunner
     {
         JobMessage? msg = null;
         string? input = null, output = null, model = null, heldOutput = null;
+        RootedPath? heldAt = null;
+        FidelityThreshold? threshold = null;
         JobOutcome Outcome(OutcomeKind kind) => new(kind, msg?.Id ?? JobMessage.TryReadId(body), msg, input, output, model);
         JobResult result;
         try
@@ -43,10 +60,21 @@ public sealed class QueueJobRunner
             model = msg.Model ?? _settings.Model;
             if (!_models.TryGetValue(model, out ModelPipeline? mp))
                 throw new JobRejectedException("model", $"model '{model}' is not served on queue {_settings.Queue} (served: {string.Join(", ", _models.Keys.Order())})");
+            if (mp.IsBird)
+            {
+                // Checked by the same rules (inside a root, no links); the BIRD job then opens these paths by name.
+                RootedPath birdIn = _paths.Input(msg.Input);
+                (input, output) = (birdIn.Full, _paths.Output(msg.Output, birdIn).Full);
+                result = await RunBirdAsync(msg, mp, input, output, ct).ConfigureAwait(false);
+                return Finish(msg, result, null, Outcome);
+            }
+            if (msg.Task is not null || msg.Mask is not null || msg.Options.Iterations is not null)
+                throw new JobRejectedException("message", $"'task', 'mask' and 'options.iterations' apply to BIRD models, not '{model}'");
             if (msg.Options.Overlap is { } ov && ov >= mp.Model.Tile.Lq)
                 throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
-            input = _paths.Input(msg.Input);
-            output = _paths.Output(msg.Output, input);
+            RootedPath inputAt = _paths.Input(msg.Input);
+            RootedPath outputAt = _paths.Output(msg.Output, inputAt);
+            (input, output) = (inputAt.Full, outputAt.Full);
 
             JobSettings effective = mp.Options.Resolve(new JobSettings
             {
@@ -56,22 +84,52 @@ public sealed class QueueJobRunner
             if (CompletedOutput.Matches(output, input, model, effective))
                 return Outcome(OutcomeKind.AlreadyDone);
 
+            // Nothing is replaced that this service did not write, and then only when the message asks.
+            bool exists = outputAt.Root.Stat(outputAt.Relative) is not null;
+            if (exists && !(msg.Replace && WrittenByUs(output)))
+                throw new JobRejectedException("path", msg.Replace
+                    ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
+                    : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
             if (await Video.VideoJobRunner.IsVideoAsync(input, ct).ConfigureAwait(false))
             {
+                // Videos are opened by path by ffmpeg (not through the root handles) and come out as MKV.
                 if (!output.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
                     throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
-                result = await Video.VideoJobRunner.RunAsync(mp, effective, input, output, msg.Input, "rabbitmq", ct).ConfigureAwait(false);
-                return Outcome(result.Kind) with { Error = result.Error, ErrorKind = result.Class?.Kind };
+                JobResult video = await Video.VideoJobRunner.RunAsync(mp, effective, input, output, msg.Input, "rabbitmq", ct).ConfigureAwait(false);
+                return Outcome(video.Kind) with { Error = video.Error, ErrorKind = video.Class?.Kind };
             }
-            FidelityThreshold? threshold = msg.Options.Fidelity ?? _settings.Fidelity;
-            if (threshold is { IsOff: false }) heldOutput = _paths.Output(FidelityReview.HeldBeside(output), input);
-            FileRestoreJob job = _jobs.Create(mp, effective, input, output, msg.Input, "rabbitmq", Path.GetFileName(output), threshold, heldOutput);
+            var files = new RootedJobFiles(inputAt.Root, inputAt.Relative, outputAt.Root, outputAt.Relative)
+            {
+                MaxInputBytes = _jobs.MaxInputBytes,
+                ReplaceOutput = exists,
+            };
+
+            // Below the threshold the output is held in review/ beside the requested one: that path is resolved by the
+            // same rules (inside a root, no link, written through the root's handle), and an earlier held output
+            // there is replaced only as the output would be ("replace" and our sidecar); otherwise the write refuses it.
+            threshold = msg.Options.Fidelity ?? _settings.Fidelity;
+            Func<RootedJobFiles>? heldFiles = null;
+            if (threshold is { IsOff: false })
+            {
+                heldAt = _paths.Output(FidelityReview.HeldBeside(output), inputAt);
+                string heldFull = heldAt.Full;
+                bool replaceHeld = msg.Replace && heldAt.Root.Stat(heldAt.Relative) is not null && WrittenByUs(heldFull);
+                RootedPath h = heldAt;
+                heldFiles = () => new RootedJobFiles(inputAt.Root, inputAt.Relative, h.Root, h.Relative)
+                {
+                    MaxInputBytes = _jobs.MaxInputBytes,
+                    ReplaceOutput = replaceHeld,
+                };
+            }
+            FileRestoreJob job = _jobs.Create(mp, effective, files, msg.Input, "rabbitmq", Path.GetFileName, threshold, heldFiles);
             started(job);
             result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
             if (result.Kind == OutcomeKind.Review)
             {
+                heldOutput = result.HeldOutput;
                 var record = FidelityReview.Record(input, heldOutput!, output, model, result.Report!, threshold);
-                await FidelityReview.WriteAsync(heldOutput + FidelityReview.RecordSuffix, record, CancellationToken.None).ConfigureAwait(false);
+                // Beside the held output just written by this job: the record of an earlier hold there is ours to replace.
+                await FidelityReview.WriteAsync(heldAt!.Root, heldAt.Relative + FidelityReview.RecordSuffix, record, replace: true, CancellationToken.None).ConfigureAwait(false);
                 result = result with { Error = record["reason"]?.GetValue<string>() ?? result.Error };
             }
         }
@@ -84,6 +142,31 @@ public sealed class QueueJobRunner
             result = JobResult.Failure(e);
             if (e is JobRejectedException) PipelineMetrics.Jobs.Add(1, new("source", "rabbitmq"), new("result", "failed"));
         }
+        return Finish(msg, result, heldOutput, Outcome);
+    }
+
+    /// <summary>
+    /// A BIRD message: the job resumes from a checkpoint beside its output, so a redelivered message continues
+    /// rather than starts over. It is never marked started: a drain cancels it and the message goes back.
+    /// </summary>
+    private async Task<JobResult> RunBirdAsync(JobMessage msg, ModelPipeline mp, string input, string output, CancellationToken ct)
+    {
+        var settings = new ResShift.Pipeline.Bird.BirdJobSettings
+        {
+            Task = msg.Task is null ? throw new JobRejectedException("message", $"model '{mp.Model.Id}' is a BIRD model: the message needs 'task'")
+                : ResShift.Pipeline.Bird.BirdTaskNames.Parse(msg.Task),
+            MaskPath = msg.Mask is null ? null : _paths.Input(msg.Mask).Full,
+            Iterations = msg.Options.Iterations,
+            Seed = msg.Options.Seed ?? 0,
+        };
+        try { settings.Validate(); }
+        catch (ArgumentException e) { throw new JobRejectedException("message", e.Message); }
+        using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
+        return await JobFactory.RunBirdAsync(mp, _jobs.CreateBird(mp, settings, input, output, msg.Input), "rabbitmq", ct).ConfigureAwait(false);
+    }
+
+    private JobOutcome Finish(JobMessage? msg, JobResult result, string? heldOutput, Func<OutcomeKind, JobOutcome> Outcome)
+    {
         // Engine failures, full disks, permissions on the output folder: another try (maybe elsewhere) may succeed.
         if (result.Kind == OutcomeKind.Transient)
             _log.LogWarning(result.Exception, "queue {Queue}: job {Id} failed ({Kind}); it will be retried", _settings.Queue, msg?.Id, result.Class?.Kind);

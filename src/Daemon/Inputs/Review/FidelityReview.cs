@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ResShift.Pipeline.Fidelity;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -17,9 +18,12 @@ public static class FidelityReview
 {
     public const string RecordSuffix = ".fidelity.json";
 
-    /// <summary>The job's divert hook: <paramref name="heldOutput"/> when the figures fall short, else null (keep the requested path).</summary>
-    public static Func<JobReport, string?>? Divert(FidelityThreshold? threshold, string heldOutput) =>
-        threshold is null || threshold.IsOff ? null : report => threshold.Shortfall(report.Fidelity) is null ? null : heldOutput;
+    /// <summary>
+    /// The job's divert hook: the held target (built only then, so a folder can pick a free name at that moment)
+    /// when the figures fall short, else null (keep the requested output).
+    /// </summary>
+    public static Func<JobReport, OutputTarget?>? Divert(FidelityThreshold? threshold, Func<OutputTarget> held) =>
+        threshold is null || threshold.IsOff ? null : report => threshold.Shortfall(report.Fidelity) is null ? null : held();
 
     /// <summary>A queue job's held output: a <c>review/</c> folder beside the requested output (inside the same root).</summary>
     public static string HeldBeside(string output) => Path.Combine(Path.GetDirectoryName(output)!, "review", Path.GetFileName(output));
@@ -41,7 +45,10 @@ public static class FidelityReview
         };
     }
 
-    /// <summary>Writes the record durably (temporary name, fsync, rename).</summary>
-    public static Task WriteAsync(string path, JsonObject record, CancellationToken ct) =>
-        AtomicFile.WriteAsync(path, (s, token) => JsonSerializer.SerializeAsync(s, record, new JsonSerializerOptions { WriteIndented = true }, token), ct);
+    /// <summary>
+    /// Writes the record durably through the folder's handle (temporary name, fsync, rename; no link followed), never
+    /// over an existing file unless <paramref name="replace"/>.
+    /// </summary>
+    public static Task WriteAsync(RootDirectory root, string relative, JsonObject record, bool replace, CancellationToken ct) =>
+        root.WriteAtomicAsync(relative, (s, token) => JsonSerializer.SerializeAsync(s, record, new JsonSerializerOptions { WriteIndented = true }, token), replace, ct);
 }

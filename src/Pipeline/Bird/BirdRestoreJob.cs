@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Jobs;
+using ResShift.Pipeline.Models;
+using ResShift.Pipeline.Noise;
+
+namespace ResShift.Pipeline.Bird;
+
+/// <summary>What a finished BIRD job wrote.</summary>
+public sealed record BirdJobResult(string OutputPath, string SidecarPath, string? KernelPath, int Iterations, int ResumedFrom, double FinalLoss);
+
+/// <summary>
+/// One BIRD restoration of a file: decodes and checks the input (the UNet accepts only its trained size), builds
+/// the task's observation and operator, starts z from the seeded counter-based noise (or resumes from the last
+/// checkpoint next to the output), iterates through the shared <see cref="IEpsilonModel"/>, checkpoints every K
+/// iterations, and writes the restored image, for blind deblurring the kernel (16-bit PNG), and a sidecar.
+/// </summary>
+public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelManifest manifest, BirdJobSettings settings,
+    ImageDecoder decoder, ImageEncoder encoder)
+{
+    public string InputPath => inputPath;
+    public string OutputPath => outputPath;
+    public string CheckpointPath => outputPath + ".bird-checkpoint";
+    public string SidecarPath => outputPath + ".resshift.json";
+    public string KernelPath => Path.ChangeExtension(outputPath, null) + ".kernel.png";
+
+    /// <summary>How status and metrics name the job (default: the input's file name).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Called after each iteration with (iteration, total, loss).</summary>
+    public Action<int, int, double>? IterationDone { get; init; }
+
+    public async Task<BirdJobResult> RunAsync(IEpsilonModel model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunCoreAsync(model, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            BirdMetrics.Finished(this);
+        }
+    }
+
+    private async Task<BirdJobResult> RunCoreAsync(IEpsilonModel model, CancellationToken cancellationToken)
+    {
+        settings.Validate();
+        if (!manifest.IsBird) throw new ArgumentException($"model '{manifest.Id}' is not a BIRD model");
+        BirdSpec spec = manifest.Bird!;
+        int r = spec.Image, plane = r * r, d = 3 * plane;
+        int total = settings.IterationsOrDefault;
+        byte[] inputBytes = await File.ReadAllBytesAsync(inputPath, cancellationToken).ConfigureAwait(false);
+        ContentKey content = ContentKey.Of(inputBytes);
+        ulong jobKey = NoiseField.DeriveJobKey(settings.Seed, content.NoiseKey ^ (ulong)settings.Task);
+
+        float[] y;
+        using (DecodedImage img = decoder.Decode(inputBytes, inputPath, cancellationToken))
+        {
+            int want = settings.Task == BirdTask.Sr8 ? r / 8 : r;
+            if (img.Width != want || img.Height != want)
+                throw new InvalidDataException(settings.Task == BirdTask.Sr8
+                    ? $"{Path.GetFileName(inputPath)} is {img.Width}×{img.Height}; sr8 with model '{manifest.Id}' takes the {want}×{want} low-resolution image (the model only produces {r}×{r})"
+                    : $"{Path.GetFileName(inputPath)} is {img.Width}×{img.Height}; model '{manifest.Id}' accepts only {r}×{r} images");
+            y = new float[3 * want * want];
+            img.Pixels.Rgb.CopyTo(y);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(y, 2f, y);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(y, 1f, y);
+        }
+
+        IDegradation h;
+        KernelNet? net = null;
+        switch (settings.Task)
+        {
+            case BirdTask.Deblur:
+                net = KernelNet.Released();
+                net.Initialise(settings.Seed, jobKey);
+                h = new BlurDegradation(3, r, r, net.KernelSize);
+                break;
+            case BirdTask.Sr8: h = new AveragePoolDegradation(3, r, r, 8); break;
+            case BirdTask.Inpaint:
+                h = new MaskDegradation(LoadMask(settings.MaskPath!, r), 3);
+                float[] masked = new float[d];
+                h.Apply(y, masked);
+                y = masked;
+                break;
+            default: h = new IdentityDegradation(d); break;
+        }
+
+        float[] z0 = new float[d];
+        new NoiseField(settings.Seed).Fill(new NoiseRequest(jobKey, 0, 3, 0, 0, r, r), z0);
+        var inversion = new BirdInversion(BirdTaskSettings.For(settings.Task), DdimSteps.From(spec), z0, y, h, net);
+
+        int resumedFrom = 0;
+        BirdCheckpoint? checkpoint = LoadCheckpoint(jobKey, total);
+        if (checkpoint is not null)
+        {
+            inversion.Restore(checkpoint);
+            resumedFrom = checkpoint.Iteration;
+        }
+        var losses = new List<double>(checkpoint?.Losses ?? []);
+        while (inversion.Iteration < total)
+        {
+            double loss = await inversion.IterateAsync(model, cancellationToken).ConfigureAwait(false);
+            losses.Add(loss);
+            BirdMetrics.Report(this, new BirdJobProgress(Name ?? Path.GetFileName(inputPath), settings.Task.Name(), inversion.Iteration, total, loss));
+            IterationDone?.Invoke(inversion.Iteration, total, loss);
+            // Never checkpoint the last iteration: its x̂0 is the output, which the checkpoint does not hold.
+            if (settings.CheckpointEvery > 0 && inversion.Iteration % settings.CheckpointEvery == 0 && inversion.Iteration < total)
+                await (inversion.Snapshot() with { JobKey = jobKey, TotalIterations = total, Losses = [.. losses] })
+                    .SaveAsync(CheckpointPath, cancellationToken).ConfigureAwait(false);
+        }
+
+        await WriteImageAsync(inversion.X0, r, outputPath, cancellationToken).ConfigureAwait(false);
+        float[]? kernel = inversion.Blur?.Kernel;
+        if (kernel is not null) await WriteKernelAsync(kernel, inversion.Blur!.KernelSize, cancellationToken).ConfigureAwait(false);
+        await WriteSidecarAsync(content, total, resumedFrom, losses, kernel, inversion.Blur?.KernelSize ?? 0, cancellationToken).ConfigureAwait(false);
+        File.Delete(CheckpointPath);
+        return new BirdJobResult(outputPath, SidecarPath, kernel is null ? null : KernelPath, total, resumedFrom, inversion.LastLoss);
+    }
+
+    private BirdCheckpoint? LoadCheckpoint(ulong jobKey, int total)
+    {
+        BirdCheckpoint? c;
+        try { c = BirdCheckpoint.TryLoad(CheckpointPath); }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException) { return null; }
+        // A checkpoint of another input, seed, task or length is not ours: start over (it is overwritten).
+        return c is not null && c.JobKey == jobKey && c.TotalIterations == total && c.Iteration < total ? c : null;
+    }
+
+    private float[] LoadMask(string path, int r)
+    {
+        using DecodedImage m = decoder.Decode(path);
+        if (m.Width != r || m.Height != r)
+            throw new InvalidDataException($"mask {Path.GetFileName(path)} is {m.Width}×{m.Height}; it must match the {r}×{r} input");
+        var mask = new float[r * r];
+        Span<float> rgb = m.Pixels.Rgb;
+        for (int i = 0; i < mask.Length; i++)
+            mask[i] = (rgb[i] + rgb[r * r + i] + rgb[2 * r * r + i]) / 3f >= 0.5f ? 1f : 0f;
+        return mask;
+    }
+
+    private async Task WriteImageAsync(float[] x0, int r, string path, CancellationToken ct)
+    {
+        ImageFormat format = ImageFormats.FromPath(path) ?? throw new ArgumentException($"unknown output extension '{Path.GetExtension(path)}'; use .png, .tif, .jpg or .webp");
+        using PlanarImage img = PlanarImage.Allocate(r, r, withAlpha: false);
+        Span<float> rgb = img.Rgb;
+        for (int i = 0; i < rgb.Length; i++) rgb[i] = Math.Clamp((x0[i] + 1f) * 0.5f, 0f, 1f);
+        byte[] bytes = encoder.EncodeToArray(img, new ImageMetadata(ChannelLayout.Rgb, 8, format), format);
+        await AtomicFile.WriteAsync(path, (s, c) => s.WriteAsync(bytes, c).AsTask(), ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteKernelAsync(float[] kernel, int k, CancellationToken ct)
+    {
+        using PlanarImage img = PlanarImage.Allocate(k, k, withAlpha: false);
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(kernel);
+        for (int c = 0; c < 3; c++)
+        {
+            Span<float> p = img.Plane(c);
+            for (int i = 0; i < k * k; i++) p[i] = max > 0 ? kernel[i] / max : 0f;
+        }
+        byte[] bytes = encoder.EncodeToArray(img, new ImageMetadata(ChannelLayout.Gray, 16, ImageFormat.Png), ImageFormat.Png);
+        await AtomicFile.WriteAsync(KernelPath, (s, c) => s.WriteAsync(bytes, c).AsTask(), ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteSidecarAsync(ContentKey content, int total, int resumedFrom, List<double> losses, float[]? kernel, int k, CancellationToken ct)
+    {
+        var o = new JsonObject
+        {
+            ["input"] = Path.GetFileName(inputPath),
+            ["input_sha256"] = content.Sha256,
+            ["model"] = manifest.Id,
+            ["model_sha256"] = manifest.Files.TryGetValue("unet", out var f) ? f.Sha256 : null,
+            ["licence"] = manifest.Licence.Name ?? manifest.Licence.Id,
+            ["kind"] = "bird",
+            ["task"] = settings.Task.Name(),
+            ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+            ["iterations"] = total,
+            ["resumed_from"] = resumedFrom,
+            ["unet_calls"] = 10 * total,
+            ["loss_first"] = losses.Count > 0 ? losses[0] : null,
+            ["loss_final"] = losses.Count > 0 ? losses[^1] : null,
+            ["losses"] = new JsonArray([.. losses.Select(l => (JsonNode)JsonValue.Create(l))]),
+        };
+        if (kernel is not null)
+        {
+            o["kernel"] = new JsonObject
+            {
+                ["size"] = k,
+                ["png"] = Path.GetFileName(KernelPath),
+                ["png_scale"] = "pixel / 65535 × max",
+                ["max"] = System.Numerics.Tensors.TensorPrimitives.Max(kernel),
+                ["values"] = new JsonArray([.. kernel.Select(v => (JsonNode)JsonValue.Create(v))]),
+            };
+        }
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(o, new JsonSerializerOptions { WriteIndented = true });
+        await AtomicFile.WriteAsync(SidecarPath, (s, c) => s.WriteAsync(json, c).AsTask(), ct).ConfigureAwait(false);
+    }
+}

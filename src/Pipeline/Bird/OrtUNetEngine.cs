@@ -1,0 +1,41 @@
+using ResShift.Engines.OnnxRuntime;
+using ResShift.Pipeline.Models;
+
+namespace ResShift.Pipeline.Bird;
+
+/// <summary>The exported BIRD UNet (inputs x, t; output eps) on ONNX Runtime's CPU provider.</summary>
+public sealed class OrtUNetEngine : IUNetEngine
+{
+    private readonly OrtSession _session;
+    private readonly OrtNames _in = OrtNames.Create("x", "t");
+    private readonly OrtNames _out = OrtNames.Create("eps");
+
+    public int Image { get; }
+    public int Channels { get; }
+
+    public OrtUNetEngine(ModelManifest manifest, OrtSessionSettings? settings = null)
+    {
+        if (!manifest.IsBird) throw new ArgumentException($"model '{manifest.Id}' is not a BIRD model");
+        _session = OrtSession.FromFile(manifest.PathOf("unet"), settings);
+        Image = manifest.Bird!.Image;
+        Channels = manifest.Bird.Channels;
+    }
+
+    public void Run(ReadOnlyMemory<float> x, ReadOnlyMemory<long> t, Memory<float> eps, int batch, CancellationToken cancellationToken)
+    {
+        int n = Channels * Image * Image;
+        ReadOnlySpan<long> shape = [batch, Channels, Image, Image];
+        ReadOnlySpan<long> tShape = [batch];
+        using var xt = OrtTensor.Over(x[..(batch * n)], shape);
+        using var tt = OrtTensor.Over(t[..batch], tShape);
+        using var et = OrtTensor.Over(eps[..(batch * n)], shape);
+        _session.Run(_in, [xt, tt], _out, [et], cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _in.Dispose();
+        _out.Dispose();
+    }
+}
