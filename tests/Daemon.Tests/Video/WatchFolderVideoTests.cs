@@ -16,6 +16,7 @@ public sealed class WatchFolderVideoTests
     {
         string work = Repo.TempDir(), root = Path.Combine(work, "root");
         string staging = Path.Combine(work, "staging");
+        Directory.CreateDirectory(root); // roots are not created by the daemon
         Directory.CreateDirectory(staging);
         await Clips.MakeAsync(staging, "clip.mp4", frames: 3);
         await File.WriteAllBytesAsync(Path.Combine(staging, "garbage.mp4"), Enumerable.Range(0, 4000).Select(i => (byte)(i * 13 + 1)).ToArray());
