@@ -25,7 +25,10 @@ public static class VideoFiles
         try
         {
             MediaProbe probe = await new VideoProber(tools).ProbeAsync(path, cancellationToken).ConfigureAwait(false);
-            return probe.Video is not null && probe.FormatName is not ("png_pipe" or "jpeg_pipe" or "tiff_pipe" or "webp_pipe" or "image2");
+            // Still-image and animation demuxers (GIF, APNG, image pipes, ANSI art) are not videos here: they keep the image path's answer.
+            string format = probe.FormatName;
+            return probe.Video is not null && !format.EndsWith("_pipe", StringComparison.Ordinal)
+                && format is not ("image2" or "gif" or "apng" or "tty" or "ico" or "alias_pix" or "brender_pix");
         }
         catch (Exception e) when (e is ToolFailedException or ToolNotFoundException or System.Text.Json.JsonException)
         {
