@@ -34,7 +34,7 @@ public sealed class RestoreVideoCliTests
     public async Task Sigkill_mid_video_resumes_at_the_first_uncommitted_segment_with_identical_bytes()
     {
         string dir = Repo.TempDir();
-        string clip = await Clips.MakeAsync(dir, "clip.mkv", frames: 8);
+        string clip = await Clips.MakeAsync(dir, "clip.mkv", frames: 16);
         string[] common = ["restore", clip, "--models-dir", Repo.Engines, "--engine", "cpu", "--segment-frames", "2", "--batch", "1", "--threads", "1"];
 
         string straight = Path.Combine(dir, "straight", "clip.mkv");
@@ -44,13 +44,13 @@ public sealed class RestoreVideoCliTests
         string spool = Path.Combine(dir, "resumed", ".clip.mkv.resshift-segments");
         using (Process p = Start([.. common, "-o", resumed]))
         {
-            // Kill once segment 0 is committed and segment 1's encoder has started its .part.
+            // Kill as soon as segment 0 is committed: segment 1 (of 8) is then on its way.
             var deadline = Stopwatch.StartNew();
-            while (!(File.Exists(Path.Combine(spool, "segment-00000.json")) && File.Exists(Path.Combine(spool, "segment-00001.mkv.part"))))
+            while (!File.Exists(Path.Combine(spool, "segment-00000.json")))
             {
                 Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), "segment 0 was never committed");
                 Assert.False(p.HasExited, "the restore finished before it could be killed");
-                await Task.Delay(20);
+                await Task.Delay(5);
             }
             p.Kill();
             await p.WaitForExitAsync();
@@ -64,7 +64,7 @@ public sealed class RestoreVideoCliTests
         Assert.False(Directory.Exists(spool), "the spool was not cleaned");
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(resumed + ".resshift.json"));
         int resumedSegments = sidecar.RootElement.GetProperty("segments_resumed").GetInt32();
-        Assert.InRange(resumedSegments, 1, 3); // segment 0 at least was taken, not recomputed; at least one was not done
+        Assert.InRange(resumedSegments, 1, 7); // segment 0 at least was taken, not recomputed; at least one was not done
         Assert.Contains(JsonDocument.Parse(record0).RootElement.GetProperty("outputSha256").GetString()!,
             sidecar.RootElement.GetProperty("segments")[0].GetProperty("sha256").GetString());
         Assert.True(committedAt <= File.GetLastWriteTimeUtc(resumed));
