@@ -9,6 +9,9 @@ using ResShift.Pipeline.Models;
 using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Tiling;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video.Processes;
 using Spectre.Console;
 
 namespace ResShift.Daemon.Cli;
@@ -18,7 +21,7 @@ public static class RestoreCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Image files or folders (folders are walked recursively)", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "Image or video files, or folders (walked recursively)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Output folder (or a file name when restoring one file)", Required = true };
         var model = new Option<string?>("--model") { Description = "Model id (default: the best real SR model present, realsr v3 first; see 'resshift models list')" };
         var engine = new Option<EngineKind>("--engine") { Description = "auto, cpu or tensorrt", DefaultValueFactory = _ => EngineKind.Auto };
@@ -35,10 +38,12 @@ public static class RestoreCommand
         var dir = CommonOptions.ModelsDir();
         var bird = new BirdRestoreOptions();
         var fidelity = new FidelityOptions();
-        var c = new Command("restore", "Restore image files or folders")
+        var video = new VideoOptions();
+        var c = new Command("restore", "Restore image and video files or folders")
             { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
         bird.AddTo(c); // --mask is shared: BIRD inpaint and the ResShift inpainting models
         fidelity.AddTo(c);
+        foreach (Option o in video.All) c.Options.Add(o);
 
         c.SetAction(async (parse, ct) =>
         {
@@ -73,10 +78,15 @@ public static class RestoreCommand
             options.Validate(m.Tile.Lq);
 
             IReadOnlyList<InputItem> items = InputDiscovery.Expand(parse.GetValue(inputs)!);
-            if (items.Count == 0) throw new ArgumentException("no image files found in the inputs");
+            if (items.Count == 0) throw new ArgumentException("no image or video files found in the inputs");
             var masks = new MaskLookup(maskArg, items.Count);
             string outRoot = Path.GetFullPath(parse.GetValue(output)!);
-            bool singleFile = items.Count == 1 && !Directory.Exists(outRoot) && ImageFormats.FromPath(outRoot) is not null;
+            bool singleFile = items.Count == 1 && !Directory.Exists(outRoot)
+                && (ImageFormats.FromPath(outRoot) is not null || Path.GetExtension(outRoot).Equals(".mkv", StringComparison.OrdinalIgnoreCase));
+            // Decided by probing, not by extension alone: anything that is not an image by name and in which
+            // ffprobe finds a video stream is a video; a video-named file ffprobe cannot read fails as a video, naming why.
+            var videoOptions = video.Build(parse, m.Id, new JobSettings { Seed = options.Seed, NoiseScale = options.NoiseScale, Overlap = options.Overlap, Blend = options.Blend });
+            var videos = new List<VideoRestoreJob>();
             var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = parse.GetValue(maxPixels) });
             var encoder = new ImageEncoder();
             var jobs = new List<FileRestoreJob>();
@@ -84,6 +94,21 @@ public static class RestoreCommand
             int skipped = 0;
             foreach (InputItem item in items)
             {
+                if (ImageFormats.FromPath(item.Path) is null
+                    && (VideoFiles.HasVideoExtension(item.Path) || await VideoFiles.HasVideoStreamAsync(item.Path, FfmpegTools.Default, ct)))
+                {
+                    string videoTarget = singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput));
+                    if (parse.GetValue(skip) && File.Exists(videoTarget))
+                    {
+                        skipped++;
+                        continue;
+                    }
+                    videos.Add(new VideoRestoreJob(item.Path, videoTarget, item.RelativeOutput, videoOptions)
+                    {
+                        Progress = new VideoProgress { OnTilesPlanned = tiles => progress.Planned(tiles), OnTileDone = () => progress.TileDone() },
+                    });
+                    continue;
+                }
                 string target = singleFile ? outRoot : Path.Combine(outRoot, item.RelativeOutput);
                 if (parse.GetValue(skip) && File.Exists(target))
                 {
@@ -106,9 +131,23 @@ public static class RestoreCommand
             int failed = await progress.RunAsync(async report =>
             {
                 var running = new List<(FileRestoreJob Job, Task<JobReport> Task)>();
+                var runningVideos = videos.Select(v => (Job: v, Task: Task.Run(() => v.RunAsync(pipeline, engines.EngineName, engines.Precision, ct), ct))).ToList();
                 foreach (FileRestoreJob job in jobs)
                     running.Add((job, await pipeline.SubmitAsync(job, ct)));
                 int failures = 0;
+                foreach (var (job, task) in runningVideos)
+                {
+                    try
+                    {
+                        VideoResult r = await task;
+                        report(job.Name, job.OutputPath, null, r.Seconds);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        failures++;
+                        report(job.Name, job.OutputPath, e.Message, 0);
+                    }
+                }
                 foreach (var (job, task) in running)
                 {
                     try
@@ -127,7 +166,7 @@ public static class RestoreCommand
             });
             var o = parse.InvocationConfiguration.Output;
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{jobs.Count - failed} restored, {failed} failed, {skipped} skipped (model {m.Id}, engine {engines.EngineName} {engines.Precision}, licence {m.Licence.Name ?? m.Licence.Id})"));
+                $"{jobs.Count + videos.Count - failed} restored, {failed} failed, {skipped} skipped (model {m.Id}, engine {engines.EngineName} {engines.Precision}, licence {m.Licence.Name ?? m.Licence.Id})"));
             foreach (string warning in drifted) o.WriteLine(warning);
             if (drifted.Count > 0) o.WriteLine($"{drifted.Count} output(s) below the fidelity threshold");
             return failed > 0 ? ExitCodes.SomeFailed : drifted.Count > 0 ? ExitCodes.BelowFidelityThreshold : ExitCodes.Success;

@@ -29,6 +29,11 @@ public static class ErrorClassifier
         Pipeline.Fidelity.OutputRejectedException o => new("engine", o.Defect == Pipeline.Fidelity.OutputDefect.NonFinite ? "non-finite-output" : "constant-output", false),
         UnsafePathException { Reason: not UnsafePathReason.NotDirectory } or FileExistsException => new("path", null, false),
         ImageEncodeException => new("output", null, true),
+        // A video's engine, disk or missing ffmpeg may be cured by another try; the input itself (damaged, no video
+        // stream, refused options) never.
+        Pipeline.Video.VideoException { InnerException: EngineFailureException } => new("engine", null, true),
+        Pipeline.Video.VideoException { InnerException: IOException or Pipeline.Video.Processes.ToolNotFoundException } => new("io", "video", true),
+        Pipeline.Video.VideoException => new("input", "video", false),
         IOException or UnauthorizedAccessException => new("io", null, true),
         _ => new("error", null, true),
     };

@@ -60,6 +60,8 @@ public sealed class ServiceState : IServiceStatus
             _intakes.Select(i => i.Describe).ToList())
         {
             Bird = BirdMetrics.Running,
+            Videos = Pipeline.Video.Jobs.LiveVideos.Snapshot().Select(v => new VideoStatus(v.Name, v.Progress.FramesDone, v.Progress.FramesExpected,
+                v.Progress.TilesDone, v.Progress.EtaSeconds is { } eta ? Math.Round(eta, 1) : null)).ToList(),
         };
     }
 }

@@ -30,4 +30,10 @@ public sealed record StatusSnapshot(
 {
     /// <summary>Running BIRD jobs: iteration and data-fidelity loss of each (empty without BIRD models).</summary>
     public IReadOnlyList<ResShift.Pipeline.Bird.BirdJobProgress> Bird { get; init; } = [];
+
+    /// <summary>Videos in progress (empty when none).</summary>
+    public IReadOnlyList<VideoStatus> Videos { get; init; } = [];
 }
+
+/// <summary>One video in progress: frames encoded (committed segments of a resumed job included) and tiles, with an ETA from the recent rate.</summary>
+public sealed record VideoStatus(string Name, long FramesDone, long FramesExpected, long TilesDone, double? EtaSeconds);

@@ -1,4 +1,5 @@
 using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Video;
 
 namespace ResShift.Pipeline.Jobs;
 
@@ -7,7 +8,7 @@ public sealed record InputItem(string Path, string RelativeOutput);
 
 /// <summary>
 /// Expands the command line's files and folders. Folders are walked recursively (relative paths kept),
-/// taking image extensions only and skipping dotfiles and temporary names; files named explicitly are
+/// taking image and video extensions only and skipping dotfiles and temporary names; files named explicitly are
 /// always taken, so a wrong one gets a clear decode error instead of being silently ignored.
 /// </summary>
 public static class InputDiscovery
@@ -34,9 +35,10 @@ public static class InputDiscovery
         return items;
     }
 
-    /// <summary>An image to restore: not a temporary name and not an inpainting mask (<see cref="MaskNaming"/>).</summary>
+    /// <summary>An image or video to restore: not a temporary name and not an inpainting mask (<see cref="MaskNaming"/>).</summary>
     public static bool IsCandidate(string path) =>
-        !IsTemporaryName(Path.GetFileName(path)) && !MaskNaming.IsMask(Path.GetFileName(path)) && ImageFormats.FromPath(path) is not null;
+        !IsTemporaryName(Path.GetFileName(path)) && !MaskNaming.IsMask(Path.GetFileName(path))
+        && (ImageFormats.FromPath(path) is not null || VideoFiles.HasVideoExtension(path));
 
     /// <summary>Names that are still being written or are hidden: dotfiles (our own temporaries too), .part, .tmp, .crdownload.</summary>
     public static bool IsTemporaryName(string name) =>

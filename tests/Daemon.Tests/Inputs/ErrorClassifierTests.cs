@@ -19,4 +19,15 @@ public class ErrorClassifierTests
         Assert.Equal(new ErrorClass("io", null, true), ErrorClassifier.Classify(new UnauthorizedAccessException()));
         Assert.Equal(new ErrorClass("error", null, true), ErrorClassifier.Classify(new NullReferenceException()));
     }
+
+    [Fact]
+    public void VideoFailuresAreTransientOnlyForTheEngineTheDiskOrAMissingFfmpeg()
+    {
+        Assert.Equal(new ErrorClass("input", "video", false), ErrorClassifier.Classify(new Pipeline.Video.VideoException("a.mp4", "no video stream")));
+        Assert.Equal(new ErrorClass("engine", null, true),
+            ErrorClassifier.Classify(new Pipeline.Video.VideoException("a.mp4", "restoring a frame failed", new EngineFailureException("denoiser", new InvalidOperationException()))));
+        Assert.Equal(new ErrorClass("io", "video", true),
+            ErrorClassifier.Classify(new Pipeline.Video.VideoException("a.mp4", "ffprobe not found",
+                new Pipeline.Video.Processes.ToolNotFoundException("ffprobe", new System.ComponentModel.Win32Exception()))));
+    }
 }

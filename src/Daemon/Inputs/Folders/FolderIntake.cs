@@ -277,6 +277,14 @@ public sealed class FolderIntake : IIntake
                 await SettleAsync(rel, await JobFactory.RunBirdAsync(_model, bird, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             }
+            if (await Video.VideoJobRunner.IsVideoAsync(Path.Combine(_layout.Processing, rel), claim.Token).ConfigureAwait(false))
+            {
+                // Videos are opened by path by ffmpeg (not through the root handles) and come out as MKV.
+                string videoOutput = Path.Combine(_layout.Outbox, Video.VideoJobRunner.OutputFor(rel));
+                await SettleAsync(rel, await Video.VideoJobRunner.RunAsync(_model, _effective, Path.Combine(_layout.Processing, rel), videoOutput, rel, "folder", claim.Token)
+                    .ConfigureAwait(false)).ConfigureAwait(false);
+                return;
+            }
             // Two inputs mapping to one output (photo.jpg and photo.png as png), or a name dropped again: a distinct
             // output name (photo-2.png) rather than a replaced one; the sidecar names the input it came from.
             var files = new RootedJobFiles(_layout.ProcessingDir, rel, _layout.OutboxDir, OutputRelative(rel))

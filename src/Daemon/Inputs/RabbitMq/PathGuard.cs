@@ -58,7 +58,8 @@ public sealed class PathGuard : IDisposable
         FileEntry? entry = Stat("output", path, output);
         if (entry?.Kind == FileKind.Directory) throw Path_("output", $"'{path}' is a directory");
         if (entry?.Kind is FileKind.Symlink or FileKind.Special) throw Path_("output", $"'{path}' is a symlink or special file; it is not replaced");
-        if (ImageFormats.FromPath(path) is null) throw Path_("output", $"'{path}' has no known image extension (png, jpg, tif, webp)");
+        if (ImageFormats.FromPath(path) is null && !path.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
+            throw Path_("output", $"'{path}' has no known image extension (png, jpg, tif, webp) and is not a video output (mkv)");
         if (output.Full == input.Full) throw Path_("output", "output is the input file itself");
         return output;
     }

@@ -91,6 +91,14 @@ public sealed class QueueJobRunner
                 throw new JobRejectedException("path", msg.Replace
                     ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
                     : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
+            if (await Video.VideoJobRunner.IsVideoAsync(input, ct).ConfigureAwait(false))
+            {
+                // Videos are opened by path by ffmpeg (not through the root handles) and come out as MKV.
+                if (!output.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
+                    throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
+                JobResult video = await Video.VideoJobRunner.RunAsync(mp, effective, input, output, msg.Input, "rabbitmq", ct).ConfigureAwait(false);
+                return Outcome(video.Kind) with { Error = video.Error, ErrorKind = video.Class?.Kind };
+            }
             var files = new RootedJobFiles(inputAt.Root, inputAt.Relative, outputAt.Root, outputAt.Relative)
             {
                 MaxInputBytes = _jobs.MaxInputBytes,

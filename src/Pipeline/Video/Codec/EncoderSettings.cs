@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace ResShift.Pipeline.Video.Codec;
+
+public enum VideoCodec { Auto, X264, X265, SvtAv1, ProRes, Ffv1 }
+
+/// <summary>
+/// The encoder chosen per CLI, watch root or message. Auto picks x265 10-bit for HDR and sources above 8 bits,
+/// x264 CRF 16 otherwise; a combination that cannot work is refused with the reason before any frame is decoded.
+/// </summary>
+public sealed record EncoderSettings
+{
+    public VideoCodec Codec { get; init; } = VideoCodec.Auto;
+    /// <summary>Constant rate factor (x264/x265/SVT-AV1); null = the codec's default here (16 for x264, 18 for x265, 30 for SVT-AV1).</summary>
+    public int? Crf { get; init; }
+    public string Preset { get; init; } = "medium";
+    /// <summary>Output pixel format; null = from the codec and source depth.</summary>
+    public string? PixelFormat { get; init; }
+
+    public static EncoderSettings Default { get; } = new();
+
+    public static VideoCodec ParseCodec(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => VideoCodec.Auto,
+        "x264" or "h264" or "libx264" => VideoCodec.X264,
+        "x265" or "hevc" or "h265" or "libx265" => VideoCodec.X265,
+        "svt-av1" or "svtav1" or "av1" or "libsvtav1" => VideoCodec.SvtAv1,
+        "prores" or "prores_ks" => VideoCodec.ProRes,
+        "ffv1" => VideoCodec.Ffv1,
+        _ => throw new ArgumentException($"unknown video codec '{text}' (auto, x264, x265, svt-av1, prores, ffv1)"),
+    };
+
+    /// <summary>The concrete codec and its arguments for this source; throws <see cref="ArgumentException"/> with the reason where they cannot work.</summary>
+    public EncoderPlan Resolve(VideoDecisions d)
+    {
+        VideoCodec codec = Codec != VideoCodec.Auto ? Codec : d.Hdr || d.BitDepth > 8 ? VideoCodec.X265 : VideoCodec.X264;
+        bool deep = d.Hdr || d.BitDepth > 8;
+        string pixfmt = PixelFormat ?? codec switch
+        {
+            VideoCodec.ProRes => "yuv422p10le",
+            VideoCodec.Ffv1 => deep ? "yuv444p10le" : "yuv444p",
+            _ => deep ? "yuv420p10le" : "yuv420p",
+        };
+        if (d.Hdr && !pixfmt.Contains("10") && !pixfmt.Contains("12"))
+            throw new ArgumentException($"an HDR source needs a 10-bit pixel format; {pixfmt} would band and lose the HDR signal");
+        if (codec == VideoCodec.ProRes && Crf is not null)
+            throw new ArgumentException("ProRes has no CRF: choose its profile through the pixel format (yuv422p10le = HQ) or use x264/x265");
+        if (codec == VideoCodec.Ffv1 && Crf is not null)
+            throw new ArgumentException("FFV1 is lossless: it takes no CRF");
+        if (d.Hdr && codec is VideoCodec.X264 or VideoCodec.ProRes or VideoCodec.Ffv1)
+            throw new ArgumentException($"HDR10 metadata (mastering display, content light level) is written only by x265 and SVT-AV1 here, not {codec}");
+        int? crf = Crf ?? codec switch { VideoCodec.X264 => 16, VideoCodec.X265 => 18, VideoCodec.SvtAv1 => 30, _ => null };
+        if (crf is < 0 or > 63 || (codec is VideoCodec.X264 or VideoCodec.X265 && crf > 51))
+            throw new ArgumentException($"CRF {crf} is out of range for {codec}");
+
+        var args = new List<string> { "-pix_fmt", pixfmt };
+        string Crf1() => crf!.Value.ToString(CultureInfo.InvariantCulture);
+        switch (codec)
+        {
+            case VideoCodec.X264:
+                args.AddRange(["-c:v", "libx264", "-crf", Crf1(), "-preset", Preset]);
+                break;
+            case VideoCodec.X265:
+                string x265 = "log-level=error";
+                if (d.Hdr)
+                {
+                    x265 += $":hdr10=1:repeat-headers=1:colorprim={d.PrimariesTag}:transfer={d.TransferTag}:colormatrix={d.ColorSpaceTag}";
+                    if (d.Hdr10 is { } h)
+                    {
+                        x265 += ":master-display=" + h.X265MasterDisplay;
+                        if (h.MaxContent is { } mc) x265 += $":max-cll={mc},{h.MaxAverage ?? 0}";
+                    }
+                }
+                args.AddRange(["-c:v", "libx265", "-crf", Crf1(), "-preset", Preset, "-x265-params", x265]);
+                break;
+            case VideoCodec.SvtAv1:
+                args.AddRange(["-c:v", "libsvtav1", "-crf", Crf1(), "-preset", "8"]);
+                break;
+            case VideoCodec.ProRes:
+                args.AddRange(["-c:v", "prores_ks", "-profile:v", "3"]);
+                break;
+            case VideoCodec.Ffv1:
+                args.AddRange(["-c:v", "ffv1", "-level", "3"]);
+                break;
+        }
+        return new EncoderPlan(codec, pixfmt, crf, args);
+    }
+}
+
+/// <summary>The resolved encoder: what the sidecar records and the encoder's ffmpeg arguments.</summary>
+public sealed record EncoderPlan(VideoCodec Codec, string PixelFormat, int? Crf, IReadOnlyList<string> Arguments);

@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using ResShift.Pipeline.Jobs;
+using ResShift.Pipeline.Video.Processes;
+
+namespace ResShift.Pipeline.Video.Segments;
+
+/// <summary>
+/// The spool of one video job: a hidden folder beside the output holding committed segments and their
+/// records. A segment counts as committed only when its record matches this job (input digest, settings,
+/// range) and the file it names is there with that sha256 and the right number of packets.
+/// </summary>
+public sealed class SegmentStore(string directory, FfmpegTools tools)
+{
+    public string Directory { get; } = directory;
+
+    /// <summary>The spool folder for an output file: <c>.NAME.resshift-segments</c> beside it.</summary>
+    public static string For(string outputPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "." + Path.GetFileName(outputPath) + ".resshift-segments");
+
+    public string PathOf(Segment s) => Path.Combine(Directory, s.FileName);
+    public string PartPathOf(Segment s) => Path.Combine(Directory, s.FileName + ".part");
+    public string RecordPathOf(Segment s) => Path.Combine(Directory, s.RecordName);
+
+    /// <summary>The record of a committed, verified segment; null when it must be (re)computed. A record pinned to another engine class throws.</summary>
+    public async Task<SegmentRecord?> VerifyAsync(Segment s, string inputSha256, string settingsKey, string engine, string precision, CancellationToken cancellationToken)
+    {
+        SegmentRecord? r = SegmentRecord.TryRead(RecordPathOf(s));
+        if (r is null || r.InputSha256 != inputSha256 || r.SettingsKey != settingsKey || r.FirstFrame != s.FirstFrame || r.Frames != s.Frames || r.Index != s.Index)
+            return null;
+        if (r.Engine != engine || r.Precision != precision)
+            throw new Jobs.EngineClassMismatchException(
+                $"segment {s.Index} was restored by {r.Engine} {r.Precision}; this run uses {engine} {precision}, and one video never mixes engine classes (their outputs differ): resume it on a {r.Engine} {r.Precision} engine or delete {Directory}");
+        string file = PathOf(s);
+        if (!File.Exists(file) || await Sha256Async(file, cancellationToken).ConfigureAwait(false) != r.OutputSha256) return null;
+        string json = await ChildProcess.RunAsync(tools.Ffprobe,
+            ["-v", "error", "-of", "json", "-count_packets", "-show_entries", "stream=nb_read_packets", "-select_streams", "v:0", "file:" + file],
+            cancellationToken).ConfigureAwait(false);
+        Probing.MediaProbe probe = Probing.ProbeParser.Parse(json);
+        return probe.Streams.Count == 1 && probe.Streams[0].Packets == s.Frames ? r : null;
+    }
+
+    /// <summary>Makes an encoded .part durable under its final name, then writes its record atomically (the commit point).</summary>
+    public async Task<SegmentRecord> CommitAsync(Segment s, SegmentRecord record, CancellationToken cancellationToken)
+    {
+        string part = PartPathOf(s);
+        await using (var f = new FileStream(part, FileMode.Open, FileAccess.ReadWrite)) f.Flush(flushToDisk: true);
+        File.Move(part, PathOf(s), overwrite: true);
+        AtomicFile.SyncDirectory(Directory);
+        SegmentRecord committed = record with { OutputSha256 = await Sha256Async(PathOf(s), cancellationToken).ConfigureAwait(false) };
+        await AtomicFile.WriteAsync(RecordPathOf(s), (stream, ct) => stream.WriteAsync(committed.ToJson(), ct).AsTask(), cancellationToken).ConfigureAwait(false);
+        return committed;
+    }
+
+    public static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
+    {
+        await using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(f, cancellationToken).ConfigureAwait(false));
+    }
+
+    public void Delete()
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
