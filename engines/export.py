@@ -230,8 +230,8 @@ def main(argv=None):
     for x in (argv if argv is not None else sys.argv[1:]):
         argv_rel.append(os.path.basename(x) if x.endswith(".pth") else x)
     manifest = {
-        "id": model_id, "name": cfg["name"] + (" [tiny widths, random]" if a.widths == "tiny" and model_id != "tiny-x4" else ""),
-        "task": cfg["task"], "scale": cfg["scale"],
+        "id": model_id, "name": cfg["name"] + (" [tiny widths, random]" if a.widths == "tiny" and model_id not in configs.TEST_MODELS else ""),
+        "task": cfg["task"], "scale": cfg["scale"], "input": cfg["input"],
         "latent": {"factor": geo["factor"], "channels": geo["lat_ch"]},
         "schedule": {k: cfg["schedule"][k] for k in ("T", "kappa", "min_noise_level", "etas_end", "power")},
         "lq_pad_multiple": cfg["lq_pad_multiple"],
@@ -239,7 +239,7 @@ def main(argv=None):
         "files": {k: files[k] for k in ("encoder", "denoiser", "decoder") if k in files},
         "io": io,
         "sources": sources,
-        "licence": cfg["licence"] if not a.random_init or model_id == "tiny-x4" else configs.MIT,
+        "licence": cfg["licence"] if not a.random_init or model_id in configs.TEST_MODELS else configs.MIT,
         "verification": "verify/index.json",
         "parameters": {"denoiser": n_unet, "autoencoder": n_vq},
         "generated_by": "engines/export.py " + " ".join(argv_rel),

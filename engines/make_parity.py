@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from resshift_models.graphs import load_models  # noqa: E402
-from resshift_models.sampler import sample, to_uint8  # noqa: E402
+from resshift_models.sampler import reflect_pad, sample, to_uint8  # noqa: E402
 from resshift_models.schedule import make_schedule  # noqa: E402
 
 
@@ -195,6 +195,61 @@ def run_tiled_case(cfg, unet, vq, lq_u8, chop, overlap, outdir, prefix):
                       "fraction_of_levels_0_or_255": float(((u8 == 0) | (u8 == 255)).mean())}}
 
 
+def card_mask(h, w):
+    """Deterministic inpainting mask (1 = unknown): a rectangle, a disc and a thin diagonal scratch."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    m = (xx > 0.55 * w) & (xx < 0.8 * w) & (yy > 0.15 * h) & (yy < 0.45 * h)
+    m |= (xx - 0.3 * w) ** 2 + (yy - 0.7 * h) ** 2 < (0.1 * min(h, w)) ** 2
+    m |= np.abs((xx / w) - (yy / h)) < 0.012
+    return m.astype(np.uint8)
+
+
+def run_scale1_tiled(cfg, unet, vq, lq_u8, mask_u8, chop, overlap, outdir, prefix):
+    """A scale-1 task (inpainting with a mask, face restoration without) as the runtime's contract says,
+    written from resshift.md sections 3 and 5 independently of the C# code: the unknown area shown to the network
+    as -1 (as the inpainting training data, lq = im*(1-m) - m), each tile reflect-padded to the model multiple
+    (image and mask alike) and sampled at noise 0, cropped, clamped; overlaps averaged with equal weights; then
+    known pixels pasted back from the input (the reference's mask_back: out = sr*m + lq*(1-m) in [0, 1])."""
+    h, w, _ = lq_u8.shape
+    stride = chop - overlap
+    y = torch.from_numpy(lq_u8.astype(np.float32)).permute(2, 0, 1).unsqueeze(0) / 255.0 * 2.0 - 1.0
+    m01 = None if mask_u8 is None else torch.from_numpy(mask_u8.astype(np.float32))[None, None]
+    y_in = y if m01 is None else torch.where(m01 > 0, torch.full_like(y, -1.0), y)
+    total = torch.zeros(1, 3, h, w, dtype=torch.float64)
+    count = torch.zeros(1, 1, h, w, dtype=torch.float64)
+    rows, cols = reference_starts(h, chop, stride), reference_starts(w, chop, stride)
+    tiles = []
+    for r in rows:
+        for c in cols:
+            th, tw = min(chop, h), min(chop, w)
+            tile = y_in[:, :, r:r + th, c:c + tw]
+            mask = None
+            if m01 is not None:
+                mask = reflect_pad(m01[:, :, r:r + th, c:c + tw] * 2.0 - 1.0, cfg["lq_pad_multiple"])
+            out = sample(unet, vq, tile, cfg["schedule"], sf=1, pad_multiple=cfg["lq_pad_multiple"], noise_scale=0.0,
+                         mask=mask)
+            total[:, :, r:r + th, c:c + tw] += out.clamp(-1.0, 1.0).to(torch.float64)
+            count[:, :, r:r + th, c:c + tw] += 1
+            tiles.append([r, c, th, tw])
+    assert count.min() >= 1
+    img = (total / count).to(torch.float32) * 0.5 + 0.5
+    if m01 is not None:
+        img = img * m01 + (y * 0.5 + 0.5) * (1 - m01)
+    u8 = torch.round(img * 255.0).to(torch.uint8)[0].permute(1, 2, 0).numpy()
+    write_png(os.path.join(outdir, prefix + "lq.png"), lq_u8, filtered=True)
+    files = {"lq": prefix + "lq.png", "out": prefix + "out.png"}
+    if mask_u8 is not None:
+        write_png(os.path.join(outdir, prefix + "lq.mask.png"), np.repeat(mask_u8[:, :, None] * 255, 3, axis=2), filtered=True)
+        files["mask"] = prefix + "lq.mask.png"
+    write_png(os.path.join(outdir, prefix + "out.png"), u8, filtered=True)
+    known = None if mask_u8 is None else bool((u8[mask_u8 == 0] == lq_u8[mask_u8 == 0]).all())
+    return {"lq_size_hw": [h, w], "output_size_hw": [h, w], "chop": chop, "overlap": overlap, "stride": stride,
+            "blend": "average", "row_starts": rows, "column_starts": cols, "tiles_yxhw": tiles,
+            "overlapping_pixels": int((count > 1).sum()), "files": files,
+            "stats": {"out_std": float(img.std()), "known_pixels_equal_input": known,
+                      "unknown_fraction": None if mask_u8 is None else float(mask_u8.mean())}}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--id", required=True)
@@ -209,9 +264,28 @@ def main(argv=None):
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
     cfg, unet, vq = load_models(a.id, a.widths, a.checkpoint, a.autoencoder, a.seed if a.random_init else None)
-    if cfg["task"] not in ("realsr", "bicsr"):
-        raise SystemExit("parity data is implemented for the SR tasks")
     os.makedirs(a.out, exist_ok=True)
+    if cfg["scale"] == 1:
+        chop = a.chop
+        img = synthetic_image(chop, chop)
+        if cfg["input"]["mask"]:
+            wide = synthetic_image(200, 400)  # one row (200 < 256, padded), two columns overlapping by 112
+            cases = {"single256": run_scale1_tiled(cfg, unet, vq, img, card_mask(chop, chop), chop, chop // 4, a.out, "a_"),
+                     "tiled200x400": run_scale1_tiled(cfg, unet, vq, wide, card_mask(200, 400), chop, chop // 4, a.out, "b_")}
+        else:
+            cases = {"single512": run_scale1_tiled(cfg, unet, vq, img, None, chop, 0, a.out, "a_")}
+        index = {"model": a.id, "noise_scale": 0.0, "precision": "float32 PyTorch eager (CPU), average in float64",
+                 "cases": cases,
+                 "notes": "Scale-1 contract (run_scale1_tiled): hole shown as -1, tiles padded/cropped/clamped, equal-"
+                          "weight average, known pixels pasted back; out.png = round_half_even(255*result)."}
+        with open(os.path.join(a.out, "index.json"), "w") as f:
+            json.dump(index, f, indent=1)
+            f.write("\n")
+        for k, c in cases.items():
+            print(k, c["row_starts"], c["column_starts"], c["stats"])
+        return 0
+    if cfg["task"] not in ("realsr", "bicsr"):
+        raise SystemExit("parity data is implemented for the SR tasks and the scale-1 tasks")
     if a.tiled:
         chop = a.chop
         index = {

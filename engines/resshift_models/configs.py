@@ -24,9 +24,25 @@ NTU = {"id": "NTU-S-Lab-1.0", "name": "NTU S-Lab License 1.0", "commercial_use":
 MIT = {"id": "MIT", "name": "MIT License", "commercial_use": True, "url": "https://opensource.org/licenses/MIT"}
 
 
+# The job contract of each task, as data for the runtime (model.json "input"): whether the denoiser takes a mask
+# (1 = unknown area; known pixels are pasted back from the input after decoding, as the reference's mask_back),
+# and whether inputs must be exactly one size (faceir: aligned 512x512 face crops, as the reference was trained on
+# FFHQ-aligned crops; it does no detection or alignment itself).
+INPUT = {
+    "realsr": dict(mask=False, exact_size=None, accepts="any RGB image; output is 4x larger"),
+    "bicsr": dict(mask=False, exact_size=None, accepts="any RGB image (bicubic-degraded); output is 4x larger"),
+    "inpaint": dict(mask=True, exact_size=None,
+                    accepts="an RGB image and a binary mask of the same size (white/1 = area to fill); "
+                            "output is the same size, pixels outside the mask are the input's"),
+    "faceir": dict(mask=False, exact_size=512,
+                   accepts="an aligned face crop of exactly 512x512 pixels (FFHQ alignment, as GFPGAN/CodeFormer "
+                           "produce); output is the same size. Face detection and paste-back are not done"),
+}
+
+
 def _m(name, task, scale, unet, vq, sched, pad, ckpt, ae, ref_config):
     return dict(name=name, task=task, scale=scale, unet=unet, vq=vq, schedule=sched, lq_pad_multiple=pad,
-                checkpoint=ckpt, autoencoder=ae, ref_config=ref_config, licence=NTU)
+                checkpoint=ckpt, autoencoder=ae, ref_config=ref_config, licence=NTU, input=INPUT[task])
 
 
 MODELS = {
@@ -65,7 +81,27 @@ TINY_VQ_F8 = dict(ch=24, ch_mult=[1, 1, 1, 1], n_embed=512, norm_groups=8)
 
 MODELS["tiny-x4"] = dict(name="Tiny ResShift x4 (random weights, contract tests)", task="realsr", scale=4,
                          unet=dict(UNET_BASE, **TINY_UNET), vq=dict(VQ_F4, **TINY_VQ), schedule=SCHED_T4,
-                         lq_pad_multiple=64, checkpoint=None, autoencoder=None, ref_config=None, licence=MIT)
+                         lq_pad_multiple=64, checkpoint=None, autoencoder=None, ref_config=None, licence=MIT,
+                         input=INPUT["realsr"])
+
+# Test models for the task shapes that differ from tiny-x4 (random weights, MIT): inpainting (mask input, LQ
+# stem, scale 1) and blind face restoration (face VQ-f8, 8-channel latent, scale 1). Tiles are the smallest
+# whose latent is a multiple of 64: 256 (f4) and 512 (f8).
+MODELS["tiny-inpaint"] = dict(MODELS["resshift-inpaint-imagenet"], name="Tiny ResShift inpainting (random weights, contract tests)",
+                              unet=dict(MODELS["resshift-inpaint-imagenet"]["unet"], **TINY_UNET),
+                              vq=dict(VQ_F4, **TINY_VQ), checkpoint=None, autoencoder=None, ref_config=None,
+                              licence=MIT)
+MODELS["tiny-face"] = dict(MODELS["resshift-faceir"], name="Tiny ResShift face restoration (random weights, contract tests)",
+                           unet=dict(MODELS["resshift-faceir"]["unet"], **TINY_UNET),
+                           vq=dict(VQ_F8_FACE, **TINY_VQ_F8), checkpoint=None, autoencoder=None, ref_config=None,
+                           licence=MIT, latent_input_gain=0.1)
+# tiny-x4's weights under the 15-step schedule (v1/v2's): parity data only (engines/tiny-x4/parity-s15), to show a
+# 15-step model runs through the same code with its schedule taken from the manifest.
+MODELS["tiny-x4-s15"] = dict(MODELS["tiny-x4"], name="Tiny ResShift x4, 15-step schedule (parity only)", schedule=SCHED_T15)
+TEST_MODELS = ("tiny-x4", "tiny-inpaint", "tiny-face", "tiny-x4-s15")
+
+# Default LQ tile of each released model for export (latent side = tile*scale/factor, a multiple of 64).
+DEFAULT_TILE = {"realsr": 64, "bicsr": 64, "inpaint": 256, "faceir": 512}
 
 TASK_DEFAULT_ID = {"realsr": "resshift-realsr-x4-v3", "bicsr": "resshift-bicsr-x4",
                    "inpaint": "resshift-inpaint-imagenet", "faceir": "resshift-faceir"}
@@ -73,7 +109,7 @@ TASK_DEFAULT_ID = {"realsr": "resshift-realsr-x4-v3", "bicsr": "resshift-bicsr-x
 
 def get(model_id, widths="full"):
     cfg = copy.deepcopy(MODELS[model_id])
-    if widths == "tiny" and model_id != "tiny-x4":
+    if widths == "tiny" and model_id not in TEST_MODELS:
         cfg["unet"].update(TINY_UNET)
         cfg["vq"].update(TINY_VQ_F8 if cfg["vq"]["ch_mult"] == [1, 2, 4, 8] else TINY_VQ)
     return cfg

@@ -1,4 +1,5 @@
 """Exporter checks on a tiny-width official architecture, plus the chunked VQ attention / codebook."""
+import importlib.util
 import json
 import os
 import tempfile
@@ -6,7 +7,10 @@ import tempfile
 import numpy as np
 import torch
 
-import export
+# Loaded by path: engines/bird/export.py (put on sys.path by test_bird) has the same module name.
+_spec = importlib.util.spec_from_file_location("resshift_export", os.path.join(os.path.dirname(__file__), "..", "export.py"))
+export = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(export)
 from resshift_models import build_vq, configs, random_init
 from resshift_models.vq import chunked_attention
 

@@ -13,6 +13,14 @@ public static class EngineSetFactory
     {
         ModelFileCheck.EnsureIntact(manifest);
         log ??= Console.Error.WriteLine;
+        // The TensorRT engine set binds x, t and lq only: an inpainting model's mask input runs on the CPU engine.
+        if (manifest.Geometry.MaskChannels > 0 && kind != EngineKind.Cpu)
+        {
+            if (kind == EngineKind.TensorRt)
+                throw new NotSupportedException($"model '{manifest.Id}' takes a mask input, which the TensorRT engine does not bind yet; use --engine cpu");
+            log($"engine auto: using the CPU engine because model '{manifest.Id}' takes a mask input (not bound by the TensorRT engine yet)");
+            kind = EngineKind.Cpu;
+        }
         switch (kind)
         {
             case EngineKind.TensorRt: // built engines, or built now, or a refusal with the reason: never the CPU

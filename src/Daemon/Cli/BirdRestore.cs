@@ -12,7 +12,11 @@ namespace ResShift.Daemon.Cli;
 public sealed class BirdRestoreOptions
 {
     public Option<string?> Task { get; } = new("--task") { Description = "BIRD models: " + string.Join("|", BirdTaskNames.All) };
-    public Option<string?> Mask { get; } = new("--mask") { Description = "BIRD inpaint: mask image, white = known pixels, black = to fill" };
+    public Option<string?> Mask { get; } = new("--mask")
+    {
+        Description = "Inpainting. BIRD inpaint: mask image, white = known pixels, black = to fill. ResShift inpainting models: " +
+                      "white = the area to fill (the reference's convention), one file for one image or a folder of masks named like the images; default NAME.mask.png next to each image",
+    };
     public Option<int?> Iterations { get; } = new("--iterations") { Description = "BIRD: optimisation iterations (default: the task's released count)" };
     public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "BIRD: checkpoint z, Adam and the kernel network every K iterations (0 = never)", DefaultValueFactory = _ => 10 };
 
@@ -26,7 +30,7 @@ public sealed class BirdRestoreOptions
 
     public void RefuseFor(ParseResult parse, ModelManifest m)
     {
-        if (parse.GetValue(Task) is not null || parse.GetValue(Mask) is not null || parse.GetValue(Iterations) is not null)
+        if (parse.GetValue(Task) is not null || (parse.GetValue(Mask) is not null && m.Input?.Mask != true) || parse.GetValue(Iterations) is not null)
             throw new ArgumentException($"--task, --mask and --iterations apply to BIRD models; '{m.Id}' is a {m.Kind} model");
     }
 }

@@ -24,12 +24,16 @@ public static class ModelsCommand
         {
             var o = parse.InvocationConfiguration.Output;
             var registry = ModelRegistry.Discover(parse.GetValue(dir));
-            o.WriteLine($"{"id",-26} {"task",-8} {"scale",5} {"T",3} {"tile",5} {"graphs",-8} licence");
+            o.WriteLine($"{"id",-26} {"task",-8} {"input",-12} {"scale",5} {"steps",5} {"tile",5} {"onnx",-8} licence");
             foreach (ModelManifest m in registry.Models.OrderBy(m => m.Id, StringComparer.Ordinal))
                 o.WriteLine(m.IsBird
-                    ? $"{m.Id,-26} {m.Task,-8} {1,5} {m.Bird!.T / m.Bird.DeltaT,3} {m.Bird.Image,5} {(m.HasGraphs ? "yes" : "no"),-8} {LicenceLine(m)}"
-                    : $"{m.Id,-26} {m.Task,-8} {m.Scale,5} {m.Schedule.T,3} {m.Tile.Lq,5} {(m.HasGraphs ? "yes" : "no"),-8} {LicenceLine(m)}");
-            o.WriteLine($"({registry.Models.Count} models in {registry.Root})");
+                    ? $"{m.Id,-26} {m.Task,-8} {"image",-12} {"×1",5} {m.Steps,5} {m.Bird!.Image,5} {Presence(m),-8} {LicenceLine(m)}"
+                    : $"{m.Id,-26} {m.Task,-8} {InputLine(m),-12} {"×" + m.Scale,5} {m.Steps,5} {m.Tile.Lq,5} {Presence(m),-8} {LicenceLine(m)}{(m.IsDemo ? " [demo: random weights]" : "")}");
+            o.WriteLine($"({registry.Models.Count} models in {registry.Root}; 'resshift models show ID' says how to get a missing one)");
+            ModelManifest? best = registry.DefaultModel();
+            o.WriteLine(best is null
+                ? "restore's default: none present (get one with 'make models MODEL=resshift-realsr-x4-v3')"
+                : $"restore's default: {best.Id}");
             return ExitCodes.Success;
         });
         return c;
@@ -53,7 +57,9 @@ public static class ModelsCommand
             }
             else
             {
-                o.WriteLine($"task      {m.Task}, scale ×{m.Scale}, latent f{m.Latent.Factor} × {m.Latent.Channels} channels");
+                o.WriteLine($"task      {m.Task}, scale ×{m.Scale}, latent f{m.Latent.Factor} × {m.Latent.Channels} channels, {m.Steps} steps");
+                o.WriteLine($"input     {InputLine(m)}{(m.Input?.Accepts is { } a ? ": " + a : "")}");
+                o.WriteLine($"padding   LQ reflect-padded to a multiple of {m.LqPadMultiple}");
                 o.WriteLine($"schedule  T={m.Schedule.T} kappa={m.Schedule.Kappa} min_noise_level={m.Schedule.MinNoiseLevel} etas_end={m.Schedule.EtasEnd} power={m.Schedule.Power}");
                 o.WriteLine($"tile      {m.Tile.Lq}×{m.Tile.Lq} LQ → {m.Geometry.ImageTile}×{m.Geometry.ImageTile} output");
             }
@@ -64,7 +70,7 @@ public static class ModelsCommand
                 o.WriteLine($"source    {s.Role}: {s.Url} (sha256 {s.Sha256 ?? "not recorded yet"})");
             if (!m.HasGraphs)
             {
-                o.WriteLine($"graphs    none yet: export them with 'make models MODEL={m.Id}'");
+                o.WriteLine($"onnx      not present: {m.HowToGet}");
                 return ExitCodes.Success;
             }
             bool ok = true;
@@ -101,6 +107,16 @@ public static class ModelsCommand
         });
         return c;
     }
+
+    private static string InputLine(ModelManifest m) =>
+        m.Input switch
+        {
+            { Mask: true } => "image+mask",
+            { ExactSize: int s } => $"{s}×{s} crop",
+            _ => "image",
+        };
+
+    private static string Presence(ModelManifest m) => m.GraphsPresent ? "present" : m.HasGraphs ? "missing" : "absent";
 
     private static string LicenceLine(ModelManifest m) =>
         $"{m.Licence.Name ?? m.Licence.Id}{(m.Licence.CommercialUse ? "" : " (non-commercial use only)")}";

@@ -23,7 +23,7 @@ public static class RestoreCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Image or video files, or folders (walked recursively)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Output folder (or a file name when restoring one file)", Required = true };
-        var model = new Option<string>("--model") { Description = "Model id", DefaultValueFactory = _ => "tiny-x4" };
+        var model = new Option<string?>("--model") { Description = "Model id (default: the best real SR model present, realsr v3 first; see 'resshift models list')" };
         var engine = new Option<EngineKind>("--engine") { Description = "auto, cpu or tensorrt", DefaultValueFactory = _ => EngineKind.Auto };
         var tile = new Option<int?>("--tile") { Description = "LQ tile size; must be one the model was exported for" };
         var overlap = new Option<int?>("--overlap") { Description = "Overlap between tiles in LQ pixels (default: tile/4)" };
@@ -41,16 +41,24 @@ public static class RestoreCommand
         var video = new VideoOptions();
         var c = new Command("restore", "Restore image and video files or folders")
             { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
-        bird.AddTo(c);
+        bird.AddTo(c); // --mask is shared: BIRD inpaint and the ResShift inpainting models
         fidelity.AddTo(c);
         foreach (Option o in video.All) c.Options.Add(o);
 
         c.SetAction(async (parse, ct) =>
         {
-            ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(model)!);
+            ModelRegistry registry = ModelRegistry.Discover(parse.GetValue(dir));
+            ModelManifest m = parse.GetValue(model) is { } id ? registry.Get(id)
+                : registry.DefaultModel() ?? throw new InvalidOperationException(
+                    $"no real model is present in {registry.Root}: get one with 'make models MODEL=resshift-realsr-x4-v3' " +
+                    "(offline: RESSHIFT_WEIGHTS=DIR with its two .pth files), or name one with --model " +
+                    "('resshift models list' shows them; tiny-x4 is a demo with random weights whose output is noise)");
             if (m.IsBird)
                 return await BirdRestore.RunAsync(parse, m, bird, parse.GetValue(inputs)!, parse.GetValue(output)!, parse.GetValue(seed),
                     parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(maxPixels), ct);
+            string? maskArg = parse.GetValue(bird.Mask);
+            if (maskArg is not null && m.Input?.Mask != true)
+                throw new ArgumentException($"--mask is for inpainting models; '{m.Id}' is a {m.Task} model and takes no mask");
             bird.RefuseFor(parse, m);
             int? t = parse.GetValue(tile);
             if (t is not null && t != m.Tile.Lq)
@@ -65,11 +73,13 @@ public static class RestoreCommand
                 NoiseScale = parse.GetValue(noiseScale),
                 Blend = parse.GetValue(blend),
                 MaxJobMemoryBytes = parse.GetValue(maxJobMemory),
+                Input = m.InputContract,
             };
             options.Validate(m.Tile.Lq);
 
             IReadOnlyList<InputItem> items = InputDiscovery.Expand(parse.GetValue(inputs)!);
             if (items.Count == 0) throw new ArgumentException("no image or video files found in the inputs");
+            var masks = new MaskLookup(maskArg, items.Count);
             string outRoot = Path.GetFullPath(parse.GetValue(output)!);
             bool singleFile = items.Count == 1 && !Directory.Exists(outRoot)
                 && (ImageFormats.FromPath(outRoot) is not null || Path.GetExtension(outRoot).Equals(".mkv", StringComparison.OrdinalIgnoreCase));
@@ -107,6 +117,7 @@ public static class RestoreCommand
                 }
                 jobs.Add(new FileRestoreJob(item.Path, target, item.RelativeOutput, "cli", m.Scale, decoder, encoder)
                 {
+                    Mask = m.Input?.Mask == true ? masks.For(item) : null,
                     Planned = tiles => progress.Planned(tiles),
                     TileDone = () => progress.TileDone(),
                 });

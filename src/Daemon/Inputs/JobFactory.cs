@@ -39,8 +39,9 @@ public sealed class JobFactory(long maxPixels)
     /// The files for a held output (called only when the job is diverted, before anything is written): through root
     /// handles like <paramref name="files"/>; its sidecar names the held file.
     /// </param>
+    /// <param name="mask">The inpainting mask that goes with the input (models whose task takes one).</param>
     public FileRestoreJob Create(ModelPipeline model, JobSettings effective, RootedJobFiles files, string name, string source, Func<string, string>? recordedOutputName = null,
-        FidelityThreshold? threshold = null, Func<RootedJobFiles>? held = null)
+        FidelityThreshold? threshold = null, Func<RootedJobFiles>? held = null, MaskSource? mask = null)
     {
         FileRestoreJob? job = null;
         RootedJobFiles WithSidecar(RootedJobFiles f, Func<string, string>? recorded) => new(f.InputRoot, f.Input, f.OutputRoot, f.Output)
@@ -54,6 +55,7 @@ public sealed class JobFactory(long maxPixels)
         job = new FileRestoreJob(Path.Combine(files.InputRoot.Path, files.Input), Path.Combine(files.OutputRoot.Path, files.Output), name, source,
             model.Model.Scale, _decoder, _encoder)
         {
+            Mask = mask,
             Settings = effective,
             Files = WithSidecar(files, recordedOutputName),
             Divert = held is null ? null : FidelityReview.Divert(threshold, () =>

@@ -54,6 +54,7 @@ public sealed class ModelPipeline : IAsyncDisposable
             MaxJobsInFlight = settings.MaxJobsInFlight,
             MaxJobMemoryBytes = settings.MaxJobMemoryBytes,
             Overlap = model.Tile.Lq / 4,
+            Input = model.InputContract,
         };
         IEngineSet engines = EngineSetFactory.Create(model, settings.Engine, settings.MaxBatch, settings.Threads);
         try

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ResShift.Engines.Abstractions;
 
 namespace ResShift.Engines.OnnxRuntime;
@@ -18,7 +19,7 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
     private readonly OrtSession _decoder;
     private readonly OrtNames _image = OrtNames.Create("image");
     private readonly OrtNames _latent = OrtNames.Create("latent");
-    private readonly OrtNames _denoiserInputs = OrtNames.Create("x", "t", "lq");
+    private readonly OrtNames _denoiserInputs;
     private readonly OrtNames _x0 = OrtNames.Create("x0");
     private int _disposed;
 
@@ -31,6 +32,7 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
         Geometry = geometry;
         MaxBatch = maxBatch;
         _options = options ?? new OnnxRuntimeEngineOptions();
+        _denoiserInputs = geometry.MaskChannels > 0 ? OrtNames.Create("x", "t", "lq", "mask") : OrtNames.Create("x", "t", "lq");
 
         var loaded = new List<IDisposable> { _image, _latent, _denoiserInputs, _x0 };
         try
@@ -105,9 +107,35 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
         Array.Fill(steps, t);
         using var x = OrtTensor.Over(Take(xScaled, batch * Geometry.LatentElements, nameof(xScaled)), LatentShape(batch));
         using var tensorT = OrtTensor.Over(new ReadOnlyMemory<long>(steps), [batch]);
-        using var lqTensor = OrtTensor.Over(Take(lq, batch * Geometry.LqElements, nameof(lq)), LqShape(batch));
         using var output = OrtTensor.Over(Take(x0, batch * Geometry.LatentElements, nameof(x0)), LatentShape(batch));
-        _denoiser.Run(_denoiserInputs, [x, tensorT, lqTensor], _x0, [output], ct);
+        ReadOnlyMemory<float> tiles = Take(lq, batch * Geometry.LqElements, nameof(lq));
+        if (Geometry.MaskChannels == 0)
+        {
+            using var lqTensor = OrtTensor.Over(tiles, LqShape(batch));
+            _denoiser.Run(_denoiserInputs, [x, tensorT, lqTensor], _x0, [output], ct);
+            return;
+        }
+        // Each tile carries its mask plane after its image planes; the graph takes them as two tensors.
+        int image = Geometry.LqImageElements, mask = Geometry.LqElements - image;
+        float[] images = ArrayPool<float>.Shared.Rent(batch * image), masks = ArrayPool<float>.Shared.Rent(batch * mask);
+        try
+        {
+            ReadOnlySpan<float> all = tiles.Span;
+            for (int i = 0; i < batch; i++)
+            {
+                all.Slice(i * Geometry.LqElements, image).CopyTo(images.AsSpan(i * image, image));
+                all.Slice(i * Geometry.LqElements + image, mask).CopyTo(masks.AsSpan(i * mask, mask));
+            }
+            using var lqTensor = OrtTensor.Over(new ReadOnlyMemory<float>(images, 0, batch * image), LqShape(batch));
+            using var maskTensor = OrtTensor.Over(new ReadOnlyMemory<float>(masks, 0, batch * mask),
+                [batch, Geometry.MaskChannels, Geometry.LqTile, Geometry.LqTile]);
+            _denoiser.Run(_denoiserInputs, [x, tensorT, lqTensor, maskTensor], _x0, [output], ct);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(images);
+            ArrayPool<float>.Shared.Return(masks);
+        }
     }
 
     private void Decode(ReadOnlyMemory<float> latent, Memory<float> image, int batch, CancellationToken ct)

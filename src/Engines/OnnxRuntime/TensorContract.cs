@@ -21,6 +21,7 @@ internal sealed record GraphContract(string Role, IReadOnlyList<TensorContract> 
             new("x", TensorElementType.Float, -1, g.LatentChannels, g.LatentTile, g.LatentTile),
             new("t", TensorElementType.Int64, -1),
             new("lq", TensorElementType.Float, -1, g.ImageChannels, g.LqTile, g.LqTile),
+            .. (g.MaskChannels > 0 ? [new TensorContract("mask", TensorElementType.Float, -1, g.MaskChannels, g.LqTile, g.LqTile)] : Array.Empty<TensorContract>()),
         ],
         [new("x0", TensorElementType.Float, -1, g.LatentChannels, g.LatentTile, g.LatentTile)]);
 

@@ -10,8 +10,17 @@ namespace ResShift.Pipeline.Fidelity;
 /// </summary>
 internal static class FidelityGuard
 {
-    public static FidelityReference Capture(LqImage lq, int scale) =>
-        FidelityReference.Capture(lq.Pixels, lq.Width, lq.Height, scale, SampleRange.Signed);
+    /// <summary>For an inpainting job only the known area is compared (the filled area has nothing to match).</summary>
+    public static FidelityReference Capture(LqImage lq, int scale)
+    {
+        if (!lq.HasMask) return FidelityReference.Capture(lq.Pixels, lq.Width, lq.Height, scale, SampleRange.Signed);
+        ReadOnlySpan<float> mask = lq.Mask;
+        byte[] known = new byte[mask.Length];
+        bool any = false;
+        for (int i = 0; i < known.Length; i++) any |= (known[i] = mask[i] <= 0f ? (byte)1 : (byte)0) != 0;
+        // A mask that fills everything leaves nothing known: then the whole input is the reference, as without a mask.
+        return FidelityReference.Capture(lq.Pixels, lq.Width, lq.Height, scale, SampleRange.Signed, any ? known : default);
+    }
 
     /// <param name="output">The blended output in model space; its tiles were clamped, so non-finite samples were counted on the job before that.</param>
     public static void Check(JobState state, ReadOnlySpan<float> output, int width, int height, string model)

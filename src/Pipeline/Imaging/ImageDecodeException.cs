@@ -14,6 +14,10 @@ public enum ImageDecodeFailure
     Corrupt,
     /// <summary>Several pages or frames (multi-page TIFF, animated PNG or WebP): only single images are restored.</summary>
     MultiFrame,
+    /// <summary>The model's task wants another size (face restoration: exactly 512×512).</summary>
+    WrongSize,
+    /// <summary>An inpainting mask is missing, of another size, not binary, or given to a model that takes none.</summary>
+    Mask,
 }
 
 /// <summary>An input is not a decodable image. The message starts with the file (or buffer) name.</summary>

@@ -42,6 +42,9 @@ public sealed class FileRestoreJob : IRestoreJob
     /// <summary>Reads and writes through root directory handles (daemon intakes); null uses the paths as given (restore).</summary>
     public IJobFiles? Files { get; init; }
 
+    /// <summary>The inpainting mask that goes with this image, for a model whose task takes one.</summary>
+    public MaskSource? Mask { get; init; }
+
     /// <summary>Set when the pipeline begins loading: a job that never started can be handed back untouched.</summary>
     public bool Started => Volatile.Read(ref _started) != 0;
     private int _started;
@@ -109,7 +112,8 @@ public sealed class FileRestoreJob : IRestoreJob
         Span<float> dst = lq;
         TensorPrimitives.Multiply(image.Pixels.Rgb, 2f, dst);
         TensorPrimitives.Subtract(dst, 1f, dst);
-        return new LqImage(image.Width, image.Height, lq);
+        var loaded = new LqImage(image.Width, image.Height, lq);
+        return Mask is null ? loaded : await Mask.AttachAsync(loaded, Name, _decoder, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<byte[]> ReadAsync(CancellationToken cancellationToken)

@@ -35,8 +35,10 @@ public static class InputDiscovery
         return items;
     }
 
+    /// <summary>An image or video to restore: not a temporary name and not an inpainting mask (<see cref="MaskNaming"/>).</summary>
     public static bool IsCandidate(string path) =>
-        !IsTemporaryName(Path.GetFileName(path)) && (ImageFormats.FromPath(path) is not null || VideoFiles.HasVideoExtension(path));
+        !IsTemporaryName(Path.GetFileName(path)) && !MaskNaming.IsMask(Path.GetFileName(path))
+        && (ImageFormats.FromPath(path) is not null || VideoFiles.HasVideoExtension(path));
 
     /// <summary>Names that are still being written or are hidden: dotfiles (our own temporaries too), .part, .tmp, .crdownload.</summary>
     public static bool IsTemporaryName(string name) =>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Processing;
 
 namespace ResShift.Pipeline.Models;
 
@@ -13,6 +14,9 @@ public sealed class ModelManifest
     [JsonPropertyName("kind")] public string Kind { get; init; } = ModelKinds.ResShift;
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("task")] public required string Task { get; init; }
+
+    /// <summary>The job contract of the task (mask, exact size); absent = super-resolution (any size, no mask).</summary>
+    [JsonPropertyName("input")] public InputSpec? Input { get; init; }
     [JsonPropertyName("scale")] public int Scale { get; init; }
     // latent, schedule and tile are required for the resshift kind (checked in Validate); a bird manifest has none.
     [JsonPropertyName("latent")] public LatentSpec Latent { get; init; } = null!;
@@ -33,12 +37,31 @@ public sealed class ModelManifest
 
     public bool IsBird => Kind == ModelKinds.Bird;
 
+    /// <summary>The manifest lists its graphs and their files exist (not hashed: see <see cref="ModelFileCheck"/>).</summary>
+    public bool GraphsPresent => HasGraphs && Files.Values.All(f => File.Exists(System.IO.Path.Combine(Directory, f.Path)));
+
+    /// <summary>A model with random weights for tests and demos (MIT tiny-*), whose output means nothing.</summary>
+    public bool IsDemo => Sources.Count == 0;
+
+    /// <summary>How to get the ONNX files of a model that lacks them.</summary>
+    public string HowToGet => IsDemo
+        ? $"regenerate it with engines/{Id}/regenerate.sh"
+        : $"run 'make models MODEL={Id}' (downloads {string.Join(" and ", Sources.Select(s => System.IO.Path.GetFileName(s.Url ?? s.Role)))}; " +
+          $"offline: put them in a folder and add RESSHIFT_WEIGHTS=DIR)";
+
     public bool HasGraphs => IsBird ? Files.ContainsKey("unet") : Files.ContainsKey("encoder") && Files.ContainsKey("denoiser") && Files.ContainsKey("decoder");
 
     public ScheduleParameters ScheduleParameters => IsBird ? throw NotResShift() :
         new(Schedule.T, Schedule.Kappa, Schedule.MinNoiseLevel, Schedule.EtasEnd, Schedule.Power);
 
-    public ModelGeometry Geometry => IsBird ? throw NotResShift() : new(Tile.Lq, Scale, Latent.Factor, Latent.Channels);
+    public ModelGeometry Geometry => IsBird ? throw NotResShift() :
+        new(Tile.Lq, Scale, Latent.Factor, Latent.Channels, MaskChannels: Input?.Mask == true ? 1 : 0);
+
+    /// <summary>What a job for this model must bring, for the pipeline to check.</summary>
+    public InputContract InputContract => Input is null ? InputContract.Any : new(Input.Mask, Input.ExactSize, Input.Accepts);
+
+    /// <summary>Sampling steps (T; a BIRD model's T / delta_t).</summary>
+    public int Steps => IsBird ? Bird!.T / Bird.DeltaT : Schedule.T;
 
     private InvalidOperationException NotResShift() =>
         new($"model '{Id}' is a BIRD model: it has no ResShift schedule or tile geometry (use it with restore --task)");
@@ -88,6 +111,12 @@ public sealed class ModelManifest
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+        if (Input is { Mask: true } && Scale != 1)
+            throw new InvalidDataException($"{path}: a mask input needs scale 1 (known pixels are pasted back at the input's size), got {Scale}");
+        if (Input?.ExactSize is int size && (size <= 0 || size % LqPadMultiple != 0))
+            throw new InvalidDataException($"{path}: input.exact_size {size} must be a positive multiple of lq_pad_multiple {LqPadMultiple}");
+        if (Io.TryGetValue("denoiser", out GraphIo? den) && den.Inputs.Contains("mask") != (Input?.Mask == true))
+            throw new InvalidDataException($"{path}: io.denoiser.inputs {(den.Inputs.Contains("mask") ? "has" : "lacks")} \"mask\" but input.mask is {Input?.Mask == true}");
     }
 }
 
@@ -124,6 +153,12 @@ public sealed record ScheduleSpec(
     [property: JsonPropertyName("min_noise_level")] double MinNoiseLevel,
     [property: JsonPropertyName("etas_end")] double EtasEnd,
     [property: JsonPropertyName("power")] double Power);
+
+/// <summary>model.json "input": the job contract of the model's task.</summary>
+public sealed record InputSpec(
+    [property: JsonPropertyName("mask")] bool Mask,
+    [property: JsonPropertyName("exact_size")] int? ExactSize,
+    [property: JsonPropertyName("accepts")] string? Accepts);
 
 public sealed record TileSpec([property: JsonPropertyName("lq")] int Lq);
 

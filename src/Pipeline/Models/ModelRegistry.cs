@@ -27,6 +27,18 @@ public sealed class ModelRegistry
 
     public IReadOnlyCollection<ModelManifest> Models => _models.Values;
 
+    /// <summary>
+    /// The real models `restore` may pick without being told, best first: real-world SR v3 (4 steps), then the
+    /// 15-step ones, then bicubic SR. Never a demo model (random weights) and never a task whose inputs need
+    /// more than an image (a mask, an aligned face crop).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultPreference =
+        ["resshift-realsr-x4-v3", "resshift-realsr-x4-v2", "resshift-realsr-x4-v1", "resshift-bicsr-x4"];
+
+    /// <summary>The best model of <see cref="DefaultPreference"/> whose ONNX files are present, or null.</summary>
+    public ModelManifest? DefaultModel() =>
+        DefaultPreference.Select(id => _models.GetValueOrDefault(id)).FirstOrDefault(m => m is not null && m.GraphsPresent);
+
     public ModelManifest Get(string id) =>
         _models.TryGetValue(id, out var m) ? m
             : throw new KeyNotFoundException($"unknown model '{id}' (known: {string.Join(", ", _models.Keys.Order())}; models folder {Root})");

@@ -43,6 +43,9 @@ public sealed record PipelineOptions
     /// <summary>Engine calls running at once; 0 = the engine set's <c>Slots</c> (1 for the CPU engine, N for TensorRT).</summary>
     public int EngineConcurrency { get; init; }
 
+    /// <summary>What the model's task accepts (mask, exact size); from the manifest's "input".</summary>
+    public InputContract Input { get; init; } = InputContract.Any;
+
     /// <summary>Jobs accepted but not yet started; <c>SubmitAsync</c> waits when it is full.</summary>
     public int IntakeCapacity { get; init; } = 64;
 

@@ -43,6 +43,8 @@ public sealed class RestorePipeline : IAsyncDisposable
         _g = engines.Geometry;
         _options = options;
         options.Validate(_g.LqTile);
+        if (options.Input.Mask != (_g.MaskChannels > 0))
+            throw new ArgumentException($"the input contract ({(options.Input.Mask ? "with" : "without")} mask) does not match the engines' geometry ({_g.MaskChannels} mask channels)");
         _maxBatch = Math.Min(options.MaxBatch, engines.MaxBatch);
         // Seed and noise scale are per job (JobSettings): the sampler takes the full noise and a per-tile scale.
         _sampler = new DiffusionSampler(engines, new SamplerConstants(schedule, 1.0), noise ?? new NoiseField(0));
@@ -148,6 +150,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         // A load that ignored the token still ends here: the throw fails the job and frees its slot.
         linked.Token.ThrowIfCancellationRequested();
         await ReserveMemoryAsync(state, new ImageSize(lq.Width, lq.Height), linked.Token).ConfigureAwait(false);
+        _options.Input.Check(state.Job.Name, lq);
         TimeSpan decode = clock.Elapsed;
         PipelineMetrics.Stage("decode", decode);
 
@@ -167,6 +170,7 @@ public sealed class RestorePipeline : IAsyncDisposable
         report.Add("decode", decode);
         state.Lq = lq;
         state.Fidelity = FidelityGuard.Capture(lq, _g.Scale); // the LQ itself is dropped once tiled: the guard keeps its luma
+        if (lq.HasMask) HideUnknownArea(lq); // after the guard's capture: it compares the output with the input as given
         state.Plan = plan;
         state.Report = report;
         state.Blender = new TileBlender(plan, _g.Scale, _g.ImageChannels, settings.Blend!.Value);
@@ -180,7 +184,7 @@ public sealed class RestorePipeline : IAsyncDisposable
             TileRect r = plan.Tiles[i];
             float[] buffer = ArrayPool<float>.Shared.Rent(_g.LqElements);
             long t0 = Stopwatch.GetTimestamp();
-            TileExtractor.Extract(lq.Pixels, _g.ImageChannels, lq.Height, lq.Width, r, _g.LqTile, buffer);
+            TileExtractor.Extract(lq.Pixels, _g.LqChannels, lq.Height, lq.Width, r, _g.LqTile, buffer);
             report.Add("preprocess", Stopwatch.GetElapsedTime(t0));
             var work = new TileWork(state, i, buffer, r.Y * _g.Scale / _g.LatentFactor, r.X * _g.Scale / _g.LatentFactor);
             try
@@ -193,7 +197,41 @@ public sealed class RestorePipeline : IAsyncDisposable
                 throw;
             }
         }
-        state.Lq = null; // every tile is cut: the LQ image is no longer needed
+        // Every tile is cut: the LQ image is no longer needed, unless its known pixels go back into the output.
+        if (!lq.HasMask) state.Lq = null;
+    }
+
+    /// <summary>
+    /// The unknown area is shown to the network as -1 (black), as the inpainting models were trained
+    /// (lq = image·(1−m) − m); whatever the input holds there is never used. Known pixels are untouched.
+    /// </summary>
+    private static void HideUnknownArea(LqImage lq)
+    {
+        int plane = lq.Width * lq.Height;
+        ReadOnlySpan<float> mask = lq.Mask;
+        for (int c = 0; c < 3; c++)
+        {
+            Span<float> p = lq.Pixels.AsSpan(c * plane, plane);
+            for (int i = 0; i < plane; i++)
+                if (mask[i] > 0f) p[i] = -1f;
+        }
+    }
+
+    /// <summary>
+    /// The reference's mask_back: out = sr·m + lq·(1−m) in [0, 1]. Masks are binary, so a known pixel is the
+    /// input's value exactly (its 8-bit level round-trips) and an unknown one is the model's.
+    /// </summary>
+    private static void PasteKnownPixels(LqImage lq, Span<float> output)
+    {
+        int plane = lq.Width * lq.Height;
+        ReadOnlySpan<float> mask = lq.Mask;
+        for (int c = 0; c < 3; c++)
+        {
+            ReadOnlySpan<float> known = lq.Pixels.AsSpan(c * plane, plane);
+            Span<float> o = output.Slice(c * plane, plane);
+            for (int i = 0; i < plane; i++)
+                if (mask[i] <= 0f) o[i] = 0.5f * known[i] + 0.5f;
+        }
     }
 
     /// <summary>
@@ -369,6 +407,11 @@ public sealed class RestorePipeline : IAsyncDisposable
         TensorPrimitives.Min(all, 1f, all);
         TensorPrimitives.Multiply(all, 0.5f, all);
         TensorPrimitives.Add(all, 0.5f, all);
+        if (state.Lq is { HasMask: true } masked)
+        {
+            PasteKnownPixels(masked, all);
+            state.Lq = null;
+        }
         TimeSpan post = clock.Elapsed;
         report.Add("postprocess", post);
         PipelineMetrics.Stage("postprocess", post);

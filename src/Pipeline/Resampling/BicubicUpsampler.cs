@@ -39,6 +39,12 @@ public sealed class BicubicUpsampler
         int outH = height * s, outW = width * s;
         if (source.Length < channels * height * width) throw new ArgumentException("source too small", nameof(source));
         if (destination.Length < channels * outH * outW) throw new ArgumentException("destination too small", nameof(destination));
+        if (s == 1)
+        {
+            // Scale-1 tasks (inpainting, face restoration): the reference encodes the LQ itself, no interpolation.
+            source[..(channels * height * width)].CopyTo(destination);
+            return;
+        }
 
         // Rows of the source upsampled horizontally, for one channel at a time (h × outW).
         float[] rowBuffer = System.Buffers.ArrayPool<float>.Shared.Rent(height * outW);

@@ -89,7 +89,7 @@ public class FidelityCliTests
         string target = Path.Combine(output, "aqua.png");
         var o = new StringWriter();
         // tiny-x4 has random weights: its outputs are far from any input, so a 30 dB floor catches them.
-        int code = await ResShiftCli.RunAsync(["restore", Repo.Images("photo-aqua.png"), "-o", target, "--models-dir", Repo.Engines,
+        int code = await ResShiftCli.RunAsync(["restore", Repo.Images("photo-aqua.png"), "-o", target, "--model", "tiny-x4", "--models-dir", Repo.Engines,
             "--noise-scale", "0", "--min-psnr", "30"], o, o);
         Assert.True(code == ExitCodes.BelowFidelityThreshold, o.ToString());
         Assert.Contains("warning: photo-aqua.png: output drifts from its input: PSNR", o.ToString());
@@ -103,7 +103,7 @@ public class FidelityCliTests
 
         // Without a threshold the same run is a plain success.
         var quiet = new StringWriter();
-        Assert.Equal(ExitCodes.Success, await ResShiftCli.RunAsync(["restore", Repo.Images("photo-aqua.png"), "-o", target, "--models-dir", Repo.Engines, "--noise-scale", "0"], quiet, quiet));
+        Assert.Equal(ExitCodes.Success, await ResShiftCli.RunAsync(["restore", Repo.Images("photo-aqua.png"), "-o", target, "--model", "tiny-x4", "--models-dir", Repo.Engines, "--noise-scale", "0"], quiet, quiet));
         Assert.DoesNotContain("warning", quiet.ToString());
     }
 

@@ -13,7 +13,7 @@ public class JobMemoryBudgetCliTests
         File.Copy(Repo.Images("tiny-2x3.png"), Path.Combine(input, "small.png")); // 2×3: ~4 KB
         var o = new StringWriter();
         int code = await ResShiftCli.RunAsync(["restore", input, "-o", output, "--max-job-memory", "1000000",
-            "--models-dir", Repo.Engines, "--noise-scale", "0"], o, o);
+            "--model", "tiny-x4", "--models-dir", Repo.Engines, "--noise-scale", "0"], o, o);
         string log = o.ToString();
 
         Assert.True(code == ExitCodes.SomeFailed, log);

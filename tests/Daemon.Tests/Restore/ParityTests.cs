@@ -98,7 +98,7 @@ public class ParityTests(ITestOutputHelper log)
         var cli = new StringWriter();
         int code = await ResShiftCli.RunAsync(["restore", Tiled(c.GetProperty("files").GetProperty("lq").GetString()!), "-o", output,
             "--noise-scale", "0", "--blend", "average", "--overlap", overlap.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--models-dir", Repo.Engines], cli, cli);
+            "--model", "tiny-x4", "--models-dir", Repo.Engines], cli, cli);
         Assert.True(code == 0, cli.ToString());
 
         // The reference cut the image where our plan does (starts computed independently in Python).
@@ -135,7 +135,7 @@ public class ParityTests(ITestOutputHelper log)
         string output = Path.Combine(dir, "out.png");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = await ResShiftCli.RunAsync(["restore", Repo.Parity("a_lq.png"), "-o", output, "--noise-scale", "0", "--models-dir", Repo.Engines], stdout, stderr);
+        int code = await ResShiftCli.RunAsync(["restore", Repo.Parity("a_lq.png"), "-o", output, "--noise-scale", "0", "--model", "tiny-x4", "--models-dir", Repo.Engines], stdout, stderr);
         Assert.True(code == 0, stdout + "\n" + stderr);
 
         using DecodedImage result = new ImageDecoder().Decode(output);

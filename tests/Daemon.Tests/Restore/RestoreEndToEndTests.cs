@@ -9,7 +9,7 @@ public class RestoreEndToEndTests
     private static async Task<(int Code, string Out)> Restore(params string[] args)
     {
         var o = new StringWriter();
-        int code = await ResShiftCli.RunAsync(["restore", .. args, "--models-dir", Repo.Engines, "--noise-scale", "0"], o, o);
+        int code = await ResShiftCli.RunAsync(["restore", .. args, "--models-dir", Repo.Engines, "--noise-scale", "0", .. (args.Contains("--model") ? Array.Empty<string>() : ["--model", "tiny-x4"])], o, o);
         return (code, o.ToString());
     }
 
@@ -114,8 +114,8 @@ public class RestoreEndToEndTests
         string input = Repo.TempDir(), a = Repo.TempDir(), b = Repo.TempDir();
         File.Copy(Repo.Images("photo-ladybird.jpg"), Path.Combine(input, "x.png"));
         var o = new StringWriter();
-        Assert.Equal(0, await ResShiftCli.RunAsync(["restore", input, "-o", a, "--seed", "5", "--models-dir", Repo.Engines], o, o));
-        Assert.Equal(0, await ResShiftCli.RunAsync(["restore", input, "-o", b, "--seed", "5", "--batch", "1", "--models-dir", Repo.Engines], o, o));
+        Assert.Equal(0, await ResShiftCli.RunAsync(["restore", input, "-o", a, "--seed", "5", "--model", "tiny-x4", "--models-dir", Repo.Engines], o, o));
+        Assert.Equal(0, await ResShiftCli.RunAsync(["restore", input, "-o", b, "--seed", "5", "--batch", "1", "--model", "tiny-x4", "--models-dir", Repo.Engines], o, o));
         Assert.Equal(File.ReadAllBytes(Path.Combine(a, "x.png")), File.ReadAllBytes(Path.Combine(b, "x.png")));
     }
 }

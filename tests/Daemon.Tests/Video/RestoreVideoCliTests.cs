@@ -16,7 +16,7 @@ public sealed class RestoreVideoCliTests
         await Clips.MakeAsync(input, "clip.mp4", frames: 3);
         File.Copy(Repo.Images("tiny-2x3.png"), Path.Combine(input, "still.png"));
         var o = new StringWriter();
-        int code = await ResShiftCli.RunAsync(["restore", input, "-o", output, "--models-dir", Repo.Engines, "--engine", "cpu"], o, o);
+        int code = await ResShiftCli.RunAsync(["restore", input, "-o", output, "--model", "tiny-x4", "--models-dir", Repo.Engines, "--engine", "cpu"], o, o);
         Assert.True(code == 0, o.ToString());
         string video = Path.Combine(output, "clip.mkv");
         Assert.Equal(3, await Clips.FramesAsync(video));
@@ -35,7 +35,7 @@ public sealed class RestoreVideoCliTests
     {
         string dir = Repo.TempDir();
         string clip = await Clips.MakeAsync(dir, "clip.mkv", frames: 16);
-        string[] common = ["restore", clip, "--models-dir", Repo.Engines, "--engine", "cpu", "--segment-frames", "2", "--batch", "1", "--threads", "1"];
+        string[] common = ["restore", clip, "--model", "tiny-x4", "--models-dir", Repo.Engines, "--engine", "cpu", "--segment-frames", "2", "--batch", "1", "--threads", "1"];
 
         string straight = Path.Combine(dir, "straight", "clip.mkv");
         Assert.Equal(0, await RunAsync([.. common, "-o", straight]));

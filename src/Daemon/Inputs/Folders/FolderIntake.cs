@@ -38,6 +38,8 @@ public sealed class FolderIntake : IIntake
     private readonly Backoff _diskFull = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     private long _completed, _failed;
 
+    private readonly bool _masks; // an inpainting model: NAME.mask.png travels with NAME.ext through every folder
+
     public FolderIntake(WatchSettings settings, ModelPipeline model, long maxPixels, ILogger log)
     {
         _settings = settings;
@@ -45,7 +47,11 @@ public sealed class FolderIntake : IIntake
         _model = model;
         _jobs = new JobFactory(maxPixels);
         _log = log;
-        _scanner = new InboxScanner(_layout, TimeSpan.FromSeconds(settings.SettleSeconds));
+        _masks = !model.IsBird && model.Model.InputContract.Mask;
+        _scanner = new InboxScanner(_layout, TimeSpan.FromSeconds(settings.SettleSeconds), _masks)
+        {
+            MaskGrace = TimeSpan.FromSeconds(Math.Max(0, settings.MaskWaitSeconds)),
+        };
         _claimLimit = model.Options.MaxJobsInFlight * 2;
         _effective = model.Options.Resolve(new JobSettings { Seed = settings.Seed, NoiseScale = settings.NoiseScale, Overlap = settings.Overlap, Blend = settings.Blend });
     }
@@ -67,7 +73,10 @@ public sealed class FolderIntake : IIntake
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
         foreach (string rel in Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
                      .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal))
+        {
+            if (_masks && MaskNaming.IsMask(Path.GetFileName(rel))) continue; // resumed with its image
             _resume.Enqueue(rel);
+        }
         if (_resume.Count > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, _resume.Count);
         _log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", _layout.Root, _layout.Inbox, _layout.Outbox);
 
@@ -190,7 +199,9 @@ public sealed class FolderIntake : IIntake
                 _log.LogWarning("{Root}: not claiming {Name}: {Message}", _layout.Root, entry.Relative, e.Message);
                 continue;
             }
-            if (claimed == MoveResult.Moved) Start(entry.Relative);
+            if (claimed != MoveResult.Moved) continue;
+            MoveMask(entry.Relative, _layout.InboxDir, _layout.ProcessingDir, entry.Relative);
+            Start(entry.Relative);
         }
     }
 
@@ -281,7 +292,8 @@ public sealed class FolderIntake : IIntake
                 MaxInputBytes = _jobs.MaxInputBytes,
                 Alternative = (_, n) => WatchLayout.Variant(OutputRelative(rel), n),
             };
-            FileRestoreJob job = _jobs.Create(_model, _effective, files, rel, "folder", threshold: _settings.Fidelity, held: () => HeldFiles(rel));
+            FileRestoreJob job = _jobs.Create(_model, _effective, files, rel, "folder", threshold: _settings.Fidelity, held: () => HeldFiles(rel),
+                mask: _masks ? MaskSource.FromRoot(_layout.ProcessingDir, MaskNaming.MaskFor(rel), MaskNaming.MaskFor(rel), _jobs.MaxInputBytes) : null);
             claim.Job = job;
             JobResult result = await JobFactory.RunAsync(_model, job, claim.Token).ConfigureAwait(false);
             await SettleAsync(rel, result).ConfigureAwait(false);
@@ -409,7 +421,11 @@ public sealed class FolderIntake : IIntake
     {
         try
         {
-            if (WatchLayout.MoveAside(_layout.ProcessingDir, folder, rel, companion) is { } moved) return moved;
+            if (WatchLayout.MoveAside(_layout.ProcessingDir, folder, rel, companion) is { } moved)
+            {
+                MoveMask(rel, _layout.ProcessingDir, folder, moved);
+                return moved;
+            }
             _log.LogWarning("{Root}: {Name} vanished from processing/ before it could go to {Folder}", _layout.Root, rel, name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -419,13 +435,37 @@ public sealed class FolderIntake : IIntake
         return null;
     }
 
+    /// <summary>
+    /// The image's mask follows it (claim, done/, failed/, review/, back to inbox), named after where the image
+    /// went (photo-2.png → photo-2.mask.png); a mask that cannot move is logged, never fatal.
+    /// </summary>
+    private void MoveMask(string rel, RootDirectory from, RootDirectory to, string imageThere)
+    {
+        if (!_masks) return;
+        string mask = MaskNaming.MaskFor(rel);
+        try
+        {
+            if (from.Stat(mask) is null) return;
+            if (from.Move(mask, to, MaskNaming.MaskFor(imageThere)) == MoveResult.TargetExists)
+                WatchLayout.MoveAside(from, to, mask);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not move the mask {Mask} with {Name}: {Message}", _layout.Root, mask, rel, e.Message);
+        }
+    }
+
     private void HandBack(string rel)
     {
         // Never over a newer file of the same name in inbox, never through a link: then it stays in processing/ and is resumed at start-up.
         try
         {
             MoveResult r = _layout.ProcessingDir.Move(rel, _layout.InboxDir, rel);
-            if (r == MoveResult.Moved) _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
+            if (r == MoveResult.Moved)
+            {
+                MoveMask(rel, _layout.ProcessingDir, _layout.InboxDir, rel);
+                _log.LogInformation("{Root}: handed {Name} back to inbox", _layout.Root, rel);
+            }
             else if (r == MoveResult.TargetExists) _log.LogInformation("{Root}: {Name} stays in processing/ (a newer file of that name is in inbox); it is resumed at the next start", _layout.Root, rel);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -12,10 +12,16 @@ public sealed record InboxEntry(string Relative, long Size, DateTime ModifiedUtc
 /// scans and its mtime is at least the settle time old; temporary names (.part, .tmp, dotfiles) are ignored.
 /// Symbolic links (wherever they point: every path is opened without following links), FIFOs, sockets,
 /// devices and directories named like images are reported for refusal, so they are moved aside once.
+/// With <paramref name="masks"/> (an inpainting model), <c>NAME.mask.png</c> files are never entries: an image
+/// waits until its mask has settled too, or, with no mask at all, for <see cref="MaskGrace"/> more (a mask
+/// uploaded after its image still arrives in time; after that the job fails saying the mask is missing).
 /// </summary>
-public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
+public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks = false)
 {
     private Dictionary<string, (long Size, DateTime Mtime, DateTime FirstSeen)> _previous = new(StringComparer.Ordinal);
+
+    /// <summary>How much longer than the settle time an image without a mask waits for one.</summary>
+    public TimeSpan MaskGrace { get; init; } = TimeSpan.FromSeconds(10);
 
 
     /// <summary>Settled entries, oldest first.</summary>
@@ -23,13 +29,22 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
     {
         var seen = new Dictionary<string, (long, DateTime, DateTime)>(StringComparer.Ordinal);
         var ready = new List<InboxEntry>();
-        Walk(layout.Inbox, "", nowUtc, seen, ready);
+        var settledMasks = new HashSet<string>(StringComparer.Ordinal);
+        Walk(layout.Inbox, "", nowUtc, seen, ready, settledMasks);
+        if (masks) ready.RemoveAll(e => e.RefuseReason is null && !MaskReady(e, seen, settledMasks, nowUtc));
         _previous = seen;
         ready.Sort((a, b) => a.ModifiedUtc != b.ModifiedUtc ? a.ModifiedUtc.CompareTo(b.ModifiedUtc) : string.CompareOrdinal(a.Relative, b.Relative));
         return ready;
     }
 
-    private void Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime, DateTime)> seen, List<InboxEntry> ready)
+    private bool MaskReady(InboxEntry image, Dictionary<string, (long, DateTime, DateTime)> seen, HashSet<string> settledMasks, DateTime now)
+    {
+        string mask = MaskNaming.MaskFor(image.Relative);
+        if (seen.ContainsKey(mask)) return settledMasks.Contains(mask);
+        return now - image.ModifiedUtc >= settle + MaskGrace;
+    }
+
+    private void Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime, DateTime)> seen, List<InboxEntry> ready, HashSet<string> settledMasks)
     {
         IEnumerable<string> entries;
         try
@@ -77,7 +92,7 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
                 if (ImageFormats.FromPath(name) is not null)
                     ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "a directory named like an image, not an image file"));
                 else
-                    Walk(path, rel, now, seen, ready);
+                    Walk(path, rel, now, seen, ready, settledMasks);
                 continue;
             }
             (long size, DateTime mtime) = (e.Size, e.ModifiedUtc);
@@ -87,7 +102,9 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle)
             // An mtime in the future (a writer's clock, a restored archive) would never look old enough:
             // then the time this scanner has seen it unchanged counts instead.
             bool settled = now - mtime >= settle || (mtime > now && now - firstSeen >= settle);
-            if (unchanged && settled) ready.Add(new InboxEntry(rel, size, mtime, null));
+            if (!unchanged || !settled) continue;
+            if (masks && MaskNaming.IsMask(name)) settledMasks.Add(rel); // travels with its image, never a job itself
+            else ready.Add(new InboxEntry(rel, size, mtime, null));
         }
     }
 }

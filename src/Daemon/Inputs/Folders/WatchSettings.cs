@@ -10,6 +10,9 @@ public sealed class WatchSettings
     public string Model { get; set; } = "tiny-x4";
     public double SettleSeconds { get; set; } = 2;
     public int PollMilliseconds { get; set; } = 500;
+
+    /// <summary>Inpainting models: how much longer than the settle time an image waits for its NAME.mask.png.</summary>
+    public double MaskWaitSeconds { get; set; } = 10;
     public ulong Seed { get; set; }
     public double? NoiseScale { get; set; }
     public int? Overlap { get; set; }

@@ -9,16 +9,17 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend, FidelityThreshold? Fidelity = null, int? Iterations = null);
 
 /// <summary>
-/// One job from the queue: <c>{"id","input","output","model"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}}}</c>.
+/// One job from the queue: <c>{"id","input","output","model"?,"mask"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}}}</c>.
 /// Parsing is strict: unknown or duplicate properties are refused, because a misspelt option ("noisescale")
-/// silently ignored would restore a whole archive with the wrong settings.
+/// silently ignored would restore a whole archive with the wrong settings. <c>mask</c> (inpainting models): the
+/// mask image's path, under the same root rules as <c>input</c>.
 /// </summary>
 public sealed record JobMessage(string Id, string Input, string Output, string? Model, JobOptions Options)
 {
     /// <summary>BIRD models: the task (deblur, sr8, denoise, inpaint, deblur-nonuniform); options.iterations may set the count.</summary>
     public string? Task { get; init; }
 
-    /// <summary>BIRD inpaint: the mask image (white = known), a path under the queue's roots like input.</summary>
+    /// <summary>BIRD inpaint (white = known) or a ResShift inpainting model (white = fill): the mask image, a path under the queue's roots like input.</summary>
     public string? Mask { get; init; }
 
     /// <summary>"replace": true lets the job replace an existing output whose sidecar shows this service wrote it; otherwise an existing output is refused.</summary>

@@ -38,6 +38,19 @@ public sealed class PathGuard : IDisposable
         return input;
     }
 
+    /// <summary>An inpainting mask: a file inside a root, under the same rules as the input; never the input itself.</summary>
+    public RootedPath Mask(string path, RootedPath input)
+    {
+        RootedPath mask = Inside("mask", path);
+        FileEntry? entry = Stat("mask", path, mask);
+        if (entry is null) throw new JobRejectedException("input", $"mask '{path}' for input '{input.Full}' does not exist");
+        if (entry.Value.Kind == FileKind.Directory) throw Path_("mask", $"'{path}' is a directory, not a file");
+        if (entry.Value.Kind == FileKind.Symlink) throw Path_("mask", $"'{path}' is a symlink; symbolic links are not followed");
+        if (entry.Value.Kind == FileKind.Special) throw Path_("mask", $"'{path}' is not a regular file (a FIFO, socket or device)");
+        if (mask.Full == input.Full) throw Path_("mask", "mask is the input file itself");
+        return mask;
+    }
+
     /// <summary>An image path inside a root (it need not exist; the extension rules out sidecar names); never the input itself.</summary>
     public RootedPath Output(string path, RootedPath input)
     {

@@ -68,13 +68,14 @@ public sealed class QueueJobRunner
                 result = await RunBirdAsync(msg, mp, input, output, ct).ConfigureAwait(false);
                 return Finish(msg, result, null, Outcome);
             }
-            if (msg.Task is not null || msg.Mask is not null || msg.Options.Iterations is not null)
-                throw new JobRejectedException("message", $"'task', 'mask' and 'options.iterations' apply to BIRD models, not '{model}'");
+            if (msg.Task is not null || (msg.Mask is not null && !mp.Model.InputContract.Mask) || msg.Options.Iterations is not null)
+                throw new JobRejectedException("message", $"'task', 'mask' and 'options.iterations' apply to BIRD models ('mask' also to inpainting models), not '{model}'");
             if (msg.Options.Overlap is { } ov && ov >= mp.Model.Tile.Lq)
                 throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
             RootedPath inputAt = _paths.Input(msg.Input);
             RootedPath outputAt = _paths.Output(msg.Output, inputAt);
             (input, output) = (inputAt.Full, outputAt.Full);
+            RootedPath? maskAt = msg.Mask is null ? null : _paths.Mask(msg.Mask, inputAt);
 
             JobSettings effective = mp.Options.Resolve(new JobSettings
             {
@@ -121,7 +122,8 @@ public sealed class QueueJobRunner
                     ReplaceOutput = replaceHeld,
                 };
             }
-            FileRestoreJob job = _jobs.Create(mp, effective, files, msg.Input, "rabbitmq", Path.GetFileName, threshold, heldFiles);
+            FileRestoreJob job = _jobs.Create(mp, effective, files, msg.Input, "rabbitmq", Path.GetFileName, threshold, heldFiles,
+                maskAt is null ? null : MaskSource.FromRoot(maskAt.Root, maskAt.Relative, msg.Mask!, _jobs.MaxInputBytes));
             started(job);
             result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
             if (result.Kind == OutcomeKind.Review)
