@@ -56,7 +56,7 @@ public sealed class HttpEndpointTests(LiveEndpoint live)
         var root = doc.RootElement;
 
         Assert.Equal(
-            ["version", "ready", "not_ready_reason", "draining", "started_at", "queue_depths", "in_flight_jobs", "jobs_completed", "jobs_failed", "engines", "inputs", "bird"],
+            ["version", "ready", "not_ready_reason", "draining", "started_at", "queue_depths", "in_flight_jobs", "jobs_completed", "jobs_failed", "engines", "inputs", "bird", "videos"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("0.1.0-test", root.GetProperty("version").GetString());
         Assert.False(root.GetProperty("ready").GetBoolean());
