@@ -19,8 +19,11 @@ public sealed record BirdCheckpoint(int Iteration, double LastLoss, float[] Z, f
     private const uint Magic = 0x44524942; // "BIRD"
     private const int Version = 2;
 
-    public Task SaveAsync(string path, CancellationToken cancellationToken) =>
-        AtomicFile.WriteAsync(path, async (stream, ct) =>
+    public Task SaveAsync(string path, CancellationToken cancellationToken) => AtomicFile.WriteAsync(path, WriteToAsync, cancellationToken);
+
+    /// <summary>The checkpoint's bytes (for a caller that places the file itself, e.g. through a root handle).</summary>
+    public async Task WriteToAsync(Stream stream, CancellationToken ct)
+    {
         {
             using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             w.Write(Magic);
@@ -40,12 +43,21 @@ public sealed record BirdCheckpoint(int Iteration, double LastLoss, float[] Z, f
             WriteArray(w, AdamKV);
             w.Flush();
             await stream.FlushAsync(ct).ConfigureAwait(false);
-        }, cancellationToken);
+        }
+    }
 
     public static BirdCheckpoint? TryLoad(string path)
     {
         if (!File.Exists(path)) return null;
-        using var r = new BinaryReader(File.OpenRead(path));
+        using FileStream s = File.OpenRead(path);
+        return ReadFrom(s, path);
+    }
+
+    /// <summary>Reads a checkpoint from <paramref name="stream"/>; <paramref name="name"/> is for errors.</summary>
+    public static BirdCheckpoint ReadFrom(Stream stream, string name)
+    {
+        string path = name;
+        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         if (r.ReadUInt32() != Magic || r.ReadInt32() != Version) throw new InvalidDataException($"{path}: not a BIRD checkpoint (version {Version})");
         ulong key = r.ReadUInt64();
         int total = r.ReadInt32();
