@@ -5,9 +5,11 @@
 Writes parity/index.json and one raw float32 little-endian file per tensor.  All tasks start from the same z0
 (stored); y is a synthetic observation of a smooth test pattern.  The blind-deblurring kernel network is a
 small one (input 8, hidden 16, 5x5 kernel) so its weights can be committed; the runtime's is size-generic.
-Per task: the gradient of the loss w.r.t. the input of DDIM steps 0 (= z), 5 and of x0_hat at iteration 1
-(autograd, UNet under no_grad), x0_hat after iterations 1, 5 and 20, the loss of every iteration, and (deblur)
-the kernel network's gradients at iteration 1 and the kernel after iteration 20.
+Per task: the gradient of the loss w.r.t. the input of every DDIM step (autograd, UNet under no_grad) at
+iteration 1 — in full for steps 0 (= z) and 5 and for x0_hat; for all ten steps as its L2 norm and PROJECTIONS
+signed sums against fixed ±1 vectors (`signs`, integer hash, recomputed identically by the C# test), so the
+committed data stays small — x0_hat after iterations 1, 5 and 20, the loss of every iteration, and (deblur) the
+kernel network's gradients at iteration 1 and the kernel after iteration 20.
 """
 import argparse
 import json
@@ -24,7 +26,24 @@ import unet as U  # noqa: E402
 KN_IN, KN_HIDDEN, KN_SIZE = 8, 16, 5
 ITERS = 20
 SNAPSHOTS = (1, 5, 20)
-STEPS = (0, 5)  # step inputs whose gradients are stored (step 0 input = z)
+STEPS = (0, 5)  # step inputs whose gradients are stored in full (step 0 input = z)
+PROJECTIONS = 4  # ±1 projections of every step's gradient (with its norm) in index.json
+
+
+def signs(n, step, k):
+    """The ±1 vector of projection k at step s: a 32-bit integer hash of the element index (exact in any language)."""
+    m = 0xFFFFFFFF
+    h = (np.arange(n, dtype=np.uint64) * np.uint64(2654435761) + np.uint64((step * PROJECTIONS + k + 1) * 40503)) & np.uint64(m)
+    h ^= h >> np.uint64(15)
+    h = (h * np.uint64(2246822519)) & np.uint64(m)
+    h ^= h >> np.uint64(13)
+    return np.where(h & np.uint64(1), -1.0, 1.0)
+
+
+def summary(g, step):
+    """Norm and projections (float64) of one step's gradient."""
+    v = g.detach().to(torch.float64).reshape(-1).numpy()
+    return {"norm": float(np.sqrt(np.dot(v, v))), "projections": [float(np.dot(signs(v.size, step, k), v)) for k in range(PROJECTIONS)]}
 
 
 def pattern(r):
@@ -47,7 +66,7 @@ def main(argv=None):
     r = cfg.resolution
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    index = {"image": r, "iterations": ITERS, "snapshots": list(SNAPSHOTS), "steps": list(STEPS),
+    index = {"image": r, "iterations": ITERS, "snapshots": list(SNAPSHOTS), "steps": list(STEPS), "projections": PROJECTIONS,
              "kernel_net": {"inputs": KN_IN, "hidden": KN_HIDDEN, "size": KN_SIZE}, "tensors": {}, "tasks": {}}
 
     def save(name, t):
@@ -86,6 +105,7 @@ def main(argv=None):
         job = A.Bird(task, unet, z0, y, mask=mask if task == "inpaint" else None,
                      kernel_net=kn if task == "deblur" else None, kernel_input=u if task == "deblur" else None)
         losses = []
+        per_step = []
         for it in range(1, ITERS + 1):
             keep = [] if it == 1 else None
             x0, loss, k = job.iterate(keep)
@@ -96,6 +116,7 @@ def main(argv=None):
                 for s in STEPS[1:]:
                     save(f"{tag}_grad_step{s}", keep[s].grad)
                 save(tag + "_grad_x0", keep[-1].grad)
+                per_step = [summary(z_grad if s == 0 else keep[s].grad, s) for s in range(len(keep) - 1)]
                 if task == "deblur":
                     save("deblur_kernel_1", k)
                     for n, p in (("kn_w1", kn.l1.weight), ("kn_b1", kn.l1.bias), ("kn_w2", kn.l2.weight), ("kn_b2", kn.l2.bias)):
@@ -104,7 +125,8 @@ def main(argv=None):
                 save(f"{tag}_x0_{it}", x0)
         if task == "deblur":
             save("deblur_kernel_final", job.kernel().detach())
-        index["tasks"][task] = {"lr_z": A.TASKS[task].lr_z, "lr_kernel": A.TASKS[task].lr_kernel, "losses": losses}
+        index["tasks"][task] = {"lr_z": A.TASKS[task].lr_z, "lr_kernel": A.TASKS[task].lr_kernel, "losses": losses,
+                                "step_gradients": per_step}
         print(task, "loss", losses[0], "->", losses[-1])
     with open(os.path.join(a.out, "index.json"), "w") as f:
         json.dump(index, f, indent=1)

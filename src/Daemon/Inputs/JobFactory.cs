@@ -67,9 +67,18 @@ public sealed class JobFactory(long maxPixels)
         return job;
     }
 
-    /// <summary>A BIRD job of a BIRD model (<see cref="ModelPipeline.Bird"/>); it checkpoints beside its output and resumes from there.</summary>
-    public BirdRestoreJob CreateBird(ModelPipeline model, BirdJobSettings settings, string input, string output, string name, Action? iterated = null) =>
-        new(input, output, model.Model, settings, _decoder, _encoder) { Name = name, IterationDone = (_, _, _) => iterated?.Invoke() };
+    /// <summary>
+    /// A BIRD job of a BIRD model (<see cref="ModelPipeline.Bird"/>) that reads and writes through root handles like
+    /// image jobs (<paramref name="files"/>; the input size limit is this factory's); it checkpoints beside its output
+    /// and resumes from there.
+    /// </summary>
+    public BirdRestoreJob CreateBird(ModelPipeline model, BirdJobSettings settings, BirdJobFiles files, string name, Action? iterated = null) =>
+        new(Path.Combine(files.InputRoot.Path, files.Input), files.OutputFullPath, model.Model, settings, _decoder, _encoder)
+        {
+            Name = name,
+            Files = files,
+            IterationDone = (_, _, _) => iterated?.Invoke(),
+        };
 
     /// <summary>Runs a BIRD job through its model's shared UNet batcher; never throws.</summary>
     public static async Task<JobResult> RunBirdAsync(ModelPipeline model, BirdRestoreJob job, string source, CancellationToken ct)

@@ -19,33 +19,42 @@ public sealed record BirdCheckpoint(int Iteration, double LastLoss, float[] Z, f
     private const uint Magic = 0x44524942; // "BIRD"
     private const int Version = 2;
 
-    public Task SaveAsync(string path, CancellationToken cancellationToken) =>
-        AtomicFile.WriteAsync(path, async (stream, ct) =>
-        {
-            using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            w.Write(Magic);
-            w.Write(Version);
-            w.Write(JobKey);
-            w.Write(TotalIterations);
-            w.Write(Iteration);
-            w.Write(LastLoss);
-            w.Write(Losses.Length);
-            foreach (double l in Losses) w.Write(l);
-            WriteArray(w, Z);
-            WriteArray(w, AdamZM);
-            WriteArray(w, AdamZV);
-            WriteArray(w, KernelParameters);
-            WriteArray(w, KernelInput);
-            WriteArray(w, AdamKM);
-            WriteArray(w, AdamKV);
-            w.Flush();
-            await stream.FlushAsync(ct).ConfigureAwait(false);
-        }, cancellationToken);
+    public Task SaveAsync(string path, CancellationToken cancellationToken) => AtomicFile.WriteAsync(path, WriteToAsync, cancellationToken);
+
+    /// <summary>The checkpoint's bytes (for a caller that places the file itself, e.g. through a root handle).</summary>
+    public async Task WriteToAsync(Stream stream, CancellationToken ct)
+    {
+        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        w.Write(Magic);
+        w.Write(Version);
+        w.Write(JobKey);
+        w.Write(TotalIterations);
+        w.Write(Iteration);
+        w.Write(LastLoss);
+        w.Write(Losses.Length);
+        foreach (double l in Losses) w.Write(l);
+        WriteArray(w, Z);
+        WriteArray(w, AdamZM);
+        WriteArray(w, AdamZV);
+        WriteArray(w, KernelParameters);
+        WriteArray(w, KernelInput);
+        WriteArray(w, AdamKM);
+        WriteArray(w, AdamKV);
+        w.Flush();
+        await stream.FlushAsync(ct).ConfigureAwait(false);
+    }
 
     public static BirdCheckpoint? TryLoad(string path)
     {
         if (!File.Exists(path)) return null;
-        using var r = new BinaryReader(File.OpenRead(path));
+        using FileStream s = File.OpenRead(path);
+        return ReadFrom(s, path);
+    }
+
+    /// <summary>Reads a checkpoint from <paramref name="stream"/>; <paramref name="path"/> names it in errors.</summary>
+    public static BirdCheckpoint ReadFrom(Stream stream, string path)
+    {
+        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         if (r.ReadUInt32() != Magic || r.ReadInt32() != Version) throw new InvalidDataException($"{path}: not a BIRD checkpoint (version {Version})");
         ulong key = r.ReadUInt64();
         int total = r.ReadInt32();

@@ -29,6 +29,12 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
     /// <summary>How status and metrics name the job (default: the input's file name).</summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// Where the daemon's job reads and writes (root handles, no link followed, nothing replaced unless allowed);
+    /// null: by path (the CLI, whose user names the files).
+    /// </summary>
+    public BirdJobFiles? Files { get; init; }
+
     /// <summary>Called after each iteration with (iteration, total, loss).</summary>
     public Action<int, int, double>? IterationDone { get; init; }
 
@@ -51,7 +57,9 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
         BirdSpec spec = manifest.Bird!;
         int r = spec.Image, plane = r * r, d = 3 * plane;
         int total = settings.IterationsOrDefault;
-        byte[] inputBytes = await File.ReadAllBytesAsync(inputPath, cancellationToken).ConfigureAwait(false);
+        byte[] inputBytes = Files is null
+            ? await File.ReadAllBytesAsync(inputPath, cancellationToken).ConfigureAwait(false)
+            : await Files.ReadInputAsync(cancellationToken).ConfigureAwait(false);
         ContentKey content = ContentKey.Of(inputBytes);
         ulong jobKey = NoiseField.DeriveJobKey(settings.Seed, content.NoiseKey ^ (ulong)settings.Task);
 
@@ -108,22 +116,36 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
             IterationDone?.Invoke(inversion.Iteration, total, loss);
             // Never checkpoint the last iteration: its x̂0 is the output, which the checkpoint does not hold.
             if (settings.CheckpointEvery > 0 && inversion.Iteration % settings.CheckpointEvery == 0 && inversion.Iteration < total)
-                await (inversion.Snapshot() with { JobKey = jobKey, TotalIterations = total, Losses = [.. losses] })
-                    .SaveAsync(CheckpointPath, cancellationToken).ConfigureAwait(false);
+                await SaveAsync(inversion.Snapshot() with { JobKey = jobKey, TotalIterations = total, Losses = [.. losses] }, cancellationToken).ConfigureAwait(false);
         }
 
-        await WriteImageAsync(inversion.X0, r, outputPath, cancellationToken).ConfigureAwait(false);
+        byte[] image = EncodeImage(inversion.X0, r, outputPath);
         float[]? kernel = inversion.Blur?.Kernel;
-        if (kernel is not null) await WriteKernelAsync(kernel, inversion.Blur!.KernelSize, cancellationToken).ConfigureAwait(false);
-        await WriteSidecarAsync(content, total, resumedFrom, losses, kernel, inversion.Blur?.KernelSize ?? 0, cancellationToken).ConfigureAwait(false);
-        File.Delete(CheckpointPath);
-        return new BirdJobResult(outputPath, SidecarPath, kernel is null ? null : KernelPath, total, resumedFrom, inversion.LastLoss);
+        int k = inversion.Blur?.KernelSize ?? 0;
+        byte[]? kernelPng = kernel is null ? null : EncodeKernel(kernel, k);
+        byte[] Sidecar(string output) => BuildSidecar(content, total, resumedFrom, losses, kernel, k, Path.GetFileName(BirdJobFiles.KernelNameFor(output)));
+        if (Files is null)
+        {
+            await AtomicFile.WriteAsync(outputPath, Bytes(image), cancellationToken).ConfigureAwait(false);
+            if (kernelPng is not null) await AtomicFile.WriteAsync(KernelPath, Bytes(kernelPng), cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(SidecarPath, Bytes(Sidecar(outputPath)), cancellationToken).ConfigureAwait(false);
+            File.Delete(CheckpointPath);
+            return new BirdJobResult(outputPath, SidecarPath, kernel is null ? null : KernelPath, total, resumedFrom, inversion.LastLoss);
+        }
+        string written = await Files.WriteOutputsAsync(image, kernelPng, Sidecar, cancellationToken).ConfigureAwait(false);
+        Files.DeleteCheckpoint();
+        return new BirdJobResult(written, written + BirdJobFiles.ProvenanceSuffix, kernel is null ? null : BirdJobFiles.KernelNameFor(written), total, resumedFrom, inversion.LastLoss);
     }
+
+    private static Func<Stream, CancellationToken, Task> Bytes(byte[] b) => (s, ct) => s.WriteAsync(b, ct).AsTask();
+
+    private Task SaveAsync(BirdCheckpoint c, CancellationToken ct) =>
+        Files is null ? c.SaveAsync(CheckpointPath, ct) : Files.SaveCheckpointAsync(c, ct);
 
     private BirdCheckpoint? LoadCheckpoint(ulong jobKey, int total)
     {
         BirdCheckpoint? c;
-        try { c = BirdCheckpoint.TryLoad(CheckpointPath); }
+        try { c = Files is null ? BirdCheckpoint.TryLoad(CheckpointPath) : Files.LoadCheckpoint(); }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException) { return null; }
         // A checkpoint of another input, seed, task or length is not ours: start over (it is overwritten).
         return c is not null && c.JobKey == jobKey && c.TotalIterations == total && c.Iteration < total ? c : null;
@@ -131,7 +153,7 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
 
     private float[] LoadMask(string path, int r)
     {
-        using DecodedImage m = decoder.Decode(path);
+        using DecodedImage m = Files?.Mask is null ? decoder.Decode(path) : decoder.Decode(Files.ReadMask(), path);
         if (m.Width != r || m.Height != r)
             throw new InvalidDataException($"mask {Path.GetFileName(path)} is {m.Width}×{m.Height}; it must match the {r}×{r} input");
         var mask = new float[r * r];
@@ -141,17 +163,16 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
         return mask;
     }
 
-    private async Task WriteImageAsync(float[] x0, int r, string path, CancellationToken ct)
+    private byte[] EncodeImage(float[] x0, int r, string path)
     {
         ImageFormat format = ImageFormats.FromPath(path) ?? throw new ArgumentException($"unknown output extension '{Path.GetExtension(path)}'; use .png, .tif, .jpg or .webp");
         using PlanarImage img = PlanarImage.Allocate(r, r, withAlpha: false);
         Span<float> rgb = img.Rgb;
         for (int i = 0; i < rgb.Length; i++) rgb[i] = Math.Clamp((x0[i] + 1f) * 0.5f, 0f, 1f);
-        byte[] bytes = encoder.EncodeToArray(img, new ImageMetadata(ChannelLayout.Rgb, 8, format), format);
-        await AtomicFile.WriteAsync(path, (s, c) => s.WriteAsync(bytes, c).AsTask(), ct).ConfigureAwait(false);
+        return encoder.EncodeToArray(img, new ImageMetadata(ChannelLayout.Rgb, 8, format), format);
     }
 
-    private async Task WriteKernelAsync(float[] kernel, int k, CancellationToken ct)
+    private byte[] EncodeKernel(float[] kernel, int k)
     {
         using PlanarImage img = PlanarImage.Allocate(k, k, withAlpha: false);
         float max = System.Numerics.Tensors.TensorPrimitives.Max(kernel);
@@ -160,11 +181,10 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
             Span<float> p = img.Plane(c);
             for (int i = 0; i < k * k; i++) p[i] = max > 0 ? kernel[i] / max : 0f;
         }
-        byte[] bytes = encoder.EncodeToArray(img, new ImageMetadata(ChannelLayout.Gray, 16, ImageFormat.Png), ImageFormat.Png);
-        await AtomicFile.WriteAsync(KernelPath, (s, c) => s.WriteAsync(bytes, c).AsTask(), ct).ConfigureAwait(false);
+        return encoder.EncodeToArray(img, new ImageMetadata(ChannelLayout.Gray, 16, ImageFormat.Png), ImageFormat.Png);
     }
 
-    private async Task WriteSidecarAsync(ContentKey content, int total, int resumedFrom, List<double> losses, float[]? kernel, int k, CancellationToken ct)
+    private byte[] BuildSidecar(ContentKey content, int total, int resumedFrom, List<double> losses, float[]? kernel, int k, string kernelPng)
     {
         var o = new JsonObject
         {
@@ -182,19 +202,20 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
             ["loss_first"] = losses.Count > 0 ? losses[0] : null,
             ["loss_final"] = losses.Count > 0 ? losses[^1] : null,
             ["losses"] = new JsonArray([.. losses.Select(l => (JsonNode)JsonValue.Create(l))]),
+            // What a queue's "replace" checks: only outputs this service wrote are replaced.
+            ["software"] = new JsonObject { ["name"] = "resshift", ["version"] = typeof(BirdRestoreJob).Assembly.GetName().Version?.ToString() },
         };
         if (kernel is not null)
         {
             o["kernel"] = new JsonObject
             {
                 ["size"] = k,
-                ["png"] = Path.GetFileName(KernelPath),
+                ["png"] = kernelPng,
                 ["png_scale"] = "pixel / 65535 × max",
                 ["max"] = System.Numerics.Tensors.TensorPrimitives.Max(kernel),
                 ["values"] = new JsonArray([.. kernel.Select(v => (JsonNode)JsonValue.Create(v))]),
             };
         }
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(o, new JsonSerializerOptions { WriteIndented = true });
-        await AtomicFile.WriteAsync(SidecarPath, (s, c) => s.WriteAsync(json, c).AsTask(), ct).ConfigureAwait(false);
+        return JsonSerializer.SerializeToUtf8Bytes(o, new JsonSerializerOptions { WriteIndented = true });
     }
 }

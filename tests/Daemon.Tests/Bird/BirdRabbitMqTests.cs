@@ -21,7 +21,8 @@ public sealed class BirdRabbitMqTests
         try
         {
             await QueueFixtures.WaitReadyAsync(d, TimeSpan.FromSeconds(60));
-            byte[] body = JsonSerializer.SerializeToUtf8Bytes(new { id = "b1", input, output, task = "sr8", options = new { iterations = 4, seed = 2 } });
+            // Its own output name: the two run at once, and an existing output is refused before the input is looked at.
+            byte[] body = JsonSerializer.SerializeToUtf8Bytes(new { id = "b1", input, output = Path.Combine(root, "out", "wrong-size.png"), task = "sr8", options = new { iterations = 4, seed = 2 } });
             // sr8 takes the 4×4 low-resolution image for the 32² tiny model: the 32² input is refused with a clear reason…
             await broker.PublishAsync(queue, body, "b1");
             string lr = BirdInputs.PhotoCrop(root, 4, "lr.png");

@@ -88,4 +88,37 @@ internal sealed class BirdParityData
         for (int i = 0; i < a.Length; i++) d = Math.Max(d, Math.Abs((double)a[i] - b[i]));
         return d;
     }
+
+    /// <summary>
+    /// Relative error of a step's gradient against the reference's summary of it (index.json, make_parity.py):
+    /// the largest difference in its L2 norm or in a signed sum against the fixed ±1 vectors, over the reference's
+    /// norm. A ±1 projection of the error vector e has the size of ‖e‖, so this estimates ‖g − g_ref‖ / ‖g_ref‖.
+    /// </summary>
+    public static double RelativeToSummary(ReadOnlySpan<float> g, int step, JsonElement summary)
+    {
+        double norm = summary.GetProperty("norm").GetDouble(), mine = 0;
+        foreach (float v in g) mine += (double)v * v;
+        double worst = Math.Abs(Math.Sqrt(mine) - norm);
+        int k = 0;
+        foreach (JsonElement p in summary.GetProperty("projections").EnumerateArray())
+        {
+            double sum = 0;
+            for (int i = 0; i < g.Length; i++) sum += Sign(i, step, k) * (double)g[i];
+            worst = Math.Max(worst, Math.Abs(sum - p.GetDouble()));
+            k++;
+        }
+        Assert.True(k > 0, "no projections in the summary");
+        return worst / norm;
+    }
+
+    /// <summary>make_parity.py's signs(): a 32-bit integer hash of the element index, odd = −1.</summary>
+    private static double Sign(int i, int step, int k)
+    {
+        const int projections = 4;
+        uint h = unchecked((uint)i * 2654435761u + (uint)((step * projections + k + 1) * 40503));
+        h ^= h >> 15;
+        h = unchecked(h * 2246822519u);
+        h ^= h >> 13;
+        return (h & 1) != 0 ? -1.0 : 1.0;
+    }
 }

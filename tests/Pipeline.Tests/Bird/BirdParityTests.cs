@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ResShift.Pipeline.Bird;
 using Xunit.Abstractions;
 
@@ -93,6 +94,22 @@ public sealed class BirdParityTests(ITestOutputHelper output)
                 double s0 = BirdParityData.Relative(r, data.Tensor(tag + "_grad_step0"));
                 output.WriteLine($"{task}: diagonal gradient vs autograd: step 5 {s5:E2}, whole iteration (z) {s0:E2}");
                 Assert.True(s5 < 1e-5 && s0 < 1e-5, $"step5 {s5}, z {s0}");
+                // Every one of the ten steps against autograd's per-step summary (norm and ±1 projections): the
+                // gradient path alone (from the reference's ∇x̂0 L) to 1e-5, end to end (from ours) to 1e-4.
+                JsonElement[] steps = [.. data.Index.GetProperty("tasks").GetProperty(task.Name()).GetProperty("step_gradients").EnumerateArray()];
+                Assert.Equal(10, steps.Length);
+                double worstPath = 0, worstEnd = 0;
+                for (int s = 0; s < steps.Length; s++)
+                {
+                    float[] viaRef = data.Tensor(tag + "_grad_x0"), viaOurs = job.GradientX0.ToArray();
+                    job.Chain.BackPropagate(viaRef, fromStep: s);
+                    job.Chain.BackPropagate(viaOurs, fromStep: s);
+                    double ep = BirdParityData.RelativeToSummary(viaRef, s, steps[s]), ee = BirdParityData.RelativeToSummary(viaOurs, s, steps[s]);
+                    Assert.True(ep < 1e-5, $"step {s}: gradient path relative error {ep}");
+                    Assert.True(ee < 1e-4, $"step {s}: end-to-end relative error {ee}");
+                    (worstPath, worstEnd) = (Math.Max(worstPath, ep), Math.Max(worstEnd, ee));
+                }
+                output.WriteLine($"{task}: all ten steps vs autograd: gradient path ≤ {worstPath:E2}, end to end ≤ {worstEnd:E2}");
             }
             if (it is 1 or 5 or 20)
             {

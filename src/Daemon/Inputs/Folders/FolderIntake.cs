@@ -272,8 +272,14 @@ public sealed class FolderIntake : IIntake
         {
             if (_model.IsBird)
             {
-                BirdRestoreJob bird = _jobs.CreateBird(_model, _settings.BirdSettings(), Path.Combine(_layout.Processing, rel), OutputPath(rel), rel,
-                    () => Progress?.Invoke());
+                // Through the root handles like image jobs; a name already in outbox/ gets the next free one (photo-2.png).
+                var birdFiles = new BirdJobFiles(_layout.ProcessingDir, rel, _layout.OutboxDir, OutputRelative(rel))
+                {
+                    MaxInputBytes = _jobs.MaxInputBytes,
+                    Alternative = (_, n) => WatchLayout.Variant(OutputRelative(rel), n),
+                    Mask = _settings.Mask is { Length: > 0 } m ? (_layout.RootDir, m) : null,
+                };
+                BirdRestoreJob bird = _jobs.CreateBird(_model, _settings.BirdSettings(), birdFiles, rel, () => Progress?.Invoke());
                 await SettleAsync(rel, await JobFactory.RunBirdAsync(_model, bird, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             }

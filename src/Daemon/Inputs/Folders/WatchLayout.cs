@@ -35,6 +35,7 @@ public sealed class WatchLayout : IDisposable
         Review = Path.Combine(Root, "review");
     }
 
+    public RootDirectory RootDir => _root ?? throw NotOpen();
     public RootDirectory InboxDir => _inbox ?? throw NotOpen();
     public RootDirectory ProcessingDir => _processing ?? throw NotOpen();
     public RootDirectory DoneDir => _done ?? throw NotOpen();

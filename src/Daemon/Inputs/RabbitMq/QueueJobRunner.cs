@@ -62,10 +62,11 @@ public sealed class QueueJobRunner
                 throw new JobRejectedException("model", $"model '{model}' is not served on queue {_settings.Queue} (served: {string.Join(", ", _models.Keys.Order())})");
             if (mp.IsBird)
             {
-                // Checked by the same rules (inside a root, no links); the BIRD job then opens these paths by name.
+                // By the same rules as image jobs: inside a root, no links, read and written through the root handles.
                 RootedPath birdIn = _paths.Input(msg.Input);
-                (input, output) = (birdIn.Full, _paths.Output(msg.Output, birdIn).Full);
-                result = await RunBirdAsync(msg, mp, input, output, ct).ConfigureAwait(false);
+                RootedPath birdOut = _paths.Output(msg.Output, birdIn);
+                (input, output) = (birdIn.Full, birdOut.Full);
+                result = await RunBirdAsync(msg, mp, birdIn, birdOut, ct).ConfigureAwait(false);
                 return Finish(msg, result, null, Outcome);
             }
             if (msg.Task is not null || (msg.Mask is not null && !mp.Model.InputContract.Mask) || msg.Options.Iterations is not null)
@@ -151,20 +152,33 @@ public sealed class QueueJobRunner
     /// A BIRD message: the job resumes from a checkpoint beside its output, so a redelivered message continues
     /// rather than starts over. It is never marked started: a drain cancels it and the message goes back.
     /// </summary>
-    private async Task<JobResult> RunBirdAsync(JobMessage msg, ModelPipeline mp, string input, string output, CancellationToken ct)
+    private async Task<JobResult> RunBirdAsync(JobMessage msg, ModelPipeline mp, RootedPath input, RootedPath output, CancellationToken ct)
     {
+        RootedPath? maskAt = msg.Mask is null ? null : _paths.Mask(msg.Mask, input);
         var settings = new ResShift.Pipeline.Bird.BirdJobSettings
         {
             Task = msg.Task is null ? throw new JobRejectedException("message", $"model '{mp.Model.Id}' is a BIRD model: the message needs 'task'")
                 : ResShift.Pipeline.Bird.BirdTaskNames.Parse(msg.Task),
-            MaskPath = msg.Mask is null ? null : _paths.Input(msg.Mask).Full,
+            MaskPath = maskAt?.Full,
             Iterations = msg.Options.Iterations,
             Seed = msg.Options.Seed ?? 0,
         };
         try { settings.Validate(); }
         catch (ArgumentException e) { throw new JobRejectedException("message", e.Message); }
-        using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
-        return await JobFactory.RunBirdAsync(mp, _jobs.CreateBird(mp, settings, input, output, msg.Input), "rabbitmq", ct).ConfigureAwait(false);
+        using IDisposable held = await _locks.AcquireAsync(output.Full, ct).ConfigureAwait(false);
+        // Nothing is replaced that this service did not write, and then only when the message asks (as for images).
+        bool exists = output.Root.Stat(output.Relative) is not null;
+        if (exists && !(msg.Replace && WrittenByUs(output.Full)))
+            throw new JobRejectedException("path", msg.Replace
+                ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
+                : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
+        var files = new ResShift.Pipeline.Bird.BirdJobFiles(input.Root, input.Relative, output.Root, output.Relative)
+        {
+            MaxInputBytes = _jobs.MaxInputBytes,
+            ReplaceOutput = exists,
+            Mask = maskAt is null ? null : (maskAt.Root, maskAt.Relative),
+        };
+        return await JobFactory.RunBirdAsync(mp, _jobs.CreateBird(mp, settings, files, msg.Input), "rabbitmq", ct).ConfigureAwait(false);
     }
 
     private JobOutcome Finish(JobMessage? msg, JobResult result, string? heldOutput, Func<OutcomeKind, JobOutcome> Outcome)
