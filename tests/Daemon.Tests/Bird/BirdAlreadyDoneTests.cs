@@ -78,6 +78,65 @@ public sealed class BirdAlreadyDoneTests
     }
 
     [Fact]
+    public async Task An_inpaint_message_is_already_done_only_with_the_same_mask_bytes()
+    {
+        await using TestBroker broker = await TestBroker.ConnectAsync();
+        string work = Repo.TempDir(), root = Path.Combine(work, "root"), queue = TestBroker.UniqueQueue("birdmask");
+        Directory.CreateDirectory(Path.Combine(root, "out"));
+        string input = BirdInputs.PhotoCrop(root, 32);
+        string maskA = Path.Combine(root, "mask-a.png"), maskB = Path.Combine(root, "mask-b.png");
+        WritePng(maskA, 32, 32, 1);
+        WritePng(maskB, 32, 32, 2);
+        string output = Path.Combine(root, "out", "filled.png");
+        string tap = await broker.TapEventsAsync(queue);
+        object q = new { Uri = broker.Uri, Queue = queue, Roots = new[] { root }, Model = "bird-tiny", DeliveryLimit = 2 };
+        using var d = QueueFixtures.StartDaemon(work, "birdmask", q);
+        try
+        {
+            await QueueFixtures.WaitReadyAsync(d, Phase);
+            string tag = Guid.NewGuid().ToString("N")[..8];
+            byte[] Body(string id, string mask) => JsonSerializer.SerializeToUtf8Bytes(new { id, input, output, task = "inpaint", mask, options = new { iterations = 2, seed = 3 } });
+            var completions = new List<(string Id, bool Duplicate)>();
+            var dead = new List<(byte[] Body, RabbitMQ.Client.IReadOnlyBasicProperties Props)>();
+            async Task PollAsync()
+            {
+                foreach (var (body, _) in await broker.DrainAsync(tap))
+                {
+                    using JsonDocument doc = JsonDocument.Parse(body);
+                    if (doc.RootElement.GetProperty("event").GetString() == "job.completed")
+                        completions.Add((doc.RootElement.GetProperty("id").GetString() ?? "", doc.RootElement.GetProperty("duplicate").GetBoolean()));
+                }
+                dead.AddRange(await broker.DrainAsync(queue + ".dead"));
+            }
+            bool Seen(string id) => completions.Any(c => c.Id == id) || dead.Any(x => x.Props.MessageId == id);
+
+            await broker.PublishAsync(queue, Body("a-" + tag, maskA), "a-" + tag);
+            await WaitUntil(() => { PollAsync().GetAwaiter().GetResult(); return Seen("a-" + tag) || d.HasExited; }, Phase, d.Log);
+            Assert.Contains(("a-" + tag, false), completions);
+            using (var sidecar = JsonDocument.Parse(File.ReadAllBytes(output + ".resshift.json")))
+                Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(maskA))),
+                    sidecar.RootElement.GetProperty("mask_sha256").GetString());
+            DateTime written = File.GetLastWriteTimeUtc(output);
+
+            await broker.PublishAsync(queue, Body("a2-" + tag, maskA), "a2-" + tag);
+            await WaitUntil(() => { PollAsync().GetAwaiter().GetResult(); return Seen("a2-" + tag) || d.HasExited; }, Phase, d.Log);
+            Assert.Contains(("a2-" + tag, true), completions);
+
+            // Another mask is another job: refused without "replace", the output untouched.
+            await broker.PublishAsync(queue, Body("b-" + tag, maskB), "b-" + tag);
+            await WaitUntil(() => { PollAsync().GetAwaiter().GetResult(); return Seen("b-" + tag) || d.HasExited; }, Phase, d.Log);
+            var (_, props) = Assert.Single(dead, x => x.Props.MessageId == "b-" + tag);
+            Assert.Contains("exists; it is not replaced", TestBroker.Header(props, "x-resshift-error") ?? "");
+            Assert.Equal(written, File.GetLastWriteTimeUtc(output));
+            Assert.True(d.Terminate(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            await broker.DeleteQueuesAsync(queue);
+        }
+    }
+
+    [Fact]
     public async Task A_bird_job_resumed_from_processing_with_its_output_written_moves_to_done_without_a_second_copy()
     {
         string work = Repo.TempDir(), root = Path.Combine(work, "root");
