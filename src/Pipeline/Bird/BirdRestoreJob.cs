@@ -151,9 +151,14 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
         return c is not null && c.JobKey == jobKey && c.TotalIterations == total && c.Iteration < total ? c : null;
     }
 
+    /// <summary>The mask's sha256 (recorded in the sidecar: the same output with another mask is another job).</summary>
+    private string? _maskSha256;
+
     private float[] LoadMask(string path, int r)
     {
-        using DecodedImage m = Files?.Mask is null ? decoder.Decode(path) : decoder.Decode(Files.ReadMask(), path);
+        byte[] bytes = Files?.Mask is null ? File.ReadAllBytes(path) : Files.ReadMask();
+        _maskSha256 = ContentKey.Of(bytes).Sha256;
+        using DecodedImage m = decoder.Decode(bytes, path);
         if (m.Width != r || m.Height != r)
             throw new InvalidDataException($"mask {Path.GetFileName(path)} is {m.Width}×{m.Height}; it must match the {r}×{r} input");
         var mask = new float[r * r];
@@ -195,6 +200,7 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
             ["licence"] = manifest.Licence.Name ?? manifest.Licence.Id,
             ["kind"] = "bird",
             ["task"] = settings.Task.Name(),
+            ["mask_sha256"] = _maskSha256,
             ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["iterations"] = total,
             ["resumed_from"] = resumedFrom,

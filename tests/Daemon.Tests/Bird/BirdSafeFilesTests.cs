@@ -70,7 +70,7 @@ public sealed class BirdSafeFilesTests
         try
         {
             await QueueFixtures.WaitReadyAsync(d, Phase);
-            byte[] Body(string id, string to, bool replace) => JsonSerializer.SerializeToUtf8Bytes(new { id, input, output = to, task = "denoise", replace, options = new { iterations = 2, seed = 1 } });
+            byte[] Body(string id, string to, bool replace, ulong seed = 1) => JsonSerializer.SerializeToUtf8Bytes(new { id, input, output = to, task = "denoise", replace, options = new { iterations = 2, seed } });
             await broker.PublishAsync(queue, Body("plain", output, false), "plain");
             await broker.PublishAsync(queue, Body("replace", output, true), "replace");
             var dead = new List<(byte[] Body, RabbitMQ.Client.IReadOnlyBasicProperties Props)>();
@@ -88,7 +88,8 @@ public sealed class BirdSafeFilesTests
             string ours = Path.Combine(root, "out", "ours.png");
             await broker.PublishAsync(queue, Body("first", ours, false), "first");
             await WaitUntil(() => File.Exists(ours) || d.HasExited, Phase, d.Log);
-            await broker.PublishAsync(queue, Body("again", ours, false), "again");
+            // Another seed (the same one would be this job already done, BirdAlreadyDoneTests): refused without "replace".
+            await broker.PublishAsync(queue, Body("again", ours, false, seed: 2), "again");
             await WaitUntil(() =>
             {
                 dead.AddRange(broker.DrainAsync(queue + ".dead").GetAwaiter().GetResult());
@@ -96,7 +97,7 @@ public sealed class BirdSafeFilesTests
             }, Phase, d.Log);
             Assert.Contains("exists; it is not replaced", Reason(dead, "again"));
             DateTime before = File.GetLastWriteTimeUtc(ours);
-            await broker.PublishAsync(queue, Body("replace-ours", ours, true), "replace-ours");
+            await broker.PublishAsync(queue, Body("replace-ours", ours, true, seed: 2), "replace-ours");
             await WaitUntil(() => File.GetLastWriteTimeUtc(ours) != before || d.HasExited, Phase, d.Log);
             Assert.DoesNotContain(dead, x => x.Props.MessageId == "replace-ours");
             Assert.True(d.Terminate(TimeSpan.FromSeconds(30)));

@@ -160,7 +160,8 @@ public sealed class FolderIntake : IIntake
         {
             string rel = _resume.Dequeue();
             if (!File.Exists(Path.Combine(_layout.Processing, rel))) continue;
-            if (CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
+            if (_model.IsBird ? CompletedBirdOutput.Matches(BirdFiles(rel), _model.Model.Id, _settings.BirdSettings())
+                : CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
             {
                 // The crash came after the output and sidecar were durable: only the move to done/ was missing.
                 if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
@@ -231,6 +232,14 @@ public sealed class FolderIntake : IIntake
         PipelineMetrics.Jobs.Add(1, new("source", "folder"), new("result", "failed"));
     }
 
+    /// <summary>A BIRD job's files: read from processing/, written through outbox/'s handle (a taken name gets photo-2.png).</summary>
+    private BirdJobFiles BirdFiles(string rel) => new(_layout.ProcessingDir, rel, _layout.OutboxDir, OutputRelative(rel))
+    {
+        MaxInputBytes = _jobs.MaxInputBytes,
+        Alternative = (_, n) => WatchLayout.Variant(OutputRelative(rel), n),
+        Mask = _settings.Mask is { Length: > 0 } m ? (_layout.RootDir, m) : null,
+    };
+
     private string OutputPath(string rel) => Path.Combine(_layout.Outbox, OutputRelative(rel));
 
     private string OutputRelative(string rel) =>
@@ -273,13 +282,7 @@ public sealed class FolderIntake : IIntake
             if (_model.IsBird)
             {
                 // Through the root handles like image jobs; a name already in outbox/ gets the next free one (photo-2.png).
-                var birdFiles = new BirdJobFiles(_layout.ProcessingDir, rel, _layout.OutboxDir, OutputRelative(rel))
-                {
-                    MaxInputBytes = _jobs.MaxInputBytes,
-                    Alternative = (_, n) => WatchLayout.Variant(OutputRelative(rel), n),
-                    Mask = _settings.Mask is { Length: > 0 } m ? (_layout.RootDir, m) : null,
-                };
-                BirdRestoreJob bird = _jobs.CreateBird(_model, _settings.BirdSettings(), birdFiles, rel, () => Progress?.Invoke());
+                BirdRestoreJob bird = _jobs.CreateBird(_model, _settings.BirdSettings(), BirdFiles(rel), rel, () => Progress?.Invoke());
                 await SettleAsync(rel, await JobFactory.RunBirdAsync(_model, bird, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             }

@@ -166,6 +166,14 @@ public sealed class QueueJobRunner
         try { settings.Validate(); }
         catch (ArgumentException e) { throw new JobRejectedException("message", e.Message); }
         using IDisposable held = await _locks.AcquireAsync(output.Full, ct).ConfigureAwait(false);
+        var probe = new ResShift.Pipeline.Bird.BirdJobFiles(input.Root, input.Relative, output.Root, output.Relative)
+        {
+            MaxInputBytes = _jobs.MaxInputBytes,
+            Mask = maskAt is null ? null : (maskAt.Root, maskAt.Relative),
+        };
+        // A redelivery after the output was written (crash before the ack): acked as done, nothing rewritten.
+        if (CompletedBirdOutput.Matches(probe, mp.Model.Id, settings))
+            return new JobResult(OutcomeKind.AlreadyDone);
         // Nothing is replaced that this service did not write, and then only when the message asks (as for images).
         bool exists = output.Root.Stat(output.Relative) is not null;
         if (exists && !(msg.Replace && WrittenByUs(output.Full)))
