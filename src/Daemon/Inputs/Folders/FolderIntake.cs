@@ -34,7 +34,11 @@ public sealed class FolderIntake : IIntake
     private readonly ClaimSet<string> _claims = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, int> _transientFailures = new(StringComparer.Ordinal);
-    private readonly Queue<string> _resume = new();
+    private readonly Queue<(string Rel, string? Owner)> _resume = new();
+    private ClaimOwners? _owners;
+    private Task? _leaseRefresh;
+    private readonly CancellationTokenSource _leaseStop = new();
+    private DateTime _nextOrphanScan;
     private readonly Backoff _diskFull = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     private long _completed, _failed;
 
@@ -69,15 +73,14 @@ public sealed class FolderIntake : IIntake
     public async Task RunAsync(CancellationToken stop)
     {
         _layout.Open();
+        _owners = new ClaimOwners(_layout.RootDir, TimeSpan.FromSeconds(_settings.LeaseSeconds));
+        await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
+        // Refreshed apart from the claiming loop, until the intake is disposed: jobs still draining after the stop stay ours.
+        _leaseRefresh = RefreshLeaseAsync(_owners, _leaseStop.Token);
         int stale = _layout.RemoveStaleTemporaries();
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
-        foreach (string rel in Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-                     .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal))
-        {
-            if (_masks && MaskNaming.IsMask(Path.GetFileName(rel))) continue; // resumed with its image
-            _resume.Enqueue(rel);
-        }
-        if (_resume.Count > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, _resume.Count);
+        int orphans = QueueOrphans(DateTime.UtcNow);
+        if (orphans > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, orphans);
         _log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", _layout.Root, _layout.Inbox, _layout.Outbox);
 
         using var watcher = CreateWatcher();
@@ -85,8 +88,11 @@ public sealed class FolderIntake : IIntake
         {
             try
             {
-                if (_diskFull.Paused(DateTime.UtcNow)) goto wait; // the disk was full: claim nothing until the pause ends
-                ClaimResumed(stop);
+                DateTime now = DateTime.UtcNow;
+                if (now >= _nextOrphanScan && QueueOrphans(now) is > 0 and var taken)
+                    _log.LogInformation("{Root}: {Count} claims in processing/ belong to no live daemon (lease expired); taking them over", _layout.Root, taken);
+                if (_diskFull.Paused(now)) goto wait; // the disk was full: claim nothing until the pause ends
+                await ClaimResumedAsync(stop).ConfigureAwait(false);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -118,11 +124,44 @@ public sealed class FolderIntake : IIntake
 
     public Task WaitIdleAsync(CancellationToken ct) => _claims.WaitIdleAsync(ct);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await _leaseStop.CancelAsync().ConfigureAwait(false);
+        if (_leaseRefresh is not null) await _leaseRefresh.ConfigureAwait(false);
+        _leaseStop.Dispose();
+        try
+        {
+            _owners?.Retire(); // what stays in processing/ is free for a peer (or the next start) at once
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not remove this daemon's lease: {Message}", _layout.Root, e.Message);
+        }
+        _owners?.Dispose();
         _wake.Dispose();
         _layout.Dispose();
-        return ValueTask.CompletedTask;
+    }
+
+    private async Task RefreshLeaseAsync(ClaimOwners owners, CancellationToken ct)
+    {
+        TimeSpan tick = TimeSpan.FromSeconds(Math.Min(1, _settings.LeaseSeconds / 6));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(tick, ct).ConfigureAwait(false);
+                await owners.RefreshAsync(DateTime.UtcNow, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Peers take our claims over if this lasts past the lease: logged, and tried again on the next tick.
+                _log.LogWarning("{Root}: could not refresh this daemon's lease: {Message}", _layout.Root, e.Message);
+            }
+        }
     }
 
     private FileSystemWatcher? CreateWatcher()
@@ -153,13 +192,59 @@ public sealed class FolderIntake : IIntake
         }
     }
 
-    /// <summary>Files left in processing/ by a crash, claimed like scanned ones while there is room.</summary>
-    private void ClaimResumed(CancellationToken stop)
+    /// <summary>
+    /// Queues the files in processing/ that no live daemon owns (a crashed or stopped one's, or unmarked ones) for
+    /// resumption; a live peer's claims are left alone. Processing/ is listed before the markers are read: a claim
+    /// is marked before its file moves in, so a file seen there whose marker is missing afterwards is truly unowned.
+    /// </summary>
+    private int QueueOrphans(DateTime now)
+    {
+        _nextOrphanScan = now + TimeSpan.FromSeconds(_settings.LeaseSeconds / 3);
+        var queued = _resume.Select(r => r.Rel).ToHashSet(StringComparer.Ordinal);
+        var files = Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal).ToList();
+        int added = 0;
+        RemoveStaleMarkers(now);
+        foreach (string rel in files)
+        {
+            if (_masks && MaskNaming.IsMask(Path.GetFileName(rel))) continue; // resumed with its image
+            if (rel.EndsWith(RootDirectory.TempSuffix, StringComparison.Ordinal) || _claims.Contains(rel) || queued.Contains(rel)) continue;
+            string? owner = _owners!.OwnerOf(rel);
+            if (owner is not null && _owners.IsLive(owner, now)) continue; // a live daemon's (ours included) claim
+            _resume.Enqueue((rel, owner));
+            added++;
+        }
+        return added;
+    }
+
+    /// <summary>Markers a dead daemon left for files no longer in processing/ (killed between the move and the marker's removal).</summary>
+    private void RemoveStaleMarkers(DateTime now)
+    {
+        string claims = Path.Combine(_layout.Root, ".claims");
+        if (!Directory.Exists(claims)) return;
+        foreach (string marker in Directory.EnumerateFiles(claims, "*.owner", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            string rel = Path.GetRelativePath(claims, marker)[..^".owner".Length];
+            if (_claims.Contains(rel) || _layout.ProcessingDir.Stat(rel) is not null) continue;
+            if (_owners!.OwnerOf(rel) is { } owner) _owners.RemoveStale(rel, owner, now);
+        }
+    }
+
+    /// <summary>Files left in processing/ by a crash or a dead peer, claimed like scanned ones while there is room.</summary>
+    private async Task ClaimResumedAsync(CancellationToken stop)
     {
         while (_resume.Count > 0 && Claimed < _claimLimit && !stop.IsCancellationRequested)
         {
-            string rel = _resume.Dequeue();
-            if (!File.Exists(Path.Combine(_layout.Processing, rel))) continue;
+            var (rel, owner) = _resume.Dequeue();
+            if (_claims.Contains(rel) || _layout.ProcessingDir.Stat(rel) is null) continue;
+            // Of several peers taking over the same claim, one wins; the others leave it.
+            if (!await _owners!.TryTakeOverAsync(rel, owner, stop).ConfigureAwait(false)) continue;
+            if (_layout.ProcessingDir.Stat(rel) is null)
+            {
+                _owners.Release(rel);
+                continue;
+            }
+            if (owner is not null) _log.LogInformation("{Root}: took over {Name} from {Owner} (its lease expired)", _layout.Root, rel, owner);
             if (CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
             {
                 // The crash came after the output and sidecar were durable: only the move to done/ was missing.
@@ -168,9 +253,23 @@ public sealed class FolderIntake : IIntake
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: {Name} was already restored; moved to done/", _layout.Root, rel);
                 }
+                ReleaseIfGone(rel);
                 continue;
             }
             Start(rel);
+        }
+    }
+
+    /// <summary>Drops this daemon's marker of <paramref name="rel"/> once the file has left processing/.</summary>
+    private void ReleaseIfGone(string rel)
+    {
+        try
+        {
+            if (_layout.ProcessingDir.Stat(rel) is null) _owners?.Release(rel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not remove the claim marker of {Name}: {Message}", _layout.Root, rel, e.Message);
         }
     }
 
@@ -187,6 +286,9 @@ public sealed class FolderIntake : IIntake
             }
             // A claim still settling (a file handed back a moment ago is in inbox before its claim ends).
             if (_claims.Contains(entry.Relative)) continue;
+            // Marked as ours before it moves (a peer listing processing/ then always finds its owner); a name
+            // marked by another claim still in work waits in inbox until the name is free.
+            if (!await MarkAsync(entry.Relative, stop).ConfigureAwait(false)) continue;
             // Never over a file of the same name still in work: that one waits in inbox until the name is free.
             MoveResult claimed;
             try
@@ -197,12 +299,29 @@ public sealed class FolderIntake : IIntake
             {
                 // A folder on its way became a link after the scan: refused where it stands, nothing followed.
                 _log.LogWarning("{Root}: not claiming {Name}: {Message}", _layout.Root, entry.Relative, e.Message);
+                _owners!.Release(entry.Relative);
                 continue;
             }
-            if (claimed != MoveResult.Moved) continue;
+            if (claimed != MoveResult.Moved)
+            {
+                _owners!.Release(entry.Relative);
+                continue;
+            }
             MoveMask(entry.Relative, _layout.InboxDir, _layout.ProcessingDir, entry.Relative);
             Start(entry.Relative);
         }
+    }
+
+    /// <summary>
+    /// Marks <paramref name="rel"/> as this daemon's claim. A marker left by a dead daemon for a file no longer in
+    /// processing/ (it crashed between the two) is removed first; a live owner's marker keeps the name busy.
+    /// </summary>
+    private async Task<bool> MarkAsync(string rel, CancellationToken stop)
+    {
+        if (await _owners!.TryMarkAsync(rel, stop).ConfigureAwait(false)) return true;
+        if (_owners.OwnerOf(rel) is not { } owner || _layout.ProcessingDir.Stat(rel) is not null) return false;
+        _owners.RemoveStale(rel, owner, DateTime.UtcNow);
+        return await _owners.TryMarkAsync(rel, stop).ConfigureAwait(false);
     }
 
     /// <summary>Claims <paramref name="rel"/> (now in processing/) and runs it in the background; the claim counts from here.</summary>
@@ -306,6 +425,7 @@ public sealed class FolderIntake : IIntake
         }
         finally
         {
+            ReleaseIfGone(rel);
             claim.Dispose();
             Progress?.Invoke();
             Wake();

@@ -35,6 +35,8 @@ public sealed class WatchLayout : IDisposable
         Review = Path.Combine(Root, "review");
     }
 
+    /// <summary>The root itself (claim owners and leases live beside the six folders).</summary>
+    public RootDirectory RootDir => _root ?? throw NotOpen();
     public RootDirectory InboxDir => _inbox ?? throw NotOpen();
     public RootDirectory ProcessingDir => _processing ?? throw NotOpen();
     public RootDirectory DoneDir => _done ?? throw NotOpen();
