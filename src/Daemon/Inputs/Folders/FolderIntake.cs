@@ -63,7 +63,11 @@ public sealed class FolderIntake : IIntake
     public WatchLayout Layout => _layout;
     public string Describe => "folder:" + _layout.Root;
     public string ClaimsName => "claimed";
-    public string? Problem => null;
+    /// <summary>Why this root cannot take work now (gone, replaced or unwritable since start), for /readyz; null when it can.</summary>
+    public string? Problem => _problem;
+    private volatile string? _problem;
+    private volatile string? _leaseProblem;
+    private readonly Backoff _unhealthy = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     public int Claimed => _claims.Count;
     public long Completed => Interlocked.Read(ref _completed);
     public long Failed => Interlocked.Read(ref _failed);
@@ -89,15 +93,22 @@ public sealed class FolderIntake : IIntake
             try
             {
                 DateTime now = DateTime.UtcNow;
+                if (_unhealthy.Paused(now)) goto wait; // the root was unusable: look again when the pause ends
+                if (RootProblem() is { } problem)
+                {
+                    Unhealthy(problem, now);
+                    goto wait;
+                }
                 if (now >= _nextOrphanScan && QueueOrphans(now) is > 0 and var taken)
                     _log.LogInformation("{Root}: {Count} claims in processing/ belong to no live daemon (lease expired); taking them over", _layout.Root, taken);
                 if (_diskFull.Paused(now)) goto wait; // the disk was full: claim nothing until the pause ends
                 await ClaimResumedAsync(stop).ConfigureAwait(false);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
+                Healthy();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                _log.LogWarning(e, "{Root}: scan failed; retrying", _layout.Root);
+                Unhealthy($"{_layout.Root}: scan failed: {e.Message}", DateTime.UtcNow);
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
@@ -142,6 +153,34 @@ public sealed class FolderIntake : IIntake
         _layout.Dispose();
     }
 
+    /// <summary>
+    /// What makes the root unusable now: the lease could not be written through the root's handle (unwritable, disk
+    /// full), or the root's path no longer shows that lease (the folder was removed, renamed or replaced since start).
+    /// </summary>
+    private string? RootProblem()
+    {
+        if (_leaseProblem is { } lease) return $"{_layout.Root}: not writable: {lease}";
+        if (!File.Exists(Path.Combine(_layout.Root, ".owners", _owners!.Id + ".lease")))
+            return $"{_layout.Root}: the watch root is gone or was replaced since start";
+        return null;
+    }
+
+    /// <summary>Not ready with the reason, and claiming paused with a growing backoff; logged when the reason changes.</summary>
+    private void Unhealthy(string problem, DateTime now)
+    {
+        TimeSpan pause = _unhealthy.Fail(now);
+        if (_problem != problem) _log.LogError("{Problem}; not ready, retrying (every {Seconds} s at most 30)", problem, pause.TotalSeconds);
+        _problem = problem;
+    }
+
+    private void Healthy()
+    {
+        if (_problem is null) return;
+        _unhealthy.Succeed();
+        _problem = null;
+        _log.LogInformation("{Root}: usable again; ready", _layout.Root);
+    }
+
     private async Task RefreshLeaseAsync(ClaimOwners owners, CancellationToken ct)
     {
         TimeSpan tick = TimeSpan.FromSeconds(Math.Min(1, _settings.LeaseSeconds / 6));
@@ -151,6 +190,7 @@ public sealed class FolderIntake : IIntake
             {
                 await Task.Delay(tick, ct).ConfigureAwait(false);
                 await owners.RefreshAsync(DateTime.UtcNow, ct).ConfigureAwait(false);
+                _leaseProblem = null;
             }
             catch (OperationCanceledException)
             {
@@ -158,8 +198,9 @@ public sealed class FolderIntake : IIntake
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Peers take our claims over if this lasts past the lease: logged, and tried again on the next tick.
-                _log.LogWarning("{Root}: could not refresh this daemon's lease: {Message}", _layout.Root, e.Message);
+                // Peers take our claims over if this lasts past the lease: reported through readiness, tried again on the next tick.
+                if (_leaseProblem != e.Message) _log.LogWarning("{Root}: could not refresh this daemon's lease: {Message}", _layout.Root, e.Message);
+                _leaseProblem = e.Message;
             }
         }
     }
