@@ -61,6 +61,9 @@ public sealed class FolderIntake : IIntake
     }
 
     public WatchLayout Layout => _layout;
+
+    /// <summary>This root's place in the configuration's Watch list (the label of its metrics).</summary>
+    public int Index { get; init; }
     public string Describe => "folder:" + _layout.Root;
     public string ClaimsName => "claimed";
     /// <summary>Why this root cannot take work now (gone, replaced or unwritable since start), for /readyz; null when it can.</summary>
@@ -83,6 +86,7 @@ public sealed class FolderIntake : IIntake
         _leaseRefresh = RefreshLeaseAsync(_owners, _leaseStop.Token);
         int stale = _layout.RemoveStaleTemporaries();
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
+        InboxMetrics.Register(Index, () => _scanner.Seen);
         int orphans = QueueOrphans(DateTime.UtcNow);
         if (orphans > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, orphans);
         _log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", _layout.Root, _layout.Inbox, _layout.Outbox);
@@ -137,6 +141,7 @@ public sealed class FolderIntake : IIntake
 
     public async ValueTask DisposeAsync()
     {
+        InboxMetrics.Unregister(Index);
         await _leaseStop.CancelAsync().ConfigureAwait(false);
         if (_leaseRefresh is not null) await _leaseRefresh.ConfigureAwait(false);
         _leaseStop.Dispose();
@@ -485,6 +490,7 @@ public sealed class FolderIntake : IIntake
                 {
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: restored {Name}", _layout.Root, rel);
+                    RemoveStaleError(rel);
                 }
                 else
                 {
@@ -632,6 +638,23 @@ public sealed class FolderIntake : IIntake
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.LogError("{Root}: could not hand {Name} back to inbox ({Message}); it stays in processing/ and is resumed at the next start", _layout.Root, rel, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// A retried input (moved back from failed/ to inbox by an operator) that now succeeded: its old error file, left
+    /// alone in failed/ without its original, would say it failed; removed. One beside an original still there stays.
+    /// </summary>
+    private void RemoveStaleError(string rel)
+    {
+        try
+        {
+            if (_layout.FailedDir.Stat(rel) is null && _layout.FailedDir.Delete(WatchLayout.ErrorFile(rel)))
+                _log.LogInformation("{Root}: removed the stale failed/{Error} of {Name} (restored now)", _layout.Root, WatchLayout.ErrorFile(rel), rel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not remove the stale error file of {Name}: {Message}", _layout.Root, rel, e.Message);
         }
     }
 
