@@ -61,4 +61,44 @@ public class RootLostTests
         Assert.Equal(0, d.ExitCode);
         Assert.Contains("gone or was replaced", d.Log());
     }
+
+    [Fact]
+    public async Task ARootThatCannotBeOpenedAtStartIsReportedAndRetriedUntilItCan()
+    {
+        string work = Repo.TempDir(), root = Path.Combine(work, "root");
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, "processing"), "a file where processing/ belongs"); // passes the start-up checks, breaks the intake
+        using var d = DaemonProcess.Start(work, [new { Root = root, Model = "tiny-x4", SettleSeconds = 0.2, PollMilliseconds = 100 }]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{d.HttpPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        string body = "";
+        async Task<HttpStatusCode?> Ready()
+        {
+            try
+            {
+                using HttpResponseMessage r = await http.GetAsync("/readyz");
+                body = await r.Content.ReadAsStringAsync();
+                return r.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        }
+        await WaitUntil(() => d.Log().Contains("cannot start watching") || d.HasExited, TimeSpan.FromSeconds(60), () => "no report; log:\n" + d.Log());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await Ready());
+        Assert.Contains("cannot start watching", body);
+        Assert.False(d.HasExited, d.Log());
+
+        File.Delete(Path.Combine(root, "processing"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await Ready() != HttpStatusCode.OK && !d.HasExited)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"never ready once the root could be opened: {body}\n{d.Log()}");
+            await Task.Delay(100);
+        }
+        WritePng(Path.Combine(root, "inbox", "late.png"), 64, 64, 3);
+        await WaitUntil(() => File.Exists(Path.Combine(root, "done", "late.png")) || d.HasExited, TimeSpan.FromSeconds(60), () => "not restored; log:\n" + d.Log());
+        Assert.True(d.Terminate(TimeSpan.FromSeconds(60)), d.Log());
+        Assert.Equal(0, d.ExitCode);
+    }
 }

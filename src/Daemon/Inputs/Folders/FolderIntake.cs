@@ -79,16 +79,28 @@ public sealed class FolderIntake : IIntake
     /// <summary>Runs until <paramref name="stop"/>: queue what processing/ holds for resumption, then claim (resumed first, then scanned).</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        _layout.Open();
-        _owners = new ClaimOwners(_layout.RootDir, TimeSpan.FromSeconds(_settings.LeaseSeconds));
-        await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
-        // Refreshed apart from the claiming loop, until the intake is disposed: jobs still draining after the stop stay ours.
-        _leaseRefresh = RefreshLeaseAsync(_owners, _leaseStop.Token);
-        int stale = _layout.RemoveStaleTemporaries();
-        if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
-        InboxMetrics.Register(Index, () => _scanner.Seen);
-        int orphans = QueueOrphans(DateTime.UtcNow);
-        if (orphans > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, orphans);
+        // A root that broke between the start-up checks and here: not ready with the reason, tried again with backoff.
+        while (true)
+        {
+            try
+            {
+                await StartUpAsync(stop).ConfigureAwait(false);
+                Healthy();
+                break;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                TimeSpan pause = Unhealthy($"{_layout.Root}: cannot start watching: {e.Message}", DateTime.UtcNow);
+                try
+                {
+                    await Task.Delay(pause, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
         _log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", _layout.Root, _layout.Inbox, _layout.Outbox);
 
         using var watcher = CreateWatcher();
@@ -100,7 +112,7 @@ public sealed class FolderIntake : IIntake
                 if (_unhealthy.Paused(now)) goto wait; // the root was unusable: look again when the pause ends
                 if (RootProblem() is { } problem)
                 {
-                    Unhealthy(problem, now);
+                    _ = Unhealthy(problem, now);
                     goto wait;
                 }
                 if (now >= _nextOrphanScan && QueueOrphans(now) is > 0 and var taken)
@@ -112,7 +124,7 @@ public sealed class FolderIntake : IIntake
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Unhealthy($"{_layout.Root}: scan failed: {e.Message}", DateTime.UtcNow);
+                _ = Unhealthy($"{_layout.Root}: scan failed: {e.Message}", DateTime.UtcNow);
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
@@ -131,6 +143,21 @@ public sealed class FolderIntake : IIntake
         }
         if (_resume.Count > 0)
             _log.LogInformation("{Root}: {Count} jobs not resumed before the stop stay in processing/ for the next start", _layout.Root, _resume.Count);
+    }
+
+    /// <summary>Opens the folders, takes this daemon's lease and queues the claims no live daemon owns.</summary>
+    private async Task StartUpAsync(CancellationToken stop)
+    {
+        _layout.Open();
+        _owners ??= new ClaimOwners(_layout.RootDir, TimeSpan.FromSeconds(_settings.LeaseSeconds));
+        await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
+        // Refreshed apart from the claiming loop, until the intake is disposed: jobs still draining after the stop stay ours.
+        _leaseRefresh ??= RefreshLeaseAsync(_owners, _leaseStop.Token);
+        int stale = _layout.RemoveStaleTemporaries();
+        if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
+        InboxMetrics.Register(Index, () => _scanner.Seen);
+        int orphans = QueueOrphans(DateTime.UtcNow);
+        if (orphans > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, orphans);
     }
 
     public void ReturnUnstarted() => _claims.ReturnUnstarted();
@@ -171,11 +198,12 @@ public sealed class FolderIntake : IIntake
     }
 
     /// <summary>Not ready with the reason, and claiming paused with a growing backoff; logged when the reason changes.</summary>
-    private void Unhealthy(string problem, DateTime now)
+    private TimeSpan Unhealthy(string problem, DateTime now)
     {
         TimeSpan pause = _unhealthy.Fail(now);
         if (_problem != problem) _log.LogError("{Problem}; not ready, retrying (every {Seconds} s at most 30)", problem, pause.TotalSeconds);
         _problem = problem;
+        return pause;
     }
 
     private void Healthy()
