@@ -84,6 +84,10 @@ public sealed class ClaimOwners : IDisposable
         {
             return false;
         }
+        catch (FileNotFoundException)
+        {
+            return false; // a starting peer removed our temporary as stale: the name counts as busy until the next scan
+        }
     }
 
     /// <summary>Takes <paramref name="rel"/> over from <paramref name="dead"/>: true when this daemon won it.</summary>
@@ -114,6 +118,23 @@ public sealed class ClaimOwners : IDisposable
     public void RemoveStale(string rel, string owner, DateTime now)
     {
         if (!IsLive(owner, now) && OwnerOf(rel) == owner) _claims.Delete(rel + MarkerSuffix);
+    }
+
+    /// <summary>
+    /// Removes the temporaries a SIGKILL left mid-write of a marker or lease (a peer's write in flight at that very
+    /// moment fails its rename and is retried: a marker as a busy name on the next scan, a lease on the next tick).
+    /// </summary>
+    public static int RemoveTemporaries(ClaimOwners owners, string root)
+    {
+        int removed = 0;
+        foreach (var (name, dir) in new[] { (".claims", owners._claims), (".owners", owners._owners) })
+        {
+            string path = Path.Combine(root, name);
+            if (!Directory.Exists(path)) continue;
+            foreach (string f in Directory.EnumerateFiles(path, "*" + RootDirectory.TempSuffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+                if (dir.Delete(Path.GetRelativePath(path, f))) removed++;
+        }
+        return removed;
     }
 
     public void Dispose()

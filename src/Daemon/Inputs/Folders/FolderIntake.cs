@@ -67,7 +67,7 @@ public sealed class FolderIntake : IIntake
     public string Describe => "folder:" + _layout.Root;
     public string ClaimsName => "claimed";
     /// <summary>Why this root cannot take work now (gone, replaced or unwritable since start), for /readyz; null when it can.</summary>
-    public string? Problem => _problem;
+    public string? Problem => _problem ?? (_leaseProblem is { } lease ? $"{_layout.Root}: not writable: {lease}" : null);
     private volatile string? _problem;
     private volatile string? _leaseProblem;
     private readonly Backoff _unhealthy = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
@@ -153,7 +153,7 @@ public sealed class FolderIntake : IIntake
         await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
         // Refreshed apart from the claiming loop, until the intake is disposed: jobs still draining after the stop stay ours.
         _leaseRefresh ??= RefreshLeaseAsync(_owners, _leaseStop.Token);
-        int stale = _layout.RemoveStaleTemporaries();
+        int stale = _layout.RemoveStaleTemporaries() + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
         InboxMetrics.Register(Index, () => _scanner.Seen);
         int orphans = QueueOrphans(DateTime.UtcNow);
@@ -186,12 +186,12 @@ public sealed class FolderIntake : IIntake
     }
 
     /// <summary>
-    /// What makes the root unusable now: the lease could not be written through the root's handle (unwritable, disk
-    /// full), or the root's path no longer shows that lease (the folder was removed, renamed or replaced since start).
+    /// What makes the root unusable now: its path no longer shows this daemon's lease (the folder was removed, renamed
+    /// or replaced since start). A lease that cannot be written (unwritable, disk full) only makes it not ready: claims
+    /// go on, and a full disk pauses them through the disk-full backoff.
     /// </summary>
     private string? RootProblem()
     {
-        if (_leaseProblem is { } lease) return $"{_layout.Root}: not writable: {lease}";
         if (!File.Exists(Path.Combine(_layout.Root, ".owners", _owners!.Id + ".lease")))
             return $"{_layout.Root}: the watch root is gone or was replaced since start";
         return null;
@@ -362,7 +362,16 @@ public sealed class FolderIntake : IIntake
             if (_claims.Contains(entry.Relative)) continue;
             // Marked as ours before it moves (a peer listing processing/ then always finds its owner); a name
             // marked by another claim still in work waits in inbox until the name is free.
-            if (!await MarkAsync(entry.Relative, stop).ConfigureAwait(false)) continue;
+            try
+            {
+                if (!await MarkAsync(entry.Relative, stop).ConfigureAwait(false)) continue;
+            }
+            catch (IOException e) when (DiskSpace.IsFull(e))
+            {
+                TimeSpan pause = _diskFull.Fail(DateTime.UtcNow);
+                _log.LogWarning("{Root}: {Name}: disk full ({Message}); not claimed, claiming again in {Seconds} s", _layout.Root, entry.Relative, e.Message, pause.TotalSeconds);
+                break;
+            }
             // Never over a file of the same name still in work: that one waits in inbox until the name is free.
             MoveResult claimed;
             try
