@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 using ResShift.Daemon.Tests.Restore;
 using Xunit.Abstractions;
@@ -85,6 +86,21 @@ public class SharedRootTests(ITestOutputHelper output)
         Assert.Empty(Files(processing));
         Assert.Empty(Files(Path.Combine(root, ".claims"))); // every marker removed with its claim
         Assert.DoesNotContain(Files(owners), f => f.Contains($"-{lastPid}-", StringComparison.Ordinal)); // a clean stop retires the lease
+    }
+
+    [Fact]
+    public void LeaseSecondsBindsPerRootDefaultsTo30AndMustBeAtLeastOne()
+    {
+        string root = Repo.TempDir();
+        var settings = new ResShift.Daemon.Serve.ServeSettings();
+        new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes($$"""{ "Watch": [ { "Root": "{{root}}/a", "LeaseSeconds": 0.5 }, { "Root": "{{root}}/b" } ] }""")))
+            .Build().Bind(settings);
+        Assert.Equal(0.5, settings.Watch[0].LeaseSeconds);
+        Assert.Equal(30, settings.Watch[1].LeaseSeconds);
+        var problems = settings.Problems(ResShift.Pipeline.Models.ModelRegistry.Discover(Repo.Engines));
+        Assert.Contains(problems, p => p.Contains($"{root}/a") && p.Contains("LeaseSeconds must be >= 1"));
+        Assert.DoesNotContain(problems, p => p.Contains($"{root}/b"));
     }
 
     private static string LeaseOf(string owners, int pid)
