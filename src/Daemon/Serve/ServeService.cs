@@ -56,8 +56,8 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
                 return mp;
             }
             // Each kind of intake is built here once; from then on they are all just IIntake.
-            foreach (WatchSettings w in settings.Watch)
-                _intakes.Add(new FolderIntake(w, Pipeline(w.Model), settings.MaxPixels, loggers.CreateLogger<FolderIntake>()));
+            for (int i = 0; i < settings.Watch.Count; i++)
+                _intakes.Add(new FolderIntake(settings.Watch[i], Pipeline(settings.Watch[i].Model), settings.MaxPixels, loggers.CreateLogger<FolderIntake>()) { Index = i });
             foreach (RabbitMqSettings q in settings.RabbitMq)
                 _intakes.Add(new RabbitMqIntake(q, q.AllModels.ToDictionary(id => id, Pipeline, StringComparer.Ordinal), settings.MaxPixels,
                     loggers.CreateLogger<RabbitMqIntake>()));

@@ -71,6 +71,7 @@ public sealed class ServeSettings
             else if (w.Overlap is { } o && (o < 0 || o >= m.Tile.Lq)) p.Add($"watch root {full}: Overlap must be in 0..{m.Tile.Lq - 1}");
             if (w.NoiseScale is { } s && !(s >= 0 && s <= 1)) p.Add($"watch root {full}: NoiseScale must be in [0, 1]");
             if (w.SettleSeconds < 0) p.Add($"watch root {full}: SettleSeconds must be >= 0");
+            if (!(w.LeaseSeconds >= 1)) p.Add($"watch root {full}: LeaseSeconds must be >= 1");
             if (w.PollMilliseconds < 10) p.Add($"watch root {full}: PollMilliseconds must be >= 10");
             if (w.Fidelity is { } f) p.AddRange(f.Problems($"watch root {full}"));
         }

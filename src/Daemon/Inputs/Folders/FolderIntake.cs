@@ -34,7 +34,11 @@ public sealed class FolderIntake : IIntake
     private readonly ClaimSet<string> _claims = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, int> _transientFailures = new(StringComparer.Ordinal);
-    private readonly Queue<string> _resume = new();
+    private readonly Queue<(string Rel, string? Owner)> _resume = new();
+    private ClaimOwners? _owners;
+    private Task? _leaseRefresh;
+    private readonly CancellationTokenSource _leaseStop = new();
+    private DateTime _nextOrphanScan;
     private readonly Backoff _diskFull = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     private long _completed, _failed;
 
@@ -57,9 +61,16 @@ public sealed class FolderIntake : IIntake
     }
 
     public WatchLayout Layout => _layout;
+
+    /// <summary>This root's place in the configuration's Watch list (the label of its metrics).</summary>
+    public int Index { get; init; }
     public string Describe => "folder:" + _layout.Root;
     public string ClaimsName => "claimed";
-    public string? Problem => null;
+    /// <summary>Why this root cannot take work now (gone, replaced or unwritable since start), for /readyz; null when it can.</summary>
+    public string? Problem => _problem ?? (_leaseProblem is { } lease ? $"{_layout.Root}: not writable: {lease}" : null);
+    private volatile string? _problem;
+    private volatile string? _leaseProblem;
+    private readonly Backoff _unhealthy = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     public int Claimed => _claims.Count;
     public long Completed => Interlocked.Read(ref _completed);
     public long Failed => Interlocked.Read(ref _failed);
@@ -68,16 +79,28 @@ public sealed class FolderIntake : IIntake
     /// <summary>Runs until <paramref name="stop"/>: queue what processing/ holds for resumption, then claim (resumed first, then scanned).</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        _layout.Open();
-        int stale = _layout.RemoveStaleTemporaries();
-        if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
-        foreach (string rel in Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-                     .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal))
+        // A root that broke between the start-up checks and here: not ready with the reason, tried again with backoff.
+        while (true)
         {
-            if (_masks && MaskNaming.IsMask(Path.GetFileName(rel))) continue; // resumed with its image
-            _resume.Enqueue(rel);
+            try
+            {
+                await StartUpAsync(stop).ConfigureAwait(false);
+                Healthy();
+                break;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                TimeSpan pause = Unhealthy($"{_layout.Root}: cannot start watching: {e.Message}", DateTime.UtcNow);
+                try
+                {
+                    await Task.Delay(pause, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
-        if (_resume.Count > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, _resume.Count);
         _log.LogInformation("watching {Root} (drop files in {Inbox}, results in {Outbox})", _layout.Root, _layout.Inbox, _layout.Outbox);
 
         using var watcher = CreateWatcher();
@@ -85,13 +108,23 @@ public sealed class FolderIntake : IIntake
         {
             try
             {
-                if (_diskFull.Paused(DateTime.UtcNow)) goto wait; // the disk was full: claim nothing until the pause ends
-                ClaimResumed(stop);
+                DateTime now = DateTime.UtcNow;
+                if (_unhealthy.Paused(now)) goto wait; // the root was unusable: look again when the pause ends
+                if (RootProblem() is { } problem)
+                {
+                    _ = Unhealthy(problem, now);
+                    goto wait;
+                }
+                if (now >= _nextOrphanScan && QueueOrphans(now) is > 0 and var taken)
+                    _log.LogInformation("{Root}: {Count} claims in processing/ belong to no live daemon (lease expired); taking them over", _layout.Root, taken);
+                if (_diskFull.Paused(now)) goto wait; // the disk was full: claim nothing until the pause ends
+                await ClaimResumedAsync(stop).ConfigureAwait(false);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
+                Healthy();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                _log.LogWarning(e, "{Root}: scan failed; retrying", _layout.Root);
+                _ = Unhealthy($"{_layout.Root}: scan failed: {e.Message}", DateTime.UtcNow);
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
@@ -112,17 +145,97 @@ public sealed class FolderIntake : IIntake
             _log.LogInformation("{Root}: {Count} jobs not resumed before the stop stay in processing/ for the next start", _layout.Root, _resume.Count);
     }
 
+    /// <summary>Opens the folders, takes this daemon's lease and queues the claims no live daemon owns.</summary>
+    private async Task StartUpAsync(CancellationToken stop)
+    {
+        _layout.Open();
+        _owners ??= new ClaimOwners(_layout.RootDir, TimeSpan.FromSeconds(_settings.LeaseSeconds));
+        await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
+        // Refreshed apart from the claiming loop, until the intake is disposed: jobs still draining after the stop stay ours.
+        _leaseRefresh ??= RefreshLeaseAsync(_owners, _leaseStop.Token);
+        int stale = _layout.RemoveStaleTemporaries() + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
+        if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
+        InboxMetrics.Register(Index, () => _scanner.Seen);
+        int orphans = QueueOrphans(DateTime.UtcNow);
+        if (orphans > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, orphans);
+    }
+
     public void ReturnUnstarted() => _claims.ReturnUnstarted();
 
     public void CancelAll() => _claims.CancelAll();
 
     public Task WaitIdleAsync(CancellationToken ct) => _claims.WaitIdleAsync(ct);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        InboxMetrics.Unregister(Index);
+        await _leaseStop.CancelAsync().ConfigureAwait(false);
+        if (_leaseRefresh is not null) await _leaseRefresh.ConfigureAwait(false);
+        _leaseStop.Dispose();
+        try
+        {
+            _owners?.Retire(); // what stays in processing/ is free for a peer (or the next start) at once
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not remove this daemon's lease: {Message}", _layout.Root, e.Message);
+        }
+        _owners?.Dispose();
         _wake.Dispose();
         _layout.Dispose();
-        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// What makes the root unusable now: its path no longer shows this daemon's lease (the folder was removed, renamed
+    /// or replaced since start). A lease that cannot be written (unwritable, disk full) only makes it not ready: claims
+    /// go on, and a full disk pauses them through the disk-full backoff.
+    /// </summary>
+    private string? RootProblem()
+    {
+        if (!File.Exists(Path.Combine(_layout.Root, ".owners", _owners!.Id + ".lease")))
+            return $"{_layout.Root}: the watch root is gone or was replaced since start";
+        return null;
+    }
+
+    /// <summary>Not ready with the reason, and claiming paused with a growing backoff; logged when the reason changes.</summary>
+    private TimeSpan Unhealthy(string problem, DateTime now)
+    {
+        TimeSpan pause = _unhealthy.Fail(now);
+        if (_problem != problem) _log.LogError("{Problem}; not ready, retrying (every {Seconds} s at most 30)", problem, pause.TotalSeconds);
+        _problem = problem;
+        return pause;
+    }
+
+    private void Healthy()
+    {
+        if (_problem is null) return;
+        _unhealthy.Succeed();
+        _problem = null;
+        _log.LogInformation("{Root}: usable again; ready", _layout.Root);
+    }
+
+    private async Task RefreshLeaseAsync(ClaimOwners owners, CancellationToken ct)
+    {
+        TimeSpan tick = TimeSpan.FromSeconds(Math.Min(1, _settings.LeaseSeconds / 6));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(tick, ct).ConfigureAwait(false);
+                await owners.RefreshAsync(DateTime.UtcNow, ct).ConfigureAwait(false);
+                _leaseProblem = null;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Peers take our claims over if this lasts past the lease: reported through readiness, tried again on the next tick.
+                if (_leaseProblem != e.Message) _log.LogWarning("{Root}: could not refresh this daemon's lease: {Message}", _layout.Root, e.Message);
+                _leaseProblem = e.Message;
+            }
+        }
     }
 
     private FileSystemWatcher? CreateWatcher()
@@ -153,13 +266,59 @@ public sealed class FolderIntake : IIntake
         }
     }
 
-    /// <summary>Files left in processing/ by a crash, claimed like scanned ones while there is room.</summary>
-    private void ClaimResumed(CancellationToken stop)
+    /// <summary>
+    /// Queues the files in processing/ that no live daemon owns (a crashed or stopped one's, or unmarked ones) for
+    /// resumption; a live peer's claims are left alone. Processing/ is listed before the markers are read: a claim
+    /// is marked before its file moves in, so a file seen there whose marker is missing afterwards is truly unowned.
+    /// </summary>
+    private int QueueOrphans(DateTime now)
+    {
+        _nextOrphanScan = now + TimeSpan.FromSeconds(_settings.LeaseSeconds / 3);
+        var queued = _resume.Select(r => r.Rel).ToHashSet(StringComparer.Ordinal);
+        var files = Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal).ToList();
+        int added = 0;
+        RemoveStaleMarkers(now);
+        foreach (string rel in files)
+        {
+            if (_masks && MaskNaming.IsMask(Path.GetFileName(rel))) continue; // resumed with its image
+            if (rel.EndsWith(RootDirectory.TempSuffix, StringComparison.Ordinal) || _claims.Contains(rel) || queued.Contains(rel)) continue;
+            string? owner = _owners!.OwnerOf(rel);
+            if (owner is not null && _owners.IsLive(owner, now)) continue; // a live daemon's (ours included) claim
+            _resume.Enqueue((rel, owner));
+            added++;
+        }
+        return added;
+    }
+
+    /// <summary>Markers a dead daemon left for files no longer in processing/ (killed between the move and the marker's removal).</summary>
+    private void RemoveStaleMarkers(DateTime now)
+    {
+        string claims = Path.Combine(_layout.Root, ".claims");
+        if (!Directory.Exists(claims)) return;
+        foreach (string marker in Directory.EnumerateFiles(claims, "*.owner", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            string rel = Path.GetRelativePath(claims, marker)[..^".owner".Length];
+            if (_claims.Contains(rel) || _layout.ProcessingDir.Stat(rel) is not null) continue;
+            if (_owners!.OwnerOf(rel) is { } owner) _owners.RemoveStale(rel, owner, now);
+        }
+    }
+
+    /// <summary>Files left in processing/ by a crash or a dead peer, claimed like scanned ones while there is room.</summary>
+    private async Task ClaimResumedAsync(CancellationToken stop)
     {
         while (_resume.Count > 0 && Claimed < _claimLimit && !stop.IsCancellationRequested)
         {
-            string rel = _resume.Dequeue();
-            if (!File.Exists(Path.Combine(_layout.Processing, rel))) continue;
+            var (rel, owner) = _resume.Dequeue();
+            if (_claims.Contains(rel) || _layout.ProcessingDir.Stat(rel) is null) continue;
+            // Of several peers taking over the same claim, one wins; the others leave it.
+            if (!await _owners!.TryTakeOverAsync(rel, owner, stop).ConfigureAwait(false)) continue;
+            if (_layout.ProcessingDir.Stat(rel) is null)
+            {
+                _owners.Release(rel);
+                continue;
+            }
+            if (owner is not null) _log.LogInformation("{Root}: took over {Name} from {Owner} (its lease expired)", _layout.Root, rel, owner);
             if (_model.IsBird ? CompletedBirdOutput.Matches(BirdFiles(rel), _model.Model.Id, _settings.BirdSettings())
                 : CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
             {
@@ -169,9 +328,23 @@ public sealed class FolderIntake : IIntake
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: {Name} was already restored; moved to done/", _layout.Root, rel);
                 }
+                ReleaseIfGone(rel);
                 continue;
             }
             Start(rel);
+        }
+    }
+
+    /// <summary>Drops this daemon's marker of <paramref name="rel"/> once the file has left processing/.</summary>
+    private void ReleaseIfGone(string rel)
+    {
+        try
+        {
+            if (_layout.ProcessingDir.Stat(rel) is null) _owners?.Release(rel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not remove the claim marker of {Name}: {Message}", _layout.Root, rel, e.Message);
         }
     }
 
@@ -188,6 +361,18 @@ public sealed class FolderIntake : IIntake
             }
             // A claim still settling (a file handed back a moment ago is in inbox before its claim ends).
             if (_claims.Contains(entry.Relative)) continue;
+            // Marked as ours before it moves (a peer listing processing/ then always finds its owner); a name
+            // marked by another claim still in work waits in inbox until the name is free.
+            try
+            {
+                if (!await MarkAsync(entry.Relative, stop).ConfigureAwait(false)) continue;
+            }
+            catch (IOException e) when (DiskSpace.IsFull(e))
+            {
+                TimeSpan pause = _diskFull.Fail(DateTime.UtcNow);
+                _log.LogWarning("{Root}: {Name}: disk full ({Message}); not claimed, claiming again in {Seconds} s", _layout.Root, entry.Relative, e.Message, pause.TotalSeconds);
+                break;
+            }
             // Never over a file of the same name still in work: that one waits in inbox until the name is free.
             MoveResult claimed;
             try
@@ -198,12 +383,29 @@ public sealed class FolderIntake : IIntake
             {
                 // A folder on its way became a link after the scan: refused where it stands, nothing followed.
                 _log.LogWarning("{Root}: not claiming {Name}: {Message}", _layout.Root, entry.Relative, e.Message);
+                _owners!.Release(entry.Relative);
                 continue;
             }
-            if (claimed != MoveResult.Moved) continue;
+            if (claimed != MoveResult.Moved)
+            {
+                _owners!.Release(entry.Relative);
+                continue;
+            }
             MoveMask(entry.Relative, _layout.InboxDir, _layout.ProcessingDir, entry.Relative);
             Start(entry.Relative);
         }
+    }
+
+    /// <summary>
+    /// Marks <paramref name="rel"/> as this daemon's claim. A marker left by a dead daemon for a file no longer in
+    /// processing/ (it crashed between the two) is removed first; a live owner's marker keeps the name busy.
+    /// </summary>
+    private async Task<bool> MarkAsync(string rel, CancellationToken stop)
+    {
+        if (await _owners!.TryMarkAsync(rel, stop).ConfigureAwait(false)) return true;
+        if (_owners.OwnerOf(rel) is not { } owner || _layout.ProcessingDir.Stat(rel) is not null) return false;
+        _owners.RemoveStale(rel, owner, DateTime.UtcNow);
+        return await _owners.TryMarkAsync(rel, stop).ConfigureAwait(false);
     }
 
     /// <summary>Claims <paramref name="rel"/> (now in processing/) and runs it in the background; the claim counts from here.</summary>
@@ -315,6 +517,7 @@ public sealed class FolderIntake : IIntake
         }
         finally
         {
+            ReleaseIfGone(rel);
             claim.Dispose();
             Progress?.Invoke();
             Wake();
@@ -333,6 +536,7 @@ public sealed class FolderIntake : IIntake
                 {
                     Interlocked.Increment(ref _completed);
                     _log.LogInformation("{Root}: restored {Name}", _layout.Root, rel);
+                    RemoveStaleError(rel);
                 }
                 else
                 {
@@ -480,6 +684,23 @@ public sealed class FolderIntake : IIntake
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.LogError("{Root}: could not hand {Name} back to inbox ({Message}); it stays in processing/ and is resumed at the next start", _layout.Root, rel, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// A retried input (moved back from failed/ to inbox by an operator) that now succeeded: its old error file, left
+    /// alone in failed/ without its original, would say it failed; removed. One beside an original still there stays.
+    /// </summary>
+    private void RemoveStaleError(string rel)
+    {
+        try
+        {
+            if (_layout.FailedDir.Stat(rel) is null && _layout.FailedDir.Delete(WatchLayout.ErrorFile(rel)))
+                _log.LogInformation("{Root}: removed the stale failed/{Error} of {Name} (restored now)", _layout.Root, WatchLayout.ErrorFile(rel), rel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("{Root}: could not remove the stale error file of {Name}: {Message}", _layout.Root, rel, e.Message);
         }
     }
 

@@ -24,6 +24,9 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
     public TimeSpan MaskGrace { get; init; } = TimeSpan.FromSeconds(10);
 
 
+    /// <summary>Every file the last scan saw in inbox, settled or not.</summary>
+    public int Seen => Volatile.Read(ref _previous).Count;
+
     /// <summary>Settled entries, oldest first.</summary>
     public List<InboxEntry> Scan(DateTime nowUtc)
     {

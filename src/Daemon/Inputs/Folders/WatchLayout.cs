@@ -35,6 +35,7 @@ public sealed class WatchLayout : IDisposable
         Review = Path.Combine(Root, "review");
     }
 
+    /// <summary>The root itself (claim owners and leases live beside the six folders).</summary>
     public RootDirectory RootDir => _root ?? throw NotOpen();
     public RootDirectory InboxDir => _inbox ?? throw NotOpen();
     public RootDirectory ProcessingDir => _processing ?? throw NotOpen();
@@ -46,14 +47,24 @@ public sealed class WatchLayout : IDisposable
     /// <summary>Opens the root (which must exist: it is never created) and its six folders, creating those; a link in their place is refused.</summary>
     public void Open()
     {
-        if (_root is not null) return;
-        _root = RootDirectory.Open(Root);
-        _inbox = _root.OpenDirectory("inbox");
-        _processing = _root.OpenDirectory("processing");
-        _done = _root.OpenDirectory("done");
-        _failed = _root.OpenDirectory("failed");
-        _outbox = _root.OpenDirectory("outbox");
-        _review = _root.OpenDirectory("review");
+        if (_review is not null) return;
+        try
+        {
+            _root = RootDirectory.Open(Root);
+            _inbox = _root.OpenDirectory("inbox");
+            _processing = _root.OpenDirectory("processing");
+            _done = _root.OpenDirectory("done");
+            _failed = _root.OpenDirectory("failed");
+            _outbox = _root.OpenDirectory("outbox");
+            _review = _root.OpenDirectory("review");
+        }
+        catch
+        {
+            // All or nothing: a later Open starts afresh.
+            Dispose();
+            _root = _inbox = _processing = _done = _failed = _outbox = _review = null;
+            throw;
+        }
     }
 
     /// <summary>

@@ -13,6 +13,11 @@ public sealed class WatchSettings
 
     /// <summary>Inpainting models: how much longer than the settle time an image waits for its NAME.mask.png.</summary>
     public double MaskWaitSeconds { get; set; } = 10;
+    /// <summary>
+    /// Daemons sharing this root: how long a daemon's claims stay its own without a refresh of its lease (refreshed
+    /// every third of it); a dead peer's claims are taken over once this has passed.
+    /// </summary>
+    public double LeaseSeconds { get; set; } = 30;
     public ulong Seed { get; set; }
     public double? NoiseScale { get; set; }
     public int? Overlap { get; set; }
