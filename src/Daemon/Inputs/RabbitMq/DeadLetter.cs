@@ -18,23 +18,30 @@ public static class DeadLetter
 
     public static BasicProperties Properties(Delivery d, JobOutcome o, string queue)
     {
-        var headers = d.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(d.Headers);
+        Dictionary<string, object?> headers = CopiedHeaders(d);
         headers[ErrorHeader] = Clip(o.Error ?? "unknown error", 2000);
         headers[KindHeader] = o.ErrorKind ?? "error";
         headers[QueueHeader] = queue;
         if (o.Id is not null) headers[IdHeader] = o.Id;
         headers[TimeHeader] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
         headers[DeliveryCountHeader] = d.DeliveryCount + 1;
-        return new BasicProperties
-        {
-            ContentType = d.ContentType,
-            ContentEncoding = d.ContentEncoding,
-            MessageId = d.MessageId,
-            CorrelationId = d.CorrelationId,
-            DeliveryMode = DeliveryModes.Persistent,
-            Headers = headers,
-        };
+        return CopyProperties(d, headers);
     }
+
+    /// <summary>The delivery's own headers, to add ours to (shared with <see cref="ReviewLetter"/>).</summary>
+    internal static Dictionary<string, object?> CopiedHeaders(Delivery d) =>
+        d.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(d.Headers);
+
+    /// <summary>Persistent properties of a copy of <paramref name="d"/> with <paramref name="headers"/>.</summary>
+    internal static BasicProperties CopyProperties(Delivery d, Dictionary<string, object?> headers) => new()
+    {
+        ContentType = d.ContentType,
+        ContentEncoding = d.ContentEncoding,
+        MessageId = d.MessageId,
+        CorrelationId = d.CorrelationId,
+        DeliveryMode = DeliveryModes.Persistent,
+        Headers = headers,
+    };
 
     private static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "...";
 }

@@ -18,7 +18,7 @@ public static class ReviewLetter
 
     public static BasicProperties Properties(Delivery d, JobOutcome o, string queue)
     {
-        var headers = d.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(d.Headers);
+        Dictionary<string, object?> headers = DeadLetter.CopiedHeaders(d);
         if (o.Report?.Fidelity is { } f)
         {
             // Header values as text: AMQP tables carry doubles, but not every client library reads them back alike.
@@ -30,14 +30,6 @@ public static class ReviewLetter
         headers[HeldOutputHeader] = o.HeldOutput;
         headers[DeadLetter.QueueHeader] = queue;
         if (o.Id is not null) headers[DeadLetter.IdHeader] = o.Id;
-        return new BasicProperties
-        {
-            ContentType = d.ContentType,
-            ContentEncoding = d.ContentEncoding,
-            MessageId = d.MessageId,
-            CorrelationId = d.CorrelationId,
-            DeliveryMode = DeliveryModes.Persistent,
-            Headers = headers,
-        };
+        return DeadLetter.CopyProperties(d, headers);
     }
 }
