@@ -293,11 +293,10 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     private SegmentStore Store() => new(SegmentStore.For(OutputPath), _tools);
 
     /// <summary>
-    /// Probes and decides exactly as the one-process run does and returns the plan; with <paramref name="write"/> the
-    /// plan is written atomically into the spool (and a failure marker of an earlier attempt removed), where segment
-    /// workers and assemblers read it. The segments already committed there stay valid when the plan is the same.
+    /// Probes and decides exactly as the one-process run does and returns the plan (not yet written: see
+    /// <see cref="WritePlanAsync"/>).
     /// </summary>
-    public Task<VideoPlan> PlanAsync(RestorePipeline pipeline, string engine, string precision, bool replace, bool write, CancellationToken cancellationToken) =>
+    public Task<VideoPlan> PlanAsync(RestorePipeline pipeline, string engine, string precision, bool replace, CancellationToken cancellationToken) =>
         GuardAsync(async () =>
         {
             Prepared p = await PrepareAsync(pipeline.Geometry.Scale, pipeline.Geometry.LqTile, null, cancellationToken).ConfigureAwait(false);
@@ -308,13 +307,25 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
                 Frames = p.Frames, SegmentFrames = p.PerSegment, Segments = p.Segments.Count, Scale = p.Scale, SettingsKey = p.SettingsKey,
                 Engine = engine, Precision = precision, Replace = replace, Options = Options,
             };
-            if (write)
-            {
-                await plan.WriteAsync(cancellationToken).ConfigureAwait(false);
-                File.Delete(Store().FailedMarker);
-            }
             return plan;
         });
+
+    /// <summary>
+    /// Writes the plan atomically into the spool (the shared storage), where segment workers and assemblers read it,
+    /// and removes the failure marker of an earlier attempt; segments committed there under the same plan stay valid.
+    /// Returns the segments still to restore.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> WritePlanAsync(VideoPlan plan, CancellationToken cancellationToken)
+    {
+        await plan.WriteAsync(cancellationToken).ConfigureAwait(false);
+        SegmentStore store = Store();
+        File.Delete(store.FailedMarker);
+        var pending = new List<int>();
+        foreach (Segment s in plan.Cut())
+            if (await GuardAsync(() => store.VerifyAsync(s, plan.InputSha256, plan.SettingsKey, plan.Engine, plan.Precision, cancellationToken)).ConfigureAwait(false) is null)
+                pending.Add(s.Index);
+        return pending;
+    }
 
     /// <summary>
     /// Restores one segment of a plan: decodes from the first frame and drops the frames before the segment (exact by
