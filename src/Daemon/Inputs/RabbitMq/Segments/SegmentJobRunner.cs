@@ -44,6 +44,7 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
             if (!models.TryGetValue(plan.Options.Model, out ModelPipeline? mp) || mp.IsBird)
                 throw new WrongWorkerException($"model '{plan.Options.Model}' of job {msg.JobId} is not served by this daemon");
 
+            log.LogInformation("queue {Queue}: segment {Segment}/{Segments} of {Job}: restoring", settings.SegmentsQueue, msg.Segment + 1, msg.Segments, msg.JobId);
             var job = VideoRestoreJob.FromPlan(plan);
             SegmentRun run;
             using (await locks.AcquireAsync($"{output}#segment-{msg.Segment}", ct).ConfigureAwait(false))
