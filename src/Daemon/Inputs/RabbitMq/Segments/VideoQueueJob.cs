@@ -30,6 +30,11 @@ public static class VideoQueueJob
             if (msg.Video?.Split ?? splitByDefault)
             {
                 VideoPlan plan = await job.PlanAsync(mp.Pipeline, engine, precision, msg.Replace, ct).ConfigureAwait(false);
+                // The same job planned before (its planner died before the ack, maybe on another engine class): keep that
+                // plan and its engine pin, so the segments already committed under it, and its messages, stay valid.
+                if (VideoPlan.TryRead(output) is { } earlier && earlier.InputSha256 == plan.InputSha256 && earlier.SettingsKey == plan.SettingsKey
+                    && earlier.OutputPath == plan.OutputPath && earlier.Segments == plan.Segments)
+                    plan = earlier with { Replace = plan.Replace };
                 if (plan.Segments > 1)
                 {
                     IReadOnlyList<int> pending = await job.WritePlanAsync(plan, ct).ConfigureAwait(false);
