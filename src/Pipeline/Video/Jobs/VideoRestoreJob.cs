@@ -104,7 +104,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
 
         var commands = new List<string>();
         if (resumed < p.Segments.Count)
-            await RestoreFramesAsync(pipeline, engine, precision, store, p, committed, records, p.Frames, commands, cancellationToken).ConfigureAwait(false);
+            await RestoreFramesAsync(pipeline, engine, precision, store, p, committed, records, 0, p.Frames, commands, cancellationToken).ConfigureAwait(false);
 
         (string muxed, MediaProbe outProbe) = await JoinAndMuxAsync(store, p, "", commands, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!);
@@ -201,9 +201,10 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         Engine = engine, Precision = precision, Options = Options, Scale = p.Scale,
     };
 
+    /// <param name="startAt">The first frame the decoder hands over (a segment worker's segment start; the frames before it are decoded and dropped by ffmpeg).</param>
     /// <param name="stopAt">Decode up to this frame (exclusive): the video's frame count, or the end of the one segment a worker restores.</param>
     private async Task RestoreFramesAsync(RestorePipeline pipeline, string engine, string precision, SegmentStore store, Prepared p,
-        bool[] committed, SegmentRecord?[] records, long stopAt, List<string> commands, CancellationToken cancellationToken)
+        bool[] committed, SegmentRecord?[] records, long startAt, long stopAt, List<string> commands, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         CancellationToken token = cts.Token;
@@ -223,7 +224,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             Progress.FrameDone();
         }, d.BytesPerSample, Math.Max(1, Options.Window));
         var sink = new Sink(sequencer, Progress);
-        using var decoder = new FrameDecoder(_tools, InputPath, Name, p.V, d, token);
+        using var decoder = new FrameDecoder(_tools, InputPath, Name, p.V, d, token, startAt);
         commands.Add(decoder.CommandLine);
 
         var running = new List<Task>();
@@ -231,6 +232,13 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         var raw = new byte[decoder.FrameBytes];
         try
         {
+            for (; index < startAt; index++)
+            {
+                // Dropped by the decoder: they take their turn in order, nothing is read for them.
+                if (!committed[(int)(index / p.PerSegment)]) throw new InvalidOperationException($"frame {index} is before the decoder's first frame {startAt} but not skipped");
+                await sequencer.Window.WaitAsync(token).ConfigureAwait(false);
+                await sequencer.SkipAsync(index, token).ConfigureAwait(false);
+            }
             // A segment worker stops reading at its segment's end (the decoder is killed with the token below).
             while ((!partial || index < stopAt) && await decoder.ReadFrameAsync(raw, token).ConfigureAwait(false))
             {
@@ -353,7 +361,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
                 CheckAgainst(plan, p);
                 Progress.FramesExpected = segment.Frames;
                 bool[] skip = [.. Enumerable.Range(0, p.Segments.Count).Select(i => i != index)];
-                await RestoreFramesAsync(pipeline, engine, precision, store, p, skip, new SegmentRecord?[p.Segments.Count], segment.EndFrame, [], cancellationToken).ConfigureAwait(false);
+                await RestoreFramesAsync(pipeline, engine, precision, store, p, skip, new SegmentRecord?[p.Segments.Count], segment.FirstFrame, segment.EndFrame, [], cancellationToken).ConfigureAwait(false);
                 if (!File.Exists(VideoPlan.PathIn(store.Directory)))
                 {
                     // The job was delivered (and its spool removed) while this duplicate ran: leave nothing behind.
