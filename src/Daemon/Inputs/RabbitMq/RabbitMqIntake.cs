@@ -11,7 +11,9 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 /// settled on the session it came from: ack after the output is durable (or was already), dead-letter with a
 /// reason when it can never succeed, requeue when it might. When the connection drops, the loop reconnects with
 /// backoff while readiness reports the outage; jobs already running finish, but their stale tags are not acked —
-/// the broker redelivers those messages and the idempotency check acks them without recomputing.
+/// the broker redelivers those messages and the idempotency check acks them without recomputing. The same
+/// session also consumes <c>&lt;queue&gt;.segments</c> (segments of split videos, same prefetch and ack-after-commit
+/// rule): see <see cref="Segments.SegmentJobRunner"/>.
 /// </summary>
 public sealed class RabbitMqIntake : IIntake
 {
