@@ -146,12 +146,23 @@ public class VideoQueueTests(ITestOutputHelper output)
             await broker.PublishAsync(queue, VideoMessage("bad-crf", clip, Path.Combine(outDir, "bad.mkv"), new { codec = "ffv1", crf = 20 }), "bad-crf");
             await broker.PublishAsync(queue, VideoMessage("bad-key", clip, Path.Combine(outDir, "bad2.mkv"), new { codecs = "ffv1" }), "bad-key");
 
+            // A permanent segment failure: the input is replaced once the job is planned, so its segments no longer match the plan.
+            string changing = Path.Combine(root, "in", "changing.mp4"), changedOut = Path.Combine(root, "out2", "changing.mkv");
+            File.Copy(clip, changing);
+            string other = await Clips.MakeAsync(work, "other.mp4", frames: 8, size: "24x32");
+            await broker.PublishAsync(queue, VideoMessage("changing", changing, changedOut, new { codec = "ffv1", segment_frames = 1 }), "changing");
+            string changedSpool = Path.Combine(root, "out2", ".changing.mkv.resshift-segments");
+            await WaitUntilAsync(() => File.Exists(Path.Combine(changedSpool, "plan.json")), () => $"no plan for 'changing'; log:\n{d.Log()}");
+            File.Copy(other, changing + ".tmp");
+            File.Move(changing + ".tmp", changing, overwrite: true);
+
             var dead = new List<(byte[] Body, RabbitMQ.Client.IReadOnlyBasicProperties Props)>();
             await WaitUntilAsync(async () =>
             {
                 dead.AddRange(await broker.DrainAsync(queue + ".dead"));
                 await events.PollAsync();
-                return dead.Count >= 2 && events.Completed("unsplit") >= 1 && events.Completed("split") >= 1;
+                return dead.Count >= 3 && events.Completed("unsplit") >= 1 && events.Completed("split") >= 1 && events.Jobs.Any(j => j.Id == "changing" && j.Event == "job.failed")
+                    && (await broker.CountAsync(queue + ".segments")).Ready == 0;
             }, () => $"{dead.Count} dead letters; events {string.Join(", ", events.Jobs)}; log:\n{d.Log()}");
 
             Assert.Equal(await File.ReadAllBytesAsync(unsplit), await File.ReadAllBytesAsync(split));
@@ -177,12 +188,29 @@ public class VideoQueueTests(ITestOutputHelper output)
             Assert.Equal("message", TestBroker.Header(key.Props, "x-resshift-error-kind"));
             Assert.Contains("unknown property 'video.codecs'", TestBroker.Header(key.Props, "x-resshift-error"));
             Assert.False(File.Exists(Path.Combine(outDir, "bad.mkv")));
+
+            // The changed input: the segments that found it dead-lettered with the reason (those running at the time),
+            // the job reported failed once, the other segments dropped.
+            var segmentDead = dead.Where(x => TestBroker.Header(x.Props, "x-resshift-queue") == queue + ".segments").ToList();
+            Assert.InRange(segmentDead.Count, 1, 4); // at most the prefetch's worth were running when the first failed
+            Assert.All(segmentDead, x =>
+            {
+                Assert.Equal("input", TestBroker.Header(x.Props, "x-resshift-error-kind"));
+                Assert.Contains("the input changed since the job was planned", TestBroker.Header(x.Props, "x-resshift-error"));
+                Assert.StartsWith("changing#segment-", x.Props.MessageId);
+            });
+            var failed = Assert.Single(events.Jobs, j => j.Id == "changing" && j.Event == "job.failed");
+            Assert.Contains("the input changed", failed.Error);
+            Assert.False(File.Exists(changedOut), "a job whose input changed delivered an output");
+            Assert.True(File.Exists(Path.Combine(changedSpool, "failed.txt")), "no failure marker in the spool");
             Assert.Equal(new[] { "split.mkv", "split.mkv.resshift.json", "unsplit.mkv", "unsplit.mkv.resshift.json" },
                 Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order().ToArray());
 
             Assert.True(d.Terminate(TimeSpan.FromSeconds(30)));
             Assert.Equal((0u, 0u), await broker.CountAsync(queue));
             Assert.Equal((0u, 0u), await broker.CountAsync(queue + ".segments"));
+            await events.PollAsync();
+            Assert.Single(events.Jobs, j => j.Id == "changing" && j.Event == "job.failed");
         }
         finally
         {

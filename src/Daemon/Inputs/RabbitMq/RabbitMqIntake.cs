@@ -252,10 +252,11 @@ public sealed class RabbitMqIntake : IIntake
                 _log.LogInformation("queue {Queue}: {Verb} video {Id} -> {Output}", _settings.Queue, o.Kind == Segments.SegmentOutcomeKind.Assembled ? "assembled" : "already assembled", m?.JobId, m?.Output);
                 break;
             case Segments.SegmentOutcomeKind.Rejected:
-                if (m is not null) _segments.MarkFailed(m, o.Error ?? "failed");
+                // The first failing segment reports the job's failure; segments failing alongside it are dead-lettered too.
+                bool first = m is null || _segments.MarkFailed(m, o.Error ?? "failed");
                 await d.Session.PublishAsync(_settings.DeadLetterExchange, _settings.SegmentsQueue, mandatory: true,
                     DeadLetter.Properties(d, Job(OutcomeKind.Rejected) with { Id = m?.MessageId }, _settings.SegmentsQueue), d.Body, CancellationToken.None).ConfigureAwait(false);
-                await PublishEventAsync(d, Job(OutcomeKind.Rejected)).ConfigureAwait(false);
+                if (first) await PublishEventAsync(d, Job(OutcomeKind.Rejected)).ConfigureAwait(false);
                 await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
                 Interlocked.Increment(ref _failed);
                 ResShift.Pipeline.Processing.PipelineMetrics.Jobs.Add(1, new("source", "rabbitmq"), new("result", "failed"));

@@ -91,19 +91,31 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
         }
     }
 
-    /// <summary>Marks the job failed in its spool: the other segments' workers stop spending work on it. A resent job re-plans and clears it.</summary>
-    public void MarkFailed(SegmentMessage msg, string reason)
+    /// <summary>
+    /// Marks the job failed in its spool: the other segments' workers stop spending work on it, and a resent job
+    /// re-plans and clears it. True when this call made the mark (or could not: the spool is gone), so the job's
+    /// failure is reported once even when several of its segments fail at the same time.
+    /// </summary>
+    public bool MarkFailed(SegmentMessage msg, string reason)
     {
+        string? marker = null;
         try
         {
-            string output = paths.Output(msg.Output, paths.Input(msg.Input)).Full;
-            string spool = SegmentStore.For(output);
-            if (!Directory.Exists(spool)) return;
-            File.WriteAllText(new SegmentStore(spool, Pipeline.Video.Processes.FfmpegTools.Default).FailedMarker, $"segment {msg.Segment}: {reason}\n");
+            string spool = SegmentStore.For(paths.Output(msg.Output, paths.Input(msg.Input)).Full);
+            if (!Directory.Exists(spool)) return true;
+            marker = new SegmentStore(spool, Pipeline.Video.Processes.FfmpegTools.Default).FailedMarker;
+            using var f = new FileStream(marker, FileMode.CreateNew, FileAccess.Write);
+            f.Write(System.Text.Encoding.UTF8.GetBytes($"segment {msg.Segment}: {reason}\n"));
+            return true;
+        }
+        catch (IOException) when (marker is not null && File.Exists(marker))
+        {
+            return false; // another segment's failure was first
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JobRejectedException or Pipeline.Files.UnsafePathException)
         {
             log.LogWarning("queue {Queue}: could not mark job {Job} failed: {Message}", settings.SegmentsQueue, msg.JobId, e.Message);
+            return true;
         }
     }
 
