@@ -353,6 +353,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             Segment segment = plan.Cut()[index];
             if (await store.VerifyAsync(segment, plan.InputSha256, plan.SettingsKey, plan.Engine, plan.Precision, cancellationToken).ConfigureAwait(false) is not null)
                 return SegmentRun.AlreadyCommitted;
+            if (!File.Exists(VideoPlan.PathIn(store.Directory))) return SegmentRun.Superseded; // delivered (or removed) before this worker began
             VideoMetrics.Enter();
             LiveVideos.Add(this);
             try
@@ -547,7 +548,7 @@ public enum SegmentRun
     /// <summary>Already committed and valid: nothing done (a redelivered or duplicate message).</summary>
     AlreadyCommitted,
 
-    /// <summary>The job was delivered while this (duplicate) worker ran: its work was dropped.</summary>
+    /// <summary>The plan left the spool (the job was delivered, or the spool removed) before or while this worker ran: its work was dropped.</summary>
     Superseded,
 }
 

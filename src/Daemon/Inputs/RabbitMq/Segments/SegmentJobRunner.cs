@@ -50,7 +50,8 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
             using (await locks.AcquireAsync($"{output}#segment-{msg.Segment}", ct).ConfigureAwait(false))
                 run = await job.RestoreSegmentAsync(plan, msg.Segment, mp.Pipeline, mp.Engines.EngineName, mp.Engines.Precision, ct).ConfigureAwait(false);
             restoredNow = run == SegmentRun.Restored;
-            if (run == SegmentRun.Superseded) return Outcome(SegmentOutcomeKind.AlreadyAssembled);
+            if (run == SegmentRun.Superseded)
+                return VideoRestoreJob.Delivered(plan) ? Outcome(SegmentOutcomeKind.AlreadyAssembled) : Outcome(SegmentOutcomeKind.Dropped) with { Error = "the spool was removed" };
             if (restoredNow)
                 log.LogInformation("queue {Queue}: segment {Segment}/{Segments} of {Job} committed", settings.SegmentsQueue, msg.Segment + 1, msg.Segments, msg.JobId);
 
