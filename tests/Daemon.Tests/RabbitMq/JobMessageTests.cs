@@ -1,6 +1,10 @@
 using System.Text;
 using ResShift.Daemon.Inputs;
 using ResShift.Daemon.Inputs.RabbitMq;
+using ResShift.Daemon.Inputs.RabbitMq.Segments;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
+using ResShift.Pipeline.Video.Jobs;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Tiling;
 
@@ -34,6 +38,60 @@ public class JobMessageTests
         var e = Assert.Throws<JobRejectedException>(() => Parse(json));
         Assert.Equal("message", e.Kind);
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void ParsesVideoEncoderSettings()
+    {
+        JobMessage m = Parse("""{"id":"v","input":"in/a.mkv","output":"out/a.mkv","video":{"codec":"x265","crf":20,"preset":"slow","pix_fmt":"yuv420p10le","noise_mode":"per-frame","segment_frames":48,"split":false}}""");
+        Assert.Equal(new VideoMessageOptions
+        {
+            Codec = VideoCodec.X265, Crf = 20, Preset = "slow", PixelFormat = "yuv420p10le", Noise = NoiseMode.PerFrame, SegmentFrames = 48, Split = false,
+        }, m.Video);
+        VideoJobOptions applied = m.Video!.Apply(new VideoJobOptions { Model = "tiny-x4" });
+        Assert.Equal((VideoCodec.X265, 20, "slow", "yuv420p10le", NoiseMode.PerFrame, 48, "tiny-x4"),
+            (applied.Encoder.Codec, applied.Encoder.Crf, applied.Encoder.Preset, applied.Encoder.PixelFormat, applied.Noise, applied.SegmentFrames, applied.Model));
+        Assert.Null(Parse("""{"id":"v","input":"i.mkv","output":"o.mkv"}""").Video);
+        Assert.Equal(EncoderSettings.Default, Parse("""{"id":"v","input":"i.mkv","output":"o.mkv","video":{}}""").Video!.Apply(VideoJobOptions.Default).Encoder);
+    }
+
+    [Theory]
+    [InlineData("""{"codecs":"x264"}""", "unknown property 'video.codecs'")]
+    [InlineData("""{"codec":"mpeg2"}""", "unknown video codec 'mpeg2'")]
+    [InlineData("""{"crf":64}""", "'video.crf' must be an integer in 0..63")]
+    [InlineData("""{"crf":"16"}""", "'video.crf'")]
+    [InlineData("""{"preset":"turbo"}""", "'video.preset' must be one of")]
+    [InlineData("""{"pix_fmt":"yuv420p -y"}""", "'video.pix_fmt'")]
+    [InlineData("""{"noise_mode":"random"}""", "'video.noise_mode'")]
+    [InlineData("""{"segment_frames":0}""", "'video.segment_frames'")]
+    [InlineData("""{"split":"yes"}""", "'video.split' must be true or false")]
+    [InlineData("""[1]""", "'video' must be an object")]
+    public void RefusesBadVideoSettingsWithAReason(string video, string reason)
+    {
+        var e = Assert.Throws<JobRejectedException>(() => Parse($$"""{"id":"v","input":"i.mkv","output":"o.mkv","video":{{video}}}"""));
+        Assert.Equal("message", e.Kind);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void SegmentMessagesRoundTripAndAreParsedStrictly()
+    {
+        var m = new SegmentMessage("job-1", "abc123", "/r/in/a.mkv", "/r/out/a.mkv", 3, 8);
+        Assert.Equal(m, SegmentMessage.Parse(m.ToJson(), 64 * 1024));
+        Assert.Equal("job-1#segment-3", m.MessageId);
+        foreach (var (json, reason) in new[]
+        {
+            ("""{"job_id":"j","plan_id":"p","input":"i","output":"o","segment":8,"segments":8}""", "not below 'segments'"),
+            ("""{"job_id":"j","plan_id":"p","input":"i","output":"o","segment":0,"segments":1,"model":"x"}""", "unknown property 'model'"),
+            ("""{"job_id":"j","input":"i","output":"o","segment":0,"segments":1}""", "'plan_id'"),
+            ("""{"job_id":"j","plan_id":"p","input":"i","output":"o","segment":-1,"segments":1}""", "'segment' must be a non-negative integer"),
+            ("""{"job_id":""", "not valid JSON"),
+        })
+        {
+            var e = Assert.Throws<JobRejectedException>(() => SegmentMessage.Parse(Encoding.UTF8.GetBytes(json), 64 * 1024));
+            Assert.Equal("message", e.Kind);
+            Assert.Contains(reason, e.Message);
+        }
     }
 
     [Fact]

@@ -76,5 +76,9 @@ public class KubernetesManifestTests
         Assert.Equal("resshift.jobs", At(trigger, "metadata", "queueName"));
         Assert.Equal(config.RootElement.GetProperty("MaxJobsInFlight").GetInt32().ToString(), At(trigger, "metadata", "value"));
         Assert.Equal(At(trigger, "authenticationRef", "name"), At(Kind(docs, "TriggerAuthentication"), "metadata", "name"));
+        // Split videos: their segment messages are work too.
+        object segments = At(scaled, "spec", "triggers", 1);
+        Assert.Equal(queue.GetProperty("Queue").GetString() + ".segments", At(segments, "metadata", "queueName"));
+        Assert.Equal(At(trigger, "metadata", "value"), At(segments, "metadata", "value"));
     }
 }

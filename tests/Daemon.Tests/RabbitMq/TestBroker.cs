@@ -72,12 +72,13 @@ internal sealed class TestBroker : IAsyncDisposable
     public static string UniqueQueue(string what) => $"test.{what}.{Guid.NewGuid():N}"[..40];
 
     /// <summary>A durable queue bound to the events exchange (survives a broker restart, unlike an exclusive one).</summary>
-    public async Task<string> TapEventsAsync(string queue, string exchange = "resshift.events")
+    public async Task<string> TapEventsAsync(string queue, string exchange = "resshift.events", params string[] moreKeys)
     {
         string tap = queue + ".tap";
         await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true);
         await _channel.QueueDeclareAsync(tap, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
         await _channel.QueueBindAsync(tap, exchange, "job.#");
+        foreach (string key in moreKeys) await _channel.QueueBindAsync(tap, exchange, key);
         return tap;
     }
 
@@ -110,7 +111,7 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public async Task DeleteQueuesAsync(string queue)
     {
-        foreach (string q in new[] { queue, queue + ".dead", queue + ".review", queue + ".tap" })
+        foreach (string q in new[] { queue, queue + ".dead", queue + ".review", queue + ".segments", queue + ".tap" })
         {
             try { await _channel.QueueDeleteAsync(q); } catch (Exception) { await ReconnectAsync(TimeSpan.FromSeconds(10)); }
         }

@@ -67,7 +67,7 @@ public sealed class CancellationTests : IDisposable
 
         string spool = Path.Combine(_f.PathOf("out"), ".clip.mkv.resshift-segments");
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!File.Exists(Path.Combine(spool, "segment-00001.json")) || !File.Exists(Path.Combine(spool, "segment-00002.mkv.part")) || FfmpegChildren().Length < 1)
+        while (!File.Exists(Path.Combine(spool, "segment-00001.json")) || !(Directory.Exists(spool) && Directory.EnumerateFiles(spool, "segment-00002.mkv.*.part").Any()) || FfmpegChildren().Length < 1)
         {
             Assert.True(DateTime.UtcNow < deadline, "segment 1 never committed with segment 2's encoder running: spool "
                 + string.Join(", ", Directory.Exists(spool) ? Directory.EnumerateFiles(spool).Select(Path.GetFileName) : []) + $"; ffmpeg children {FfmpegChildren().Length}; engine calls {engines.Calls}; job {run.Status} {run.Exception?.GetBaseException().Message}");

@@ -18,7 +18,8 @@ public sealed class BrokerSession : IAsyncDisposable
     private readonly IChannel _publish;
     private readonly TaskCompletionSource<string> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _ackGate = new(1, 1);
-    private string? _consumerTag;
+    private readonly List<string> _consumerTags = [];
+    private bool _consuming;
 
     private BrokerSession(IConnection connection, IChannel consume, IChannel publish, Version? brokerVersion)
     {
@@ -66,22 +67,30 @@ public sealed class BrokerSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts delivering to <paramref name="onDelivery"/>, which must return quickly (it runs on the channel's dispatcher).</summary>
+    /// <summary>Starts delivering <paramref name="queue"/> (one session may consume several; QoS applies per consumer) to <paramref name="onDelivery"/>, which must return quickly (it runs on the channel's dispatcher).</summary>
     public async Task ConsumeAsync(string queue, Func<BasicDeliverEventArgs, Task> onDelivery, CancellationToken ct)
     {
         var consumer = new AsyncEventingBasicConsumer(_consume);
         consumer.ReceivedAsync += (_, e) => onDelivery(e);
         // A broker-side cancel (queue deleted, node failover) ends the session: the loop reconnects and redeclares.
-        consumer.UnregisteredAsync += (_, _) => _consumerTag is null ? Task.CompletedTask : Lose("the broker cancelled the consumer");
-        _consumerTag = await _consume.BasicConsumeAsync(queue, autoAck: false, consumer, ct).ConfigureAwait(false);
+        consumer.UnregisteredAsync += (_, _) => Volatile.Read(ref _consuming) ? Lose($"the broker cancelled the consumer of {queue}") : Task.CompletedTask;
+        Volatile.Write(ref _consuming, true);
+        string tag = await _consume.BasicConsumeAsync(queue, autoAck: false, consumer, ct).ConfigureAwait(false);
+        lock (_consumerTags) _consumerTags.Add(tag);
     }
 
     /// <summary>Stops new deliveries; acks and publishes keep working for the messages already held.</summary>
     public async Task StopConsumingAsync(CancellationToken ct)
     {
-        string? tag = Interlocked.Exchange(ref _consumerTag, null);
-        if (tag is null || !IsOpen) return;
-        await _consume.BasicCancelAsync(tag, noWait: false, ct).ConfigureAwait(false);
+        Volatile.Write(ref _consuming, false);
+        string[] tags;
+        lock (_consumerTags)
+        {
+            tags = [.. _consumerTags];
+            _consumerTags.Clear();
+        }
+        foreach (string tag in tags)
+            if (IsOpen) await _consume.BasicCancelAsync(tag, noWait: false, ct).ConfigureAwait(false);
     }
 
     public Task AckAsync(ulong tag, CancellationToken ct) => Settle(() => _consume.BasicAckAsync(tag, multiple: false, ct));

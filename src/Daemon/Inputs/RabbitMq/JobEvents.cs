@@ -16,6 +16,9 @@ public static class JobEvents
     public const string Failed = "job.failed";
     public const string Review = "job.review";
 
+    /// <summary>A segment of a split video job was restored and committed (not under job.#: a job's own events stay job.completed/failed, once per job).</summary>
+    public const string Segment = "video.segment";
+
     public static string RoutingKey(JobOutcome o) => o.Kind switch
     {
         OutcomeKind.Completed or OutcomeKind.AlreadyDone => Completed,
@@ -52,6 +55,34 @@ public static class JobEvents
         };
         return JsonSerializer.SerializeToUtf8Bytes(doc);
     }
+
+    public static byte[] SegmentBody(Segments.SegmentOutcome o, string queue, string? input, string? output) =>
+        JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        {
+            ["event"] = Segment,
+            ["id"] = o.Message?.MessageId,
+            ["job_id"] = o.Message?.JobId,
+            ["plan_id"] = o.Message?.PlanId,
+            ["segment"] = o.Message?.Segment,
+            ["segments"] = o.Message?.Segments,
+            ["queue"] = queue,
+            ["input"] = input,
+            ["output"] = output,
+            ["model"] = o.Model,
+            ["seconds"] = Math.Round(o.Seconds, 3),
+            ["host"] = Environment.MachineName,
+            ["pid"] = Environment.ProcessId,
+            ["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+        });
+
+    public static BasicProperties SegmentProperties(Segments.SegmentOutcome o) => new()
+    {
+        ContentType = "application/json",
+        DeliveryMode = DeliveryModes.Persistent,
+        MessageId = o.Message?.MessageId,
+        Type = Segment,
+        Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+    };
 
     public static BasicProperties Properties(JobOutcome o) => new()
     {

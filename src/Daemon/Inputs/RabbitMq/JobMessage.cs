@@ -9,7 +9,8 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend, FidelityThreshold? Fidelity = null, int? Iterations = null);
 
 /// <summary>
-/// One job from the queue: <c>{"id","input","output","model"?,"mask"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}}}</c>.
+/// One job from the queue: <c>{"id","input","output","model"?,"mask"?,"options"?:{"seed","noise_scale","overlap","blend","fidelity"?:{"min_psnr_db","min_ssim"}},
+/// "video"?:{"codec","crf","preset","pix_fmt","noise_mode","segment_frames","split"}}</c>.
 /// Parsing is strict: unknown or duplicate properties are refused, because a misspelt option ("noisescale")
 /// silently ignored would restore a whole archive with the wrong settings. <c>mask</c> (inpainting models): the
 /// mask image's path, under the same root rules as <c>input</c>.
@@ -21,6 +22,9 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
 
     /// <summary>BIRD inpaint (white = known) or a ResShift inpainting model (white = fill): the mask image, a path under the queue's roots like input.</summary>
     public string? Mask { get; init; }
+
+    /// <summary>Video inputs: encoder settings, noise mode, segment size, split (null = defaults).</summary>
+    public VideoMessageOptions? Video { get; init; }
 
     /// <summary>"replace": true lets the job replace an existing output whose sidecar shows this service wrote it; otherwise an existing output is refused.</summary>
     public bool Replace { get; init; }
@@ -64,7 +68,7 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
         {
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad($"message must be a JSON object, not {Describe(root.ValueKind)}");
-            CheckProperties(root, "", "id", "input", "output", "model", "task", "mask", "options", "replace");
+            CheckProperties(root, "", "id", "input", "output", "model", "task", "mask", "options", "replace", "video");
             string id = RequiredString(root, "id", MaxIdLength);
             if (id.Any(char.IsControl)) throw Bad("'id' must not contain control characters");
             string input = RequiredString(root, "input", MaxPathLength);
@@ -82,7 +86,7 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
             string? task = OptionalString(root, "task", 40);
             if (task is not null && !ResShift.Pipeline.Bird.BirdTaskNames.All.Contains(task, StringComparer.Ordinal))
                 throw Bad($"'task' must be one of {string.Join(", ", ResShift.Pipeline.Bird.BirdTaskNames.All)} (got \"{Clip(task)}\")");
-            return new JobMessage(id, input, output, model, options) { Replace = replace, Task = task, Mask = OptionalString(root, "mask", MaxPathLength) };
+            return new JobMessage(id, input, output, model, options) { Replace = replace, Task = task, Mask = OptionalString(root, "mask", MaxPathLength), Video = ParseVideo(root) };
         }
     }
 
@@ -117,6 +121,48 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
             iterations = it.ValueKind == JsonValueKind.Number && it.TryGetInt32(out int k) && k is >= 1 and <= 100_000 ? k
                 : throw Bad("'options.iterations' must be an integer in 1..100000");
         return new JobOptions(seed, noise, overlap, blend, ParseFidelity(o), iterations);
+    }
+
+    private static VideoMessageOptions? ParseVideo(JsonElement root)
+    {
+        if (!Present(root, "video", out JsonElement v)) return null;
+        if (v.ValueKind != JsonValueKind.Object) throw Bad($"'video' must be an object, not {Describe(v.ValueKind)}");
+        CheckProperties(v, "video.", "codec", "crf", "preset", "pix_fmt", "noise_mode", "segment_frames", "split");
+        string? Text(string name, int max) => !Present(v, name, out JsonElement e) ? null
+            : e.ValueKind != JsonValueKind.String ? throw Bad($"'video.{name}' must be a string, not {Describe(e.ValueKind)}")
+            : e.GetString() is { Length: > 0 } t && t.Length <= max ? t : throw Bad($"'video.{name}' must be 1 to {max} characters");
+        int? Integer(string name, int min, int max) => !Present(v, name, out JsonElement e) ? null
+            : e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int i) && i >= min && i <= max ? i
+            : throw Bad($"'video.{name}' must be an integer in {min}..{max}");
+
+        Pipeline.Video.Codec.VideoCodec? codec = null;
+        if (Text("codec", 20) is { } c)
+        {
+            try { codec = Pipeline.Video.Codec.EncoderSettings.ParseCodec(c); }
+            catch (ArgumentException e) { throw Bad("'video.codec': " + e.Message); }
+        }
+        string? preset = Text("preset", 20);
+        if (preset is not null && !VideoMessageOptions.Presets.Contains(preset, StringComparer.Ordinal))
+            throw Bad($"'video.preset' must be one of {string.Join(", ", VideoMessageOptions.Presets)} (got \"{Clip(preset)}\")");
+        string? pixfmt = Text("pix_fmt", 32);
+        if (pixfmt is not null && !pixfmt.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+            throw Bad($"'video.pix_fmt' must be an ffmpeg pixel format name such as yuv420p10le (got \"{Clip(pixfmt)}\")");
+        Pipeline.Video.NoiseMode? noise = null;
+        if (Text("noise_mode", 20) is { } n)
+            noise = VideoMessageOptions.ParseNoise(n) ?? throw Bad($"'video.noise_mode' must be \"shared\", \"per-frame\" or \"zero\" (got \"{Clip(n)}\")");
+        bool? split = null;
+        if (Present(v, "split", out JsonElement sp))
+            split = sp.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw Bad("'video.split' must be true or false"),
+            };
+        return new VideoMessageOptions
+        {
+            Codec = codec, Crf = Integer("crf", 0, 63), Preset = preset, PixelFormat = pixfmt, Noise = noise,
+            SegmentFrames = Integer("segment_frames", 1, 100_000), Split = split,
+        };
     }
 
     private static FidelityThreshold? ParseFidelity(JsonElement options)

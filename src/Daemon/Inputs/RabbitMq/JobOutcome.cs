@@ -13,4 +13,7 @@ public sealed record JobOutcome(OutcomeKind Kind, string? Id, JobMessage? Messag
 
     /// <summary>Where a <see cref="OutcomeKind.Review"/> job's output was written instead of <see cref="Output"/>.</summary>
     public string? HeldOutput { get; init; }
+
+    /// <summary>A video job planned for many daemons: these segment messages are published (confirmed) before the ack, and no job event yet.</summary>
+    public IReadOnlyList<Segments.SegmentMessage>? Split { get; init; }
 }

@@ -18,7 +18,7 @@ public sealed class QueueJobRunner
     private readonly RabbitMqSettings _settings;
     private readonly IReadOnlyDictionary<string, ModelPipeline> _models;
     private readonly PathGuard _paths;
-    private readonly OutputLocks _locks = new();
+    private readonly OutputLocks _locks;
     private readonly JobFactory _jobs;
     private readonly ILogger _log;
 
@@ -37,10 +37,18 @@ public sealed class QueueJobRunner
     }
 
     public QueueJobRunner(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
+        : this(settings, models, maxPixels, log, new PathGuard(settings.Roots), new OutputLocks())
+    {
+    }
+
+    /// <param name="paths">Shared with the segment runner of the same queue.</param>
+    /// <param name="locks">Shared with the segment runner: one job per output path at a time in this process.</param>
+    public QueueJobRunner(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log, PathGuard paths, OutputLocks locks)
     {
         _settings = settings;
         _models = models;
-        _paths = new PathGuard(settings.Roots);
+        _paths = paths;
+        _locks = locks;
         _jobs = new JobFactory(maxPixels);
         _log = log;
     }
@@ -97,9 +105,11 @@ public sealed class QueueJobRunner
                 // Videos are opened by path by ffmpeg (not through the root handles) and come out as MKV.
                 if (!output.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
                     throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
-                JobResult video = await Video.VideoJobRunner.RunAsync(mp, effective, input, output, msg.Input, "rabbitmq", ct).ConfigureAwait(false);
-                return Outcome(video.Kind) with { Error = video.Error, ErrorKind = video.Class?.Kind };
+                Segments.VideoQueueJob.Outcome video = await Segments.VideoQueueJob.RunAsync(msg, mp, effective, input, output, _settings.SplitVideos, ct).ConfigureAwait(false);
+                return Outcome(video.Result.Kind) with { Error = video.Result.Error, ErrorKind = video.Result.Class?.Kind, Split = video.Split };
             }
+            if (msg.Video is not null)
+                throw new JobRejectedException("message", $"'video' applies to video inputs; '{msg.Input}' is not a video");
             var files = new RootedJobFiles(inputAt.Root, inputAt.Relative, outputAt.Root, outputAt.Relative)
             {
                 MaxInputBytes = _jobs.MaxInputBytes,

@@ -6,7 +6,7 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 
 /// <summary>
 /// Declares, idempotently, what one queue needs: the durable quorum work queue with its delivery limit and
-/// dead-letter exchange, the dead-letter exchange and queue, the review queue (fidelity guard) and the events exchange. Every daemon declares the
+/// dead-letter exchange, the segments queue of split videos (same arguments), the dead-letter exchange and queue, the review queue (fidelity guard) and the events exchange. Every daemon declares the
 /// same arguments, so whichever starts first creates them and the rest just confirm.
 /// </summary>
 public static class QueueTopology
@@ -21,6 +21,8 @@ public static class QueueTopology
             arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct).ConfigureAwait(false);
         await channel.ExchangeDeclareAsync(s.EventsExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct).ConfigureAwait(false);
         await channel.QueueDeclareAsync(s.Queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: WorkQueueArguments(s, brokerVersion), cancellationToken: ct).ConfigureAwait(false);
+        await channel.QueueDeclareAsync(s.SegmentsQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: WorkQueueArguments(s, brokerVersion), cancellationToken: ct).ConfigureAwait(false);
         if (!SupportsPerQueueConsumerTimeout(brokerVersion))
             log.LogInformation("queue {Queue}: broker {Version} has no per-queue consumer timeout; its broker-wide consumer_timeout applies (default 30 min; see src/Daemon/Inputs/RabbitMq/README.md)",

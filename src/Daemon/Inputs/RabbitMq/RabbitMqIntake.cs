@@ -11,7 +11,9 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 /// settled on the session it came from: ack after the output is durable (or was already), dead-letter with a
 /// reason when it can never succeed, requeue when it might. When the connection drops, the loop reconnects with
 /// backoff while readiness reports the outage; jobs already running finish, but their stale tags are not acked —
-/// the broker redelivers those messages and the idempotency check acks them without recomputing.
+/// the broker redelivers those messages and the idempotency check acks them without recomputing. The same
+/// session also consumes <c>&lt;queue&gt;.segments</c> (segments of split videos, same prefetch and ack-after-commit
+/// rule): see <see cref="Segments.SegmentJobRunner"/>.
 /// </summary>
 public sealed class RabbitMqIntake : IIntake
 {
@@ -19,6 +21,7 @@ public sealed class RabbitMqIntake : IIntake
 
     private readonly RabbitMqSettings _settings;
     private readonly QueueJobRunner _runner;
+    private readonly Segments.SegmentJobRunner _segments;
     private readonly ushort _prefetch;
     private readonly ILogger _log;
     private readonly ClaimSet<Delivery> _claims = new(ReferenceEqualityComparer.Instance);
@@ -30,7 +33,10 @@ public sealed class RabbitMqIntake : IIntake
     public RabbitMqIntake(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
     {
         _settings = settings;
-        _runner = new QueueJobRunner(settings, models, maxPixels, log);
+        var paths = new PathGuard(settings.Roots);
+        var locks = new OutputLocks();
+        _runner = new QueueJobRunner(settings, models, maxPixels, log, paths, locks);
+        _segments = new Segments.SegmentJobRunner(settings, models, paths, locks, log);
         _prefetch = (ushort)(settings.Prefetch > 0 ? settings.Prefetch : models[settings.Model].Options.MaxJobsInFlight);
         _log = log;
     }
@@ -57,7 +63,8 @@ public sealed class RabbitMqIntake : IIntake
             {
                 session = await BrokerSession.OpenAsync(_settings, _prefetch, _log, stop).ConfigureAwait(false);
                 _session = session;
-                await session.ConsumeAsync(_settings.Queue, e => OnDeliveryAsync(e, session), stop).ConfigureAwait(false);
+                await session.ConsumeAsync(_settings.Queue, e => OnDeliveryAsync(e, session, HandleAsync), stop).ConfigureAwait(false);
+                await session.ConsumeAsync(_settings.SegmentsQueue, e => OnDeliveryAsync(e, session, HandleSegmentAsync), stop).ConfigureAwait(false);
                 _problem = null;
                 backoff = MinBackoff;
                 _log.LogInformation("queue {Queue}: consuming on {Uri} (RabbitMQ {Version}, prefetch {Prefetch})", _settings.Queue,
@@ -109,13 +116,13 @@ public sealed class RabbitMqIntake : IIntake
 
     public Task WaitIdleAsync(CancellationToken ct) => _claims.WaitIdleAsync(ct);
 
-    private Task OnDeliveryAsync(BasicDeliverEventArgs e, BrokerSession session)
+    private Task OnDeliveryAsync(BasicDeliverEventArgs e, BrokerSession session, Func<Delivery, Claim, Task> handle)
     {
         Delivery d = Delivery.Copy(e, session);
         if (_stopping) return RequeueAsync(d, "draining");
         Claim claim = _claims.Add(d);
         // Returning at once frees the channel's dispatcher for the next delivery; the job runs on its own.
-        Background.Run(() => HandleAsync(d, claim), _log, $"queue {_settings.Queue}: delivery {d.Tag}");
+        Background.Run(() => handle(d, claim), _log, $"queue {_settings.Queue}: delivery {d.Tag}");
         return Task.CompletedTask;
     }
 
@@ -147,6 +154,17 @@ public sealed class RabbitMqIntake : IIntake
             _log.LogInformation("queue {Queue}: job {Id} ended ({Kind}) after its connection was lost; the message will be redelivered", _settings.Queue, o.Id, o.Kind);
             return;
         }
+        if (o.Split is { } split && o.Kind == OutcomeKind.Completed)
+        {
+            // Confirmed segment messages first, then the ack: a crash between leaves duplicates (acked without work), never a lost segment.
+            await Task.WhenAll(split.Select(m => d.Session.PublishAsync("", _settings.SegmentsQueue, mandatory: true, new RabbitMQ.Client.BasicProperties
+            {
+                ContentType = "application/json", DeliveryMode = RabbitMQ.Client.DeliveryModes.Persistent, MessageId = m.MessageId, CorrelationId = m.JobId,
+            }, m.ToJson(), CancellationToken.None))).ConfigureAwait(false);
+            await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+            _log.LogInformation("queue {Queue}: split video {Id} into {Count} segment messages on {Segments} -> {Output}", _settings.Queue, o.Id, split.Count, _settings.SegmentsQueue, o.Output);
+            return;
+        }
         switch (o.Kind)
         {
             case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
@@ -173,6 +191,79 @@ public sealed class RabbitMqIntake : IIntake
                 break;
             case OutcomeKind.Transient:
                 // A short pause first, growing per delivery: an immediate requeue could come straight back to this daemon.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 << (int)Math.Min(d.DeliveryCount, 5), 5000))).ConfigureAwait(false);
+                await RequeueAsync(d, o.Error ?? "transient failure").ConfigureAwait(false);
+                break;
+            default:
+                await RequeueAsync(d, o.Error ?? o.Kind.ToString()).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task HandleSegmentAsync(Delivery d, Claim claim)
+    {
+        try
+        {
+            Segments.SegmentOutcome o = await _segments.RunAsync(d.Body, claim.Token).ConfigureAwait(false);
+            if (o.Kind == Segments.SegmentOutcomeKind.Transient && d.DeliveryCount >= _settings.DeliveryLimit)
+                o = o with { Kind = Segments.SegmentOutcomeKind.Rejected, ErrorKind = "retries-exhausted", Error = $"failed on {d.DeliveryCount + 1} deliveries; last error ({o.ErrorKind}): {o.Error}" };
+            await SettleSegmentAsync(d, o).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning("queue {Queue}: could not settle segment delivery {Tag}: {Message}; the broker will redeliver it", _settings.SegmentsQueue, d.Tag, e.Message);
+        }
+        finally
+        {
+            claim.Dispose();
+            Progress?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// A segment is acked only after its work is durable (and, for the worker that found the full set, after the
+    /// output is delivered); the video job's completed or failed event comes from that settle, once per job
+    /// (a duplicate assembly publishes job.completed with "duplicate": true).
+    /// </summary>
+    private async Task SettleSegmentAsync(Delivery d, Segments.SegmentOutcome o)
+    {
+        if (!d.Session.IsOpen)
+        {
+            _log.LogInformation("queue {Queue}: segment {Id} ended ({Kind}) after its connection was lost; the message will be redelivered", _settings.SegmentsQueue, o.Message?.MessageId, o.Kind);
+            return;
+        }
+        Segments.SegmentMessage? m = o.Message;
+        JobOutcome Job(OutcomeKind kind) => new(kind, m?.JobId, null, m?.Input, m?.Output, o.Model) { Error = o.Error, ErrorKind = o.ErrorKind };
+        if (o.RestoredNow)
+            await d.Session.PublishAsync(_settings.EventsExchange, JobEvents.Segment, mandatory: false, JobEvents.SegmentProperties(o),
+                JobEvents.SegmentBody(o, _settings.Queue, m?.Input, m?.Output), CancellationToken.None).ConfigureAwait(false);
+        switch (o.Kind)
+        {
+            case Segments.SegmentOutcomeKind.Restored or Segments.SegmentOutcomeKind.AlreadyCommitted or Segments.SegmentOutcomeKind.Dropped:
+                await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+                if (o.Kind == Segments.SegmentOutcomeKind.Dropped)
+                    _log.LogInformation("queue {Queue}: segment {Id} dropped: {Why}", _settings.SegmentsQueue, m?.MessageId, o.Error);
+                break;
+            case Segments.SegmentOutcomeKind.Assembled or Segments.SegmentOutcomeKind.AlreadyAssembled:
+                JobOutcome done = Job(o.Kind == Segments.SegmentOutcomeKind.Assembled ? OutcomeKind.Completed : OutcomeKind.AlreadyDone);
+                await PublishEventAsync(d, done).ConfigureAwait(false);
+                await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+                if (o.Kind == Segments.SegmentOutcomeKind.Assembled) Interlocked.Increment(ref _completed);
+                _log.LogInformation("queue {Queue}: {Verb} video {Id} -> {Output}", _settings.Queue, o.Kind == Segments.SegmentOutcomeKind.Assembled ? "assembled" : "already assembled", m?.JobId, m?.Output);
+                break;
+            case Segments.SegmentOutcomeKind.Rejected:
+                // The first failing segment reports the job's failure; segments failing alongside it are dead-lettered too.
+                bool first = m is null || _segments.MarkFailed(m, o.Error ?? "failed");
+                await d.Session.PublishAsync(_settings.DeadLetterExchange, _settings.SegmentsQueue, mandatory: true,
+                    DeadLetter.Properties(d, Job(OutcomeKind.Rejected) with { Id = m?.MessageId }, _settings.SegmentsQueue), d.Body, CancellationToken.None).ConfigureAwait(false);
+                if (first) await PublishEventAsync(d, Job(OutcomeKind.Rejected)).ConfigureAwait(false);
+                await d.Session.AckAsync(d.Tag, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Increment(ref _failed);
+                ResShift.Pipeline.Processing.PipelineMetrics.Jobs.Add(1, new("source", "rabbitmq"), new("result", "failed"));
+                _log.LogWarning("queue {Queue}: dead-lettered segment {Id}; video {Job} failed ({Kind}): {Error}", _settings.SegmentsQueue, m?.MessageId, m?.JobId, o.ErrorKind, o.Error);
+                break;
+            case Segments.SegmentOutcomeKind.Transient:
+                _log.LogWarning("queue {Queue}: segment {Id} failed ({Kind}): {Error}; requeued", _settings.SegmentsQueue, m?.MessageId, o.ErrorKind, o.Error);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 << (int)Math.Min(d.DeliveryCount, 5), 5000))).ConfigureAwait(false);
                 await RequeueAsync(d, o.Error ?? "transient failure").ConfigureAwait(false);
                 break;

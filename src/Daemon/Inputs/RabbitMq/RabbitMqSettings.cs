@@ -35,7 +35,13 @@ public sealed class RabbitMqSettings
     /// <summary>Outputs below this are held for review (null = off; a message's options.fidelity overrides it).</summary>
     public FidelityThreshold? Fidelity { get; set; }
 
+    /// <summary>Split a video message with more than one segment into segment messages any daemon may take (a message's video.split overrides).</summary>
+    public bool SplitVideos { get; set; } = true;
+
     public string DeadLetterExchange => Queue + ".dlx";
+
+    /// <summary>Segments of split video jobs: a durable quorum queue with the work queue's delivery limit and dead-letter exchange.</summary>
+    public string SegmentsQueue => Queue + ".segments";
 
     /// <summary>Jobs whose output is held for review: the original message with the figures in headers.</summary>
     public string ReviewQueue => Queue + ".review";

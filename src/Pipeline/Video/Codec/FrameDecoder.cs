@@ -15,11 +15,12 @@ public sealed class FrameDecoder : IDisposable
     private readonly ChildProcess _process;
     private readonly string _name;
 
-    public FrameDecoder(FfmpegTools tools, string path, string name, StreamProbe stream, VideoDecisions d, CancellationToken cancellationToken)
+    /// <param name="firstFrame">Frames before this one (in decode output order) are decoded but dropped before the colour conversion.</param>
+    public FrameDecoder(FfmpegTools tools, string path, string name, StreamProbe stream, VideoDecisions d, CancellationToken cancellationToken, long firstFrame = 0)
     {
         _name = name;
         FrameBytes = RawFrame.Bytes(d.Width, d.Height, d.BytesPerSample);
-        Arguments = BuildArguments(path, stream, d);
+        Arguments = BuildArguments(path, stream, d, firstFrame);
         _process = ChildProcess.Start(tools.Ffmpeg, Arguments, cancellationToken);
     }
 
@@ -27,9 +28,12 @@ public sealed class FrameDecoder : IDisposable
     public IReadOnlyList<string> Arguments { get; }
     public string CommandLine => _process.CommandLine;
 
-    public static List<string> BuildArguments(string path, StreamProbe stream, VideoDecisions d)
+    public static List<string> BuildArguments(string path, StreamProbe stream, VideoDecisions d, long firstFrame = 0)
     {
+        // select counts the frames it is given from 0, in the order they come out (after bwdif's one frame per frame):
+        // the same numbering as frames read from the pipe, so dropping by it is exact, and costs only the decode.
         string filters = (d.Deinterlace ? "bwdif=mode=send_frame:parity=auto:deint=all," : "")
+            + (firstFrame > 0 ? $"select=gte(n\\,{firstFrame.ToString(CultureInfo.InvariantCulture)})," : "")
             + $"scale=in_color_matrix={d.Matrix}:in_range={d.Range}:flags=bicubic+accurate_rnd+full_chroma_int,format={d.RawPixelFormat}";
         return
         [

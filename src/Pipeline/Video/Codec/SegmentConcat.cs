@@ -25,9 +25,10 @@ public static class SegmentConcat
         return sb.ToString();
     }
 
-    public static async Task<string> JoinAsync(FfmpegTools tools, SegmentStore store, IReadOnlyList<Segment> segments, Rational rate, string output, CancellationToken cancellationToken)
+    public static async Task<string> JoinAsync(FfmpegTools tools, SegmentStore store, IReadOnlyList<Segment> segments, Rational rate, string output, CancellationToken cancellationToken,
+        string listName = "segments.ffconcat")
     {
-        string listPath = Path.Combine(store.Directory, "segments.ffconcat");
+        string listPath = Path.Combine(store.Directory, listName);
         await File.WriteAllTextAsync(listPath, List(store, segments, rate.IsValid ? rate : new Rational(25, 1)), cancellationToken).ConfigureAwait(false);
         using ChildProcess p = ChildProcess.Start(tools.Ffmpeg,
             ["-nostdin", "-hide_banner", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", "file:" + listPath,

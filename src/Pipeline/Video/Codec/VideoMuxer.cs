@@ -29,7 +29,8 @@ public sealed class VideoMuxer(FfmpegTools tools)
     /// <summary>Retimes an encoded video to the given timestamps (VFR sources).</summary>
     public async Task RetimeAsync(string encoded, string timestampsFile, string output, CancellationToken cancellationToken)
     {
-        List<string> args = ["--quiet", "-o", output, "--timestamps", "0:" + timestampsFile, encoded];
+        // No statistics tags: they carry the muxing date, which the final mux copies, and two runs would differ in bytes.
+        List<string> args = ["--quiet", "--disable-track-statistics-tags", "-o", output, "--timestamps", "0:" + timestampsFile, encoded];
         using ChildProcess p = ChildProcess.Start(tools.Mkvmerge, args, cancellationToken);
         CommandLines.Add(p.CommandLine);
         string stdout = await new StreamReader(p.StandardOutput).ReadToEndAsync(cancellationToken).ConfigureAwait(false);

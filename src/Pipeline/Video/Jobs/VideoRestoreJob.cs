@@ -16,6 +16,14 @@ namespace ResShift.Pipeline.Video.Jobs;
 /// killed job resumes at its first uncommitted segment), join, put the source's VFR timestamps back, and mux
 /// every other stream of the original in without re-encoding. The output appears atomically, with a
 /// provenance sidecar; on a bad input nothing is left behind but the original.
+/// <para>
+/// The same work also comes as three steps that separate processes (on machines sharing the storage) can run:
+/// <see cref="PlanAsync"/> (probe, decide, encoder plan, segments, input digest; a <see cref="VideoPlan"/> in the
+/// spool), <see cref="RestoreSegmentAsync"/> (one segment: decode from the start, drop the frames before its
+/// range, restore and encode its frames, commit) and <see cref="AssembleAsync"/> (verify every record, join,
+/// retime, mux, check, deliver). Every step re-derives the decisions from the input and checks them against the
+/// plan, so a segment restored anywhere is the segment the one-process run would have made.
+/// </para>
 /// </summary>
 public sealed class VideoRestoreJob(string inputPath, string outputPath, string name, VideoJobOptions options, FfmpegTools? tools = null)
 {
@@ -81,6 +89,44 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
 
     private async Task<VideoResult> RunCoreAsync(RestorePipeline pipeline, string engine, string precision, SegmentStore store, CancellationToken cancellationToken)
     {
+        Prepared p = await PrepareAsync(pipeline.Geometry.Scale, pipeline.Geometry.LqTile, null, cancellationToken).ConfigureAwait(false);
+        Progress.FramesExpected = p.Frames;
+
+        var committed = new bool[p.Segments.Count];
+        var records = new SegmentRecord?[p.Segments.Count];
+        for (int i = 0; i < p.Segments.Count; i++)
+        {
+            records[i] = await store.VerifyAsync(p.Segments[i], p.InputSha, p.SettingsKey, engine, precision, cancellationToken).ConfigureAwait(false);
+            committed[i] = records[i] is not null;
+            if (committed[i]) Progress.Resumed(p.Segments[i].Frames);
+        }
+        int resumed = committed.Count(c => c);
+
+        var commands = new List<string>();
+        if (resumed < p.Segments.Count)
+            await RestoreFramesAsync(pipeline, engine, precision, store, p, committed, records, 0, p.Frames, commands, cancellationToken).ConfigureAwait(false);
+
+        (string muxed, MediaProbe outProbe) = await JoinAndMuxAsync(store, p, "", commands, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!);
+        File.Move(muxed, OutputPath, overwrite: true);
+        AtomicFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!);
+
+        VideoResult result = Result(p, outProbe, records!, resumed, commands, engine, precision);
+        await AtomicFile.WriteAsync(SidecarPath, (s, ct) => s.WriteAsync(VideoSidecar.Write(result), ct).AsTask(), cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Everything decided before a frame is decoded; the same input and options give the same values in any process.</summary>
+    private sealed record Prepared(
+        MediaProbe Probe, StreamProbe V, VideoDecisions D, EncoderPlan Plan, string FfmpegVersion, string InputSha, ulong VideoKey,
+        long[] SortedPts, int Scale, int PerSegment, IReadOnlyList<Segment> Segments, string SettingsKey)
+    {
+        public long Frames => SortedPts.Length;
+    }
+
+    /// <param name="perSegment">The plan's segment size; null = from the options (or automatic).</param>
+    private async Task<Prepared> PrepareAsync(int scale, int lqTile, int? perSegment, CancellationToken cancellationToken)
+    {
         if (!File.Exists(InputPath)) throw new VideoException(Name, "file not found");
         var prober = new VideoProber(_tools);
         MediaProbe probe;
@@ -112,80 +158,65 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
 
         string inputSha = await SegmentStore.Sha256Async(InputPath, cancellationToken).ConfigureAwait(false);
         ulong videoKey = new ContentKey(inputSha).NoiseKey;
-        long frames = packetPts.Count;
         long[] sortedPts = [.. packetPts];
         Array.Sort(sortedPts);
 
-        int scale = pipeline.Geometry.Scale;
-        int lqTile = pipeline.Geometry.LqTile;
         int tilesPerFrame = (int)Math.Ceiling(d.Width / (lqTile * 0.75)) * (int)Math.Ceiling(d.Height / (lqTile * 0.75));
-        int perSegment = Options.SegmentFrames > 0 ? Options.SegmentFrames : SegmentPlan.AutoSize(d.FrameRate.Value, tilesPerFrame);
-        IReadOnlyList<Segment> segments = SegmentPlan.Cut(frames, perSegment);
-        string settingsKey = SettingsKey(plan, scale);
-        Progress.FramesExpected = frames;
-
-        var committed = new bool[segments.Count];
-        var records = new SegmentRecord?[segments.Count];
-        for (int i = 0; i < segments.Count; i++)
-        {
-            records[i] = await store.VerifyAsync(segments[i], inputSha, settingsKey, engine, precision, cancellationToken).ConfigureAwait(false);
-            committed[i] = records[i] is not null;
-            if (committed[i]) Progress.Resumed(segments[i].Frames);
-        }
-        int resumed = committed.Count(c => c);
-
-        var commands = new List<string>();
-        if (resumed < segments.Count)
-            await RestoreFramesAsync(pipeline, engine, precision, store, v, d, plan, segments, committed, records, perSegment, sortedPts, inputSha, settingsKey, videoKey, scale, commands, cancellationToken).ConfigureAwait(false);
-
-        // Join, retime (VFR), mux: all inside the spool, then one rename puts the output in place.
-        string joined = Path.Combine(store.Directory, "video.mkv");
-        commands.Add(await SegmentConcat.JoinAsync(_tools, store, segments, d.FrameRate, joined, cancellationToken).ConfigureAwait(false));
-        var muxer = new VideoMuxer(_tools);
-        string video = joined;
-        if (d.Vfr)
-        {
-            string ts = Path.Combine(store.Directory, "timestamps.txt");
-            await File.WriteAllTextAsync(ts, VideoMuxer.TimestampsV2(sortedPts, v.TimeBase), cancellationToken).ConfigureAwait(false);
-            video = Path.Combine(store.Directory, "video-vfr.mkv");
-            await muxer.RetimeAsync(joined, ts, video, cancellationToken).ConfigureAwait(false);
-        }
-        string muxed = Path.Combine(store.Directory, "output.mkv");
-        await muxer.MuxAsync(video, InputPath, probe, v, muxed, cancellationToken).ConfigureAwait(false);
-        commands.AddRange(muxer.CommandLines);
-
-        MediaProbe outProbe = await prober.ProbeAsync(muxed, cancellationToken).ConfigureAwait(false);
-        long framesOut = outProbe.Video?.Packets ?? 0;
-        if (framesOut != frames)
-            throw new VideoException(Name, $"the output holds {framesOut} frames, the input {frames}: refusing to deliver it");
-
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!);
-        File.Move(muxed, OutputPath, overwrite: true);
-        AtomicFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!);
-
-        var result = new VideoResult
-        {
-            Name = Name, OutputPath = OutputPath, InputSha256 = inputSha, Frames = frames, FramesOut = framesOut,
-            Decisions = d, Encoder = plan, Probe = probe, OutputProbe = outProbe, Segments = [.. records.Select(r => r!)],
-            SegmentsResumed = resumed, FfmpegVersion = ffmpegVersion, CommandLines = commands,
-            Engine = engine, Precision = precision, Options = Options, Scale = scale,
-        };
-        await AtomicFile.WriteAsync(SidecarPath, (s, ct) => s.WriteAsync(VideoSidecar.Write(result), ct).AsTask(), cancellationToken).ConfigureAwait(false);
-        return result;
+        int size = perSegment ?? (Options.SegmentFrames > 0 ? Options.SegmentFrames : SegmentPlan.AutoSize(d.FrameRate.Value, tilesPerFrame));
+        IReadOnlyList<Segment> segments = SegmentPlan.Cut(sortedPts.Length, size);
+        return new Prepared(probe, v, d, plan, ffmpegVersion, inputSha, videoKey, sortedPts, scale, size, segments, SettingsKey(plan, scale));
     }
 
-    private async Task RestoreFramesAsync(RestorePipeline pipeline, string engine, string precision, SegmentStore store, StreamProbe v, VideoDecisions d,
-        EncoderPlan plan, IReadOnlyList<Segment> segments, bool[] committed, SegmentRecord?[] records, int perSegment, long[] sortedPts,
-        string inputSha, string settingsKey, ulong videoKey, int scale, List<string> commands, CancellationToken cancellationToken)
+    /// <summary>Join, retime (VFR), mux, all inside the spool, and check the frame count; the muxed file is not delivered yet.</summary>
+    /// <param name="tag">Suffix of the spool's working names: two assemblers of one distributed job never share a file.</param>
+    private async Task<(string Muxed, MediaProbe OutProbe)> JoinAndMuxAsync(SegmentStore store, Prepared p, string tag, List<string> commands, CancellationToken cancellationToken)
+    {
+        string joined = Path.Combine(store.Directory, $"video{tag}.mkv");
+        commands.Add(await SegmentConcat.JoinAsync(_tools, store, p.Segments, p.D.FrameRate, joined, cancellationToken, $"segments{tag}.ffconcat").ConfigureAwait(false));
+        var muxer = new VideoMuxer(_tools);
+        string video = joined;
+        if (p.D.Vfr)
+        {
+            string ts = Path.Combine(store.Directory, $"timestamps{tag}.txt");
+            await File.WriteAllTextAsync(ts, VideoMuxer.TimestampsV2(p.SortedPts, p.V.TimeBase), cancellationToken).ConfigureAwait(false);
+            video = Path.Combine(store.Directory, $"video-vfr{tag}.mkv");
+            await muxer.RetimeAsync(joined, ts, video, cancellationToken).ConfigureAwait(false);
+        }
+        string muxed = Path.Combine(store.Directory, $"output{tag}.mkv");
+        await muxer.MuxAsync(video, InputPath, p.Probe, p.V, muxed, cancellationToken).ConfigureAwait(false);
+        commands.AddRange(muxer.CommandLines);
+
+        MediaProbe outProbe = await new VideoProber(_tools).ProbeAsync(muxed, cancellationToken).ConfigureAwait(false);
+        long framesOut = outProbe.Video?.Packets ?? 0;
+        if (framesOut != p.Frames)
+            throw new VideoException(Name, $"the output holds {framesOut} frames, the input {p.Frames}: refusing to deliver it");
+        return (muxed, outProbe);
+    }
+
+    private VideoResult Result(Prepared p, MediaProbe outProbe, SegmentRecord[] records, int resumed, List<string> commands, string engine, string precision) => new()
+    {
+        Name = Name, OutputPath = OutputPath, InputSha256 = p.InputSha, Frames = p.Frames, FramesOut = outProbe.Video?.Packets ?? 0,
+        Decisions = p.D, Encoder = p.Plan, Probe = p.Probe, OutputProbe = outProbe, Segments = records,
+        SegmentsResumed = resumed, FfmpegVersion = p.FfmpegVersion, CommandLines = commands,
+        Engine = engine, Precision = precision, Options = Options, Scale = p.Scale,
+    };
+
+    /// <param name="startAt">The first frame the decoder hands over (a segment worker's segment start; the frames before it are decoded and dropped by ffmpeg).</param>
+    /// <param name="stopAt">Decode up to this frame (exclusive): the video's frame count, or the end of the one segment a worker restores.</param>
+    private async Task RestoreFramesAsync(RestorePipeline pipeline, string engine, string precision, SegmentStore store, Prepared p,
+        bool[] committed, SegmentRecord?[] records, long startAt, long stopAt, List<string> commands, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         CancellationToken token = cts.Token;
+        VideoDecisions d = p.D;
+        long[] sortedPts = p.SortedPts;
+        bool partial = stopAt < sortedPts.Length;
         Directory.CreateDirectory(store.Directory);
-        using var writer = new SegmentWriter(_tools, store, segments, perSegment, Name, d.Width * scale, d.Height * scale, d, plan,
+        using var writer = new SegmentWriter(_tools, store, p.Segments, p.PerSegment, Name, d.Width * p.Scale, d.Height * p.Scale, d, p.Plan,
             s => new SegmentRecord
             {
-                Index = s.Index, FirstFrame = s.FirstFrame, Frames = s.Frames, InputSha256 = inputSha, SettingsKey = settingsKey,
-                OutputSha256 = "", Engine = engine, Precision = precision,
+                Index = s.Index, FirstFrame = s.FirstFrame, Frames = s.Frames, InputSha256 = p.InputSha, SettingsKey = p.SettingsKey,
+                OutputSha256 = "", Engine = engine, Precision = precision, Worker = $"{Environment.MachineName}:{Environment.ProcessId}",
             }, sortedPts);
         using var sequencer = new FrameSequencer(async (index, bytes, ct) =>
         {
@@ -193,7 +224,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             Progress.FrameDone();
         }, d.BytesPerSample, Math.Max(1, Options.Window));
         var sink = new Sink(sequencer, Progress);
-        using var decoder = new FrameDecoder(_tools, InputPath, Name, v, d, token);
+        using var decoder = new FrameDecoder(_tools, InputPath, Name, p.V, d, token, startAt);
         commands.Add(decoder.CommandLine);
 
         var running = new List<Task>();
@@ -201,11 +232,19 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         var raw = new byte[decoder.FrameBytes];
         try
         {
-            while (await decoder.ReadFrameAsync(raw, token).ConfigureAwait(false))
+            for (; index < startAt; index++)
+            {
+                // Dropped by the decoder: they take their turn in order, nothing is read for them.
+                if (!committed[(int)(index / p.PerSegment)]) throw new InvalidOperationException($"frame {index} is before the decoder's first frame {startAt} but not skipped");
+                await sequencer.Window.WaitAsync(token).ConfigureAwait(false);
+                await sequencer.SkipAsync(index, token).ConfigureAwait(false);
+            }
+            // A segment worker stops reading at its segment's end (the decoder is killed with the token below).
+            while ((!partial || index < stopAt) && await decoder.ReadFrameAsync(raw, token).ConfigureAwait(false))
             {
                 if (index >= sortedPts.Length)
                     throw new VideoException(Name, $"the decoder gave more frames than the {sortedPts.Length} packets the probe counted");
-                int segment = (int)(index / perSegment);
+                int segment = (int)(index / p.PerSegment);
                 await sequencer.Window.WaitAsync(token).ConfigureAwait(false);
                 if (committed[segment])
                 {
@@ -214,16 +253,23 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
                     continue;
                 }
                 float[] lq = RawFrame.ToLq(raw, d.Width, d.Height, d.BytesPerSample);
-                var job = new VideoFrameJob($"{Name}#{index}", Options.Source, index, lq, d.Width, d.Height, FrameNoiseKey(videoKey, index),
+                var job = new VideoFrameJob($"{Name}#{index}", Options.Source, index, lq, d.Width, d.Height, FrameNoiseKey(p.VideoKey, index),
                     Options.Noise == NoiseMode.Zero ? Options.Frame with { NoiseScale = 0 } : Options.Frame, sink);
                 Task<JobReport> task = await pipeline.SubmitAsync(job, token).ConfigureAwait(false);
                 _ = task.ContinueWith(_ => cts.Cancel(), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
                 running.Add(task);
                 index++;
             }
-            await decoder.FinishAsync(token).ConfigureAwait(false);
-            if (index != sortedPts.Length)
-                throw new VideoException(Name, $"decoded {index} frames of the {sortedPts.Length} the container holds (truncated or corrupt input): {decoder.Stderr.Trim()}");
+            if (!partial)
+            {
+                await decoder.FinishAsync(token).ConfigureAwait(false);
+                if (index != sortedPts.Length)
+                    throw new VideoException(Name, $"decoded {index} frames of the {sortedPts.Length} the container holds (truncated or corrupt input): {decoder.Stderr.Trim()}");
+            }
+            else if (index != stopAt)
+            {
+                throw new VideoException(Name, $"decoded {index} frames; the segment ends at frame {stopAt} of {sortedPts.Length} (truncated or corrupt input): {decoder.Stderr.Trim()}");
+            }
             await Task.WhenAll(running).ConfigureAwait(false);
         }
         catch (Exception) when (running.FirstOrDefault(t => t.IsFaulted) is { } failed && !cancellationToken.IsCancellationRequested)
@@ -243,10 +289,230 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             {
             }
         }
-        if (sequencer.Written != sortedPts.Length)
-            throw new VideoException(Name, $"encoded {sequencer.Written} of {sortedPts.Length} frames");
+        if (sequencer.Written != stopAt)
+            throw new VideoException(Name, $"encoded {sequencer.Written} of {stopAt} frames");
         commands.AddRange(writer.CommandLines);
         foreach (SegmentRecord r in writer.Committed) records[r.Index] = r;
+    }
+
+    /// <summary>A job for a plan: the planner's input, output, name and options, never this process's own.</summary>
+    public static VideoRestoreJob FromPlan(VideoPlan plan, FfmpegTools? tools = null) => new(plan.InputPath, plan.OutputPath, plan.Name, plan.Options, tools);
+
+    private SegmentStore Store() => new(SegmentStore.For(OutputPath), _tools);
+
+    /// <summary>
+    /// Probes and decides exactly as the one-process run does and returns the plan (not yet written: see
+    /// <see cref="WritePlanAsync"/>).
+    /// </summary>
+    public Task<VideoPlan> PlanAsync(RestorePipeline pipeline, string engine, string precision, bool replace, CancellationToken cancellationToken) =>
+        GuardAsync(async () =>
+        {
+            Prepared p = await PrepareAsync(pipeline.Geometry.Scale, pipeline.Geometry.LqTile, null, cancellationToken).ConfigureAwait(false);
+            var plan = new VideoPlan
+            {
+                Id = VideoPlan.IdFor(p.InputSha, p.SettingsKey, OutputPath, engine, precision), Name = Name,
+                InputPath = Path.GetFullPath(InputPath), OutputPath = Path.GetFullPath(OutputPath), InputSha256 = p.InputSha,
+                Frames = p.Frames, SegmentFrames = p.PerSegment, Segments = p.Segments.Count, Scale = p.Scale, SettingsKey = p.SettingsKey,
+                Engine = engine, Precision = precision, Replace = replace, Options = Options,
+            };
+            return plan;
+        });
+
+    /// <summary>
+    /// Writes the plan atomically into the spool (the shared storage), where segment workers and assemblers read it,
+    /// and removes the failure marker of an earlier attempt; segments committed there under the same plan stay valid.
+    /// Returns the segments still to restore.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> WritePlanAsync(VideoPlan plan, CancellationToken cancellationToken)
+    {
+        await plan.WriteAsync(cancellationToken).ConfigureAwait(false);
+        SegmentStore store = Store();
+        File.Delete(store.FailedMarker);
+        var pending = new List<int>();
+        foreach (Segment s in plan.Cut())
+            if (await GuardAsync(() => store.VerifyAsync(s, plan.InputSha256, plan.SettingsKey, plan.Engine, plan.Precision, cancellationToken)).ConfigureAwait(false) is null)
+                pending.Add(s.Index);
+        return pending;
+    }
+
+    /// <summary>
+    /// Restores one segment of a plan: decodes from the first frame and drops the frames before the segment (exact by
+    /// frame number, as the one-process run counts them), restores and encodes the segment's frames, commits it.
+    /// A segment already committed and valid is left alone. A worker of another engine class than the plan's refuses
+    /// (<see cref="EngineClassMismatchException"/>): one video never mixes engine classes.
+    /// </summary>
+    public Task<SegmentRun> RestoreSegmentAsync(VideoPlan plan, int index, RestorePipeline pipeline, string engine, string precision, CancellationToken cancellationToken) =>
+        GuardAsync(async () =>
+        {
+            if (index < 0 || index >= plan.Segments) throw new VideoException(Name, $"segment {index} is not in the plan (it has {plan.Segments})");
+            if (engine != plan.Engine || precision != plan.Precision)
+                throw new EngineClassMismatchException($"{Name}: the job is pinned to {plan.Engine} {plan.Precision} (its planner's engine class); this worker runs {engine} {precision}, and one video never mixes engine classes (their outputs differ)");
+            if (pipeline.Geometry.Scale != plan.Scale)
+                throw new VideoException(Name, $"the plan restores at x{plan.Scale}; this worker's pipeline is x{pipeline.Geometry.Scale}");
+            SegmentStore store = Store();
+            Segment segment = plan.Cut()[index];
+            if (await store.VerifyAsync(segment, plan.InputSha256, plan.SettingsKey, plan.Engine, plan.Precision, cancellationToken).ConfigureAwait(false) is not null)
+                return SegmentRun.AlreadyCommitted;
+            if (!File.Exists(VideoPlan.PathIn(store.Directory))) return SegmentRun.Superseded; // delivered (or removed) before this worker began
+            VideoMetrics.Enter();
+            LiveVideos.Add(this);
+            try
+            {
+                Prepared p = await PrepareAsync(plan.Scale, pipeline.Geometry.LqTile, plan.SegmentFrames, cancellationToken).ConfigureAwait(false);
+                CheckAgainst(plan, p);
+                Progress.FramesExpected = segment.Frames;
+                bool[] skip = [.. Enumerable.Range(0, p.Segments.Count).Select(i => i != index)];
+                await RestoreFramesAsync(pipeline, engine, precision, store, p, skip, new SegmentRecord?[p.Segments.Count], segment.FirstFrame, segment.EndFrame, [], cancellationToken).ConfigureAwait(false);
+                if (!File.Exists(VideoPlan.PathIn(store.Directory)))
+                {
+                    // The job was delivered (and its spool removed) while this duplicate ran: leave nothing behind.
+                    store.Delete();
+                    return SegmentRun.Superseded;
+                }
+                return SegmentRun.Restored;
+            }
+            finally
+            {
+                VideoMetrics.Exit();
+                LiveVideos.Remove(this);
+            }
+        });
+
+    /// <summary>Whether every segment of the plan is committed and valid (record, file sha256, packet count).</summary>
+    public Task<bool> AllCommittedAsync(VideoPlan plan, CancellationToken cancellationToken) =>
+        GuardAsync(async () =>
+        {
+            SegmentStore store = Store();
+            IReadOnlyList<Segment> segments = plan.Cut();
+            // Cheap first: while any record is missing there is nothing to verify.
+            if (segments.Any(s => !File.Exists(store.RecordPathOf(s)))) return false;
+            foreach (Segment s in segments)
+                if (await store.VerifyAsync(s, plan.InputSha256, plan.SettingsKey, plan.Engine, plan.Precision, cancellationToken).ConfigureAwait(false) is null)
+                    return false;
+            return true;
+        });
+
+    /// <summary>
+    /// Joins a plan's committed segments, retimes (VFR), muxes the other streams, checks the frame count and delivers
+    /// the output with its sidecar, then removes the spool. Null when the output was already delivered for this plan
+    /// (by another assembler: idempotent). The sidecar goes first and names the plan and the output's sha256, so a
+    /// crash between the two renames is not mistaken for a delivery; an existing output is replaced only when it is
+    /// ours (a video sidecar) and the job asked to replace.
+    /// </summary>
+    public Task<VideoResult?> AssembleAsync(VideoPlan plan, CancellationToken cancellationToken) =>
+        GuardAsync<VideoResult?>(async () =>
+        {
+            if (Delivered(plan)) return null;
+            SegmentStore store = Store();
+            string tag = "-" + Guid.NewGuid().ToString("N")[..12];
+            try
+            {
+                Prepared p = await PrepareAsync(plan.Scale, 1, plan.SegmentFrames, cancellationToken).ConfigureAwait(false);
+                CheckAgainst(plan, p);
+                var records = new SegmentRecord[p.Segments.Count];
+                for (int i = 0; i < records.Length; i++)
+                    records[i] = await store.VerifyAsync(p.Segments[i], p.InputSha, p.SettingsKey, plan.Engine, plan.Precision, cancellationToken).ConfigureAwait(false)
+                        ?? throw new VideoException(Name, $"segment {i} is not committed, or its file no longer matches its record: cannot assemble");
+                var commands = new List<string>();
+                (string muxed, MediaProbe outProbe) = await JoinAndMuxAsync(store, p, tag, commands, cancellationToken).ConfigureAwait(false);
+                string outputSha = await SegmentStore.Sha256Async(muxed, cancellationToken).ConfigureAwait(false);
+                VideoResult result = Result(p, outProbe, records, records.Length, commands, plan.Engine, plan.Precision) with { PlanId = plan.Id, OutputSha256 = outputSha };
+
+                DeliveryHook.BeforeDelivery();
+                if (Delivered(plan)) return null;
+                bool exists = File.Exists(OutputPath);
+                if (exists && !(plan.Replace && IsVideoSidecar(SidecarPath)))
+                    throw new VideoException(Name, $"the output {OutputPath} exists and was not written by this job: it is not replaced");
+                string dir = Path.GetDirectoryName(Path.GetFullPath(OutputPath))!;
+                Directory.CreateDirectory(dir);
+                await AtomicFile.WriteAsync(SidecarPath, (s, ct) => s.WriteAsync(VideoSidecar.Write(result), ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                File.Move(muxed, OutputPath, overwrite: exists);
+                AtomicFile.SyncDirectory(dir);
+                store.Delete();
+                return result;
+            }
+            catch (Exception) when (Delivered(plan))
+            {
+                // Another assembler delivered meanwhile (and may have removed the spool under this one).
+                return null;
+            }
+            finally
+            {
+                foreach (string f in new[] { $"video{tag}.mkv", $"video-vfr{tag}.mkv", $"output{tag}.mkv", $"timestamps{tag}.txt", $"segments{tag}.ffconcat" })
+                    TryDelete(Path.Combine(store.Directory, f));
+            }
+        });
+
+    /// <summary>The output is there with a sidecar naming this plan, and holds the bytes that sidecar records.</summary>
+    public static bool Delivered(VideoPlan plan)
+    {
+        string sidecar = plan.OutputPath + ".resshift.json";
+        if (!File.Exists(plan.OutputPath) || !File.Exists(sidecar)) return false;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(sidecar));
+            if (!doc.RootElement.TryGetProperty("plan", out System.Text.Json.JsonElement planned) || planned.GetProperty("id").GetString() != plan.Id) return false;
+            using var f = new FileStream(plan.OutputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f)) == planned.GetProperty("output_sha256").GetString();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsVideoSidecar(string path)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+            return doc.RootElement.TryGetProperty("kind", out System.Text.Json.JsonElement kind) && kind.GetString() == "video";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>A step of a distributed job must see the video as its planner did; otherwise its segments would not join.</summary>
+    private void CheckAgainst(VideoPlan plan, Prepared p)
+    {
+        if (p.InputSha != plan.InputSha256)
+            throw new VideoException(Name, $"the input changed since the job was planned (sha256 {p.InputSha[..12]}…, planned {plan.InputSha256[..12]}…): send the job again");
+        if (p.Frames != plan.Frames || p.Segments.Count != plan.Segments || p.SettingsKey != plan.SettingsKey)
+            throw new VideoException(Name, $"this worker decides the video differently from its planner ({p.Frames} frames in {p.Segments.Count} segments, settings '{p.SettingsKey}'; planned {plan.Frames} in {plan.Segments}, '{plan.SettingsKey}'): a different ffmpeg?");
+    }
+
+    /// <summary>The distributed steps' exceptions as the one-process run reports them (a <see cref="VideoException"/> naming the file).</summary>
+    private async Task<T> GuardAsync<T>(Func<Task<T>> step)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (ToolNotFoundException e)
+        {
+            throw new VideoException(Name, e.Message, e);
+        }
+        catch (ToolFailedException e)
+        {
+            throw new VideoException(Name, e.Message, e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new VideoException(Name, "refused: " + e.Message, e);
+        }
     }
 
     /// <summary>
@@ -271,6 +537,19 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         public void TileDone() => progress.TileDone();
         public ValueTask PutAsync(long index, RestoredImage frame, CancellationToken cancellationToken) => sequencer.PutAsync(index, frame, cancellationToken);
     }
+}
+
+/// <summary>What <see cref="VideoRestoreJob.RestoreSegmentAsync"/> did.</summary>
+public enum SegmentRun
+{
+    /// <summary>Restored, encoded and committed now.</summary>
+    Restored,
+
+    /// <summary>Already committed and valid: nothing done (a redelivered or duplicate message).</summary>
+    AlreadyCommitted,
+
+    /// <summary>The plan left the spool (the job was delivered, or the spool removed) before or while this worker ran: its work was dropped.</summary>
+    Superseded,
 }
 
 /// <summary>A segment was committed by another engine class: the job refuses to mix.</summary>

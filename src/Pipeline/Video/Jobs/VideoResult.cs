@@ -25,4 +25,10 @@ public sealed record VideoResult
     public required VideoJobOptions Options { get; init; }
     public double Seconds { get; init; }
     public int Scale { get; init; }
+
+    /// <summary>The distributed plan this output was assembled from (null for a one-process run).</summary>
+    public string? PlanId { get; init; }
+
+    /// <summary>The delivered file's sha256 (distributed runs: how a second assembler recognises the delivery as this plan's).</summary>
+    public string? OutputSha256 { get; init; }
 }

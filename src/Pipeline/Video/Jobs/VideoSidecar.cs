@@ -95,10 +95,18 @@ public static class VideoSidecar
                 w.WriteNumber("first_pts", s.FirstPts);
                 w.WriteNumber("last_pts", s.LastPts);
                 w.WriteString("sha256", s.OutputSha256);
+                if (s.Worker is not null) w.WriteString("worker", s.Worker);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
             w.WriteNumber("segments_resumed", r.SegmentsResumed);
+            if (r.PlanId is not null)
+            {
+                w.WriteStartObject("plan");
+                w.WriteString("id", r.PlanId);
+                w.WriteString("output_sha256", r.OutputSha256);
+                w.WriteEndObject();
+            }
 
             w.WriteStartObject("stream_map");
             w.WriteString("video", "restored");

@@ -22,6 +22,9 @@ public sealed record SegmentRecord
     public required string Engine { get; init; }
     public required string Precision { get; init; }
 
+    /// <summary>Who computed it (host:pid): provenance for segments spread over several daemons.</summary>
+    public string? Worker { get; init; }
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

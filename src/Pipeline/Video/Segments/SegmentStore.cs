@@ -7,7 +7,10 @@ namespace ResShift.Pipeline.Video.Segments;
 /// <summary>
 /// The spool of one video job: a hidden folder beside the output holding committed segments and their
 /// records. A segment counts as committed only when its record matches this job (input digest, settings,
-/// range) and the file it names is there with that sha256 and the right number of packets.
+/// range) and the file it names is there with that sha256 and the right number of packets. The spool may be
+/// shared storage that several processes (on several machines) write at once: each store instance encodes to
+/// its own <c>.part</c> name, and a commit is a rename plus an atomic record, so two workers that computed the
+/// same segment (a duplicated message) both commit the same bytes and neither sees a half-written file.
 /// </summary>
 public sealed class SegmentStore(string directory, FfmpegTools tools)
 {
@@ -18,7 +21,12 @@ public sealed class SegmentStore(string directory, FfmpegTools tools)
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "." + Path.GetFileName(outputPath) + ".resshift-segments");
 
     public string PathOf(Segment s) => Path.Combine(Directory, s.FileName);
-    public string PartPathOf(Segment s) => Path.Combine(Directory, s.FileName + ".part");
+    private readonly string _partTag = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..20];
+
+    public string PartPathOf(Segment s) => Path.Combine(Directory, $"{s.FileName}.{_partTag}.part");
+
+    /// <summary>Written when a segment of a distributed job failed for good: the other segments' workers stop spending work on it.</summary>
+    public string FailedMarker => Path.Combine(Directory, "failed.txt");
     public string RecordPathOf(Segment s) => Path.Combine(Directory, s.RecordName);
 
     /// <summary>The record of a committed, verified segment; null when it must be (re)computed. A record pinned to another engine class throws.</summary>

@@ -1,0 +1,65 @@
+using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Processing;
+using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video.Segments;
+
+namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
+
+/// <summary>
+/// A queue message whose input is a video. With more than one segment and splitting on (the queue's
+/// <c>SplitVideos</c>, or the message's <c>video.split</c>), it is only planned here: the plan goes into the
+/// spool beside the output (the shared storage) and the caller publishes one segment message per uncommitted
+/// segment, then acks. Otherwise the whole video is restored in this process, as from a watch folder.
+/// </summary>
+public static class VideoQueueJob
+{
+    public sealed record Outcome(JobResult Result, IReadOnlyList<SegmentMessage>? Split);
+
+    public static VideoJobOptions OptionsFor(JobMessage msg, ModelPipeline mp, JobSettings effective)
+    {
+        var options = new VideoJobOptions { Model = mp.Model.Id, Frame = effective, Source = "rabbitmq" };
+        return msg.Video?.Apply(options) ?? options;
+    }
+
+    public static async Task<Outcome> RunAsync(JobMessage msg, ModelPipeline mp, JobSettings effective, string input, string output, bool splitByDefault, CancellationToken ct)
+    {
+        var job = new VideoRestoreJob(input, output, msg.Input, OptionsFor(msg, mp, effective));
+        string engine = mp.Engines.EngineName, precision = mp.Engines.Precision;
+        try
+        {
+            if (msg.Video?.Split ?? splitByDefault)
+            {
+                VideoPlan plan = await job.PlanAsync(mp.Pipeline, engine, precision, msg.Replace, ct).ConfigureAwait(false);
+                // The same job planned before (its planner died before the ack, maybe on another engine class): keep that
+                // plan and its engine pin, so the segments already committed under it, and its messages, stay valid.
+                if (VideoPlan.TryRead(output) is { } earlier && earlier.InputSha256 == plan.InputSha256 && earlier.SettingsKey == plan.SettingsKey
+                    && earlier.OutputPath == plan.OutputPath && earlier.Segments == plan.Segments)
+                    plan = earlier with { Replace = plan.Replace };
+                if (plan.Segments > 1)
+                {
+                    IReadOnlyList<int> pending = await job.WritePlanAsync(plan, ct).ConfigureAwait(false);
+                    // Everything committed already (a planner that died before its ack): one message still has to
+                    // come through, so that a worker finds the full set and assembles.
+                    IEnumerable<int> publish = pending.Count > 0 ? pending : [plan.Segments - 1];
+                    return new Outcome(new JobResult(OutcomeKind.Completed),
+                        [.. publish.Select(i => new SegmentMessage(msg.Id, plan.Id, input, output, i, plan.Segments))]);
+                }
+            }
+            await job.RunAsync(mp.Pipeline, engine, precision, ct).ConfigureAwait(false);
+            return new Outcome(new JobResult(OutcomeKind.Completed), null);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new Outcome(new JobResult(OutcomeKind.Cancelled) { Error = "stopped by drain (committed segments kept for the next run)", Class = new ErrorClass("cancelled", null, true) }, null);
+        }
+        catch (EngineClassMismatchException e)
+        {
+            // Segments of an earlier attempt on another engine class are in the spool: never mixed, never silently dropped.
+            return new Outcome(JobResult.Failure(new JobRejectedException("input", e.Message, e)), null);
+        }
+        catch (Exception e)
+        {
+            return new Outcome(JobResult.Failure(e), null);
+        }
+    }
+}
