@@ -20,6 +20,13 @@ public sealed class RootedJobFiles(RootDirectory inputRoot, string input, RootDi
 
     public long MaxInputBytes { get; init; } = 1L << 30;
 
+    /// <summary>
+    /// Test hook (RESSHIFT_TEST_HOLD_OUTPUT_MS): every output waits that long, written under its temporary name,
+    /// before it is placed, so a test can kill the process while the temporary file exists.
+    /// </summary>
+    private static readonly TimeSpan? HoldBeforePlacing =
+        int.TryParse(Environment.GetEnvironmentVariable("RESSHIFT_TEST_HOLD_OUTPUT_MS"), out int ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
+
     /// <summary>Replace an existing output (the caller has proved it is ours); otherwise an existing name is refused.</summary>
     public bool ReplaceOutput { get; init; }
 
@@ -48,6 +55,7 @@ public sealed class RootedJobFiles(RootDirectory inputRoot, string input, RootDi
     public async Task<string> WriteOutputAsync(Func<Stream, CancellationToken, Task> write, JobReport report, CancellationToken cancellationToken)
     {
         using RootDirectory.PendingWrite output = await OutputRoot.PrepareAsync(Output, write, cancellationToken).ConfigureAwait(false);
+        if (HoldBeforePlacing is { } hold) await Task.Delay(hold, cancellationToken).ConfigureAwait(false);
         for (int attempt = 1; ; attempt++)
         {
             RootDirectory.PendingWrite? companion = null;

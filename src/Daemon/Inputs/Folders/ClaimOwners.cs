@@ -121,7 +121,8 @@ public sealed class ClaimOwners : IDisposable
     }
 
     /// <summary>
-    /// Removes the temporaries a SIGKILL left mid-write of a marker or lease (a peer's write in flight at that very
+    /// Removes the temporaries a SIGKILL left beside a marker or lease (versions before the temporary area, which
+    /// <see cref="WatchLayout.RemoveStaleTemporaries"/> sweeps, wrote them there; a peer's write in flight at that very
     /// moment fails its rename and is retried: a marker as a busy name on the next scan, a lease on the next tick).
     /// </summary>
     public static int RemoveTemporaries(ClaimOwners owners, string root)

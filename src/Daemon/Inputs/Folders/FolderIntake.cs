@@ -153,7 +153,7 @@ public sealed class FolderIntake : IIntake
         await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
         // Refreshed apart from the claiming loop, until the intake is disposed: jobs still draining after the stop stay ours.
         _leaseRefresh ??= RefreshLeaseAsync(_owners, _leaseStop.Token);
-        int stale = _layout.RemoveStaleTemporaries() + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
+        int stale = _layout.RemoveStaleTemporaries(DateTime.UtcNow) + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
         InboxMetrics.Register(Index, () => _scanner.Seen);
         int orphans = QueueOrphans(DateTime.UtcNow);
@@ -274,6 +274,9 @@ public sealed class FolderIntake : IIntake
     private int QueueOrphans(DateTime now)
     {
         _nextOrphanScan = now + TimeSpan.FromSeconds(_settings.LeaseSeconds / 3);
+        // A peer killed mid-write: its temporaries go as soon as its lock is released (by its death), not at our next start.
+        if (_layout.RootDir.RemoveDeadTemporaries() is > 0 and var swept)
+            _log.LogInformation("{Root}: removed {Count} temporary files of a daemon that is gone", _layout.Root, swept);
         var queued = _resume.Select(r => r.Rel).ToHashSet(StringComparer.Ordinal);
         var files = Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal).ToList();
