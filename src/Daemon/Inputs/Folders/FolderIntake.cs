@@ -243,15 +243,24 @@ public sealed class FolderIntake : IIntake
         try
         {
             // A hint to scan sooner; polling stays the source of truth (watchers miss events on network file systems).
+            // The scanner skips scans that cannot find anything new; a new name (or lost events) makes the next one due.
             var w = new FileSystemWatcher(_layout.Inbox) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            w.Created += (_, _) => Wake();
-            w.Renamed += (_, _) => Wake();
+            w.Created += (_, _) => Changed();
+            w.Renamed += (_, _) => Changed();
+            w.Error += (_, _) => Changed();
+            _scanner.Watched = true;
             return w;
         }
         catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
         {
             return null;
         }
+    }
+
+    private void Changed()
+    {
+        _scanner.Changed();
+        Wake();
     }
 
     private void Wake()
@@ -353,7 +362,7 @@ public sealed class FolderIntake : IIntake
 
     private async Task ScanAndClaimAsync(CancellationToken stop)
     {
-        if (Claimed >= _claimLimit) return;
+        if (Claimed >= _claimLimit || !_scanner.Due(DateTime.UtcNow)) return;
         foreach (InboxEntry entry in _scanner.Scan(DateTime.UtcNow))
         {
             if (Claimed >= _claimLimit || stop.IsCancellationRequested) break;

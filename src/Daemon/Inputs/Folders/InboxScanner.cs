@@ -15,6 +15,10 @@ public sealed record InboxEntry(string Relative, long Size, DateTime ModifiedUtc
 /// With <paramref name="masks"/> (an inpainting model), <c>NAME.mask.png</c> files are never entries: an image
 /// waits until its mask has settled too, or, with no mask at all, for <see cref="MaskGrace"/> more (a mask
 /// uploaded after its image still arrives in time; after that the job fails saying the mask is missing).
+/// A scan is skipped unless it can find something new (<see cref="Due"/>): the file-system watcher reported a new
+/// name, or an entry seen may have settled by now (its mtime + the settle time: a file written since only settles
+/// later), or <see cref="Rescan"/> has passed since the last one (the safety net for events a watcher misses, e.g.
+/// on network file systems). So 20 000 files still being written cost a scan every few seconds, not every poll.
 /// </summary>
 public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks = false)
 {
@@ -27,14 +31,50 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
     /// <summary>Every file the last scan saw in inbox, settled or not.</summary>
     public int Seen => Volatile.Read(ref _previous).Count;
 
+    /// <summary>The longest time between two scans when nothing is reported and nothing seen can have settled.</summary>
+    public TimeSpan Rescan { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether a watcher reports new names in inbox (<see cref="Changed"/>); without one every poll scans.</summary>
+    public bool Watched { get; set; }
+
+    /// <summary>How many full scans have run (for tests and diagnostics).</summary>
+    public long Scans => Interlocked.Read(ref _scans);
+
+    private volatile bool _changed = true;
+    private DateTime _nextDue = DateTime.MinValue;
+    private long _scans;
+
+    /// <summary>A new name appeared in inbox (or the watcher lost events): the next poll scans.</summary>
+    public void Changed() => _changed = true;
+
+    /// <summary>Whether a scan now can find anything the last one did not.</summary>
+    public bool Due(DateTime nowUtc) => !Watched || _changed || nowUtc >= _nextDue;
+
     /// <summary>Settled entries, oldest first.</summary>
     public List<InboxEntry> Scan(DateTime nowUtc)
     {
+        _changed = false; // before the walk: a name created during it triggers another scan
+        Interlocked.Increment(ref _scans);
         var seen = new Dictionary<string, (long, DateTime, DateTime)>(StringComparer.Ordinal);
         var ready = new List<InboxEntry>();
         var settledMasks = new HashSet<string>(StringComparer.Ordinal);
         Walk(layout.Inbox, "", nowUtc, seen, ready, settledMasks);
-        if (masks) ready.RemoveAll(e => e.RefuseReason is null && !MaskReady(e, seen, settledMasks, nowUtc));
+        DateTime next = nowUtc + Rescan;
+        if (masks)
+            ready.RemoveAll(e =>
+            {
+                if (e.RefuseReason is not null || MaskReady(e, seen, settledMasks, nowUtc)) return false;
+                if (!seen.ContainsKey(MaskNaming.MaskFor(e.Relative)) && e.ModifiedUtc + settle + MaskGrace < next) next = e.ModifiedUtc + settle + MaskGrace;
+                return true;
+            });
+        foreach (var (_, (_, mtime, firstSeen)) in seen)
+        {
+            // The earliest an entry seen can be reported settled (one written since settles later still).
+            DateTime settles = (mtime > nowUtc ? firstSeen : mtime) + settle;
+            if (settles < next) next = settles;
+        }
+        if (ready.Count > 0) next = nowUtc; // not all claimed yet (no room, a name still busy): look again next poll
+        _nextDue = next;
         _previous = seen;
         ready.Sort((a, b) => a.ModifiedUtc != b.ModifiedUtc ? a.ModifiedUtc.CompareTo(b.ModifiedUtc) : string.CompareOrdinal(a.Relative, b.Relative));
         return ready;
