@@ -54,6 +54,18 @@ public sealed class RootedJobFiles(RootDirectory inputRoot, string input, RootDi
 
     public async Task<string> WriteOutputAsync(Func<Stream, CancellationToken, Task> write, JobReport report, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await WriteAsync(write, report, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e is UnauthorizedIOException || e.HResult is Native.FileNativeMethods.EACCES or Native.FileNativeMethods.EPERM or Native.FileNativeMethods.EROFS)
+        {
+            throw new OutputNotWritableException(OutputRoot.Path, e); // the folder's fault: retried, never the input failed
+        }
+    }
+
+    private async Task<string> WriteAsync(Func<Stream, CancellationToken, Task> write, JobReport report, CancellationToken cancellationToken)
+    {
         using RootDirectory.PendingWrite output = await OutputRoot.PrepareAsync(Output, write, cancellationToken).ConfigureAwait(false);
         if (HoldBeforePlacing is { } hold) await Task.Delay(hold, cancellationToken).ConfigureAwait(false);
         for (int attempt = 1; ; attempt++)

@@ -67,8 +67,11 @@ public sealed class FolderIntake : IIntake
     public string Describe => "folder:" + _layout.Root;
     public string ClaimsName => "claimed";
     /// <summary>Why this root cannot take work now (gone, replaced or unwritable since start), for /readyz; null when it can.</summary>
-    public string? Problem => _problem ?? (_leaseProblem is { } lease ? $"{_layout.Root}: not writable: {lease}" : null);
+    public string? Problem => _problem ?? _writeProblem ?? (_leaseProblem is { } lease ? $"{_layout.Root}: not writable: {lease}" : null)
+        ?? (_watching ? null : $"{_layout.Root}: starting");
+    private volatile bool _watching; // start-up done (folders open, lease taken, leftovers cleared): ready only from then on
     private volatile string? _problem;
+    private volatile string? _writeProblem; // results cannot be written (outbox/ or review/ unwritable): set until a job completes
     private volatile string? _leaseProblem;
     private readonly Backoff _unhealthy = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     public int Claimed => _claims.Count;
@@ -86,6 +89,7 @@ public sealed class FolderIntake : IIntake
             {
                 await StartUpAsync(stop).ConfigureAwait(false);
                 Healthy();
+                _watching = true;
                 break;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -121,6 +125,10 @@ public sealed class FolderIntake : IIntake
                 await ClaimResumedAsync(stop).ConfigureAwait(false);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
                 Healthy();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break; // SIGTERM in the middle of a claim (its marker write saw the stop): the claim never happened
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -308,6 +316,8 @@ public sealed class FolderIntake : IIntake
     {
         string claims = Path.Combine(_layout.Root, ".claims");
         if (!Directory.Exists(claims)) return;
+        if (_owners!.RemoveDeadTakeovers(_layout.Root, now) is > 0 and var takeovers)
+            _log.LogInformation("{Root}: removed {Count} takeover files of a daemon that died taking claims over", _layout.Root, takeovers);
         foreach (string marker in Directory.EnumerateFiles(claims, "*.owner", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
         {
             string rel = Path.GetRelativePath(claims, marker)[..^".owner".Length];
@@ -352,7 +362,9 @@ public sealed class FolderIntake : IIntake
     {
         try
         {
-            if (_layout.ProcessingDir.Stat(rel) is null) _owners?.Release(rel);
+            if (_layout.ProcessingDir.Stat(rel) is not null) return;
+            _owners?.Release(rel);
+            WatchLayout.RemoveEmptyParents(_layout.ProcessingDir, rel); // processing/sub/ goes with its last job
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -543,6 +555,8 @@ public sealed class FolderIntake : IIntake
         {
             case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
                 _diskFull.Succeed();
+                if (_writeProblem is not null) _log.LogInformation("{Root}: results can be written again; ready", _layout.Root);
+                _writeProblem = null;
                 lock (_transientFailures) _transientFailures.Remove(rel);
                 if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
@@ -567,6 +581,13 @@ public sealed class FolderIntake : IIntake
                 // Not the input's fault and not worth counting: back to inbox, and no claims until the pause ends.
                 TimeSpan pause = _diskFull.Fail(DateTime.UtcNow);
                 _log.LogWarning("{Root}: {Name}: disk full ({Message}); handed back, claiming again in {Seconds} s", _layout.Root, rel, result.Error, pause.TotalSeconds);
+                HandBack(rel);
+                break;
+            case OutcomeKind.Transient when DiskSpace.IsNotWritable(result.Exception):
+                // Permissions changed under us (or a read-only remount): not ready, the job waits in inbox, claims pause.
+                TimeSpan wait = _diskFull.Fail(DateTime.UtcNow);
+                if (_writeProblem is null) _log.LogError("{Root}: {Name}: cannot write its result ({Message}); handed back, not ready, claiming again in {Seconds} s", _layout.Root, rel, result.Error, wait.TotalSeconds);
+                _writeProblem = $"{_layout.Root}: results cannot be written: {result.Error}";
                 HandBack(rel);
                 break;
             case OutcomeKind.Transient when RetryAfterTransientFailure(rel):

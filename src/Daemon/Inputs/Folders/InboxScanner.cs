@@ -24,6 +24,13 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
 {
     private Dictionary<string, (long Size, DateTime Mtime, DateTime FirstSeen)> _previous = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How long a sub-folder of inbox must have been empty and unchanged (its own mtime) before it is removed: a writer
+    /// that has just made it gets time to put its file in. rmdir fails on a folder that is not empty, so one that
+    /// gets a new entry meanwhile is never removed. The inbox itself never is.
+    /// </summary>
+    public TimeSpan EmptyFolderGrace { get; init; } = TimeSpan.FromSeconds(Math.Max(5, settle.TotalSeconds * 10));
+
     /// <summary>How much longer than the settle time an image without a mask waits for one.</summary>
     public TimeSpan MaskGrace { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -37,12 +44,8 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
     /// <summary>Whether a watcher reports new names in inbox (<see cref="Changed"/>); without one every poll scans.</summary>
     public bool Watched { get; set; }
 
-    /// <summary>How many full scans have run (for tests and diagnostics).</summary>
-    public long Scans => Interlocked.Read(ref _scans);
-
     private volatile bool _changed = true;
     private DateTime _nextDue = DateTime.MinValue;
-    private long _scans;
 
     /// <summary>A new name appeared in inbox (or the watcher lost events): the next poll scans.</summary>
     public void Changed() => _changed = true;
@@ -54,12 +57,11 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
     public List<InboxEntry> Scan(DateTime nowUtc)
     {
         _changed = false; // before the walk: a name created during it triggers another scan
-        Interlocked.Increment(ref _scans);
         var seen = new Dictionary<string, (long, DateTime, DateTime)>(StringComparer.Ordinal);
         var ready = new List<InboxEntry>();
         var settledMasks = new HashSet<string>(StringComparer.Ordinal);
-        Walk(layout.Inbox, "", nowUtc, seen, ready, settledMasks);
         DateTime next = nowUtc + Rescan;
+        Walk(layout.Inbox, "", nowUtc, seen, ready, settledMasks, ref next);
         if (masks)
             ready.RemoveAll(e =>
             {
@@ -87,16 +89,17 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
         return now - image.ModifiedUtc >= settle + MaskGrace;
     }
 
-    private void Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime, DateTime)> seen, List<InboxEntry> ready, HashSet<string> settledMasks)
+    /// <returns>How many entries the folder holds (any kind, temporary names included).</returns>
+    private int Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime, DateTime)> seen, List<InboxEntry> ready, HashSet<string> settledMasks, ref DateTime next)
     {
-        IEnumerable<string> entries;
+        List<string> entries;
         try
         {
-            entries = Directory.EnumerateFileSystemEntries(dir);
+            entries = Directory.EnumerateFileSystemEntries(dir).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return; // a folder vanished or is unreadable mid-scan: the next scan sees the new state
+            return -1; // a folder vanished or is unreadable mid-scan: the next scan sees the new state
         }
         foreach (string path in entries)
         {
@@ -134,8 +137,8 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
             {
                 if (ImageFormats.FromPath(name) is not null)
                     ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "a directory named like an image, not an image file"));
-                else
-                    Walk(path, rel, now, seen, ready, settledMasks);
+                else if (Walk(path, rel, now, seen, ready, settledMasks, ref next) == 0)
+                    RemoveIfStale(rel, e.ModifiedUtc, now, ref next);
                 continue;
             }
             (long size, DateTime mtime) = (e.Size, e.ModifiedUtc);
@@ -148,6 +151,25 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
             if (!unchanged || !settled) continue;
             if (masks && MaskNaming.IsMask(name)) settledMasks.Add(rel); // travels with its image, never a job itself
             else ready.Add(new InboxEntry(rel, size, mtime, null));
+        }
+        return entries.Count;
+    }
+
+    /// <summary>An empty sub-folder unchanged for the grace period goes (rmdir: only if it is still empty); otherwise the scan when it may.</summary>
+    private void RemoveIfStale(string rel, DateTime mtime, DateTime now, ref DateTime next)
+    {
+        if (now - mtime < EmptyFolderGrace)
+        {
+            if (mtime + EmptyFolderGrace < next) next = mtime + EmptyFolderGrace;
+            return;
+        }
+        try
+        {
+            layout.InboxDir.DeleteEmptyDirectory(rel);
+        }
+        catch (IOException)
+        {
+            // unwritable or swapped for a link meanwhile: left as it is
         }
     }
 }

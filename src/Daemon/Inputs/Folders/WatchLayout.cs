@@ -101,6 +101,26 @@ public sealed class WatchLayout : IDisposable
         return dir.Length == 0 ? varied : $"{dir}/{varied}";
     }
 
+    /// <summary>
+    /// Removes the folders on the way to <paramref name="relative"/> (deepest first, never <paramref name="dir"/> itself)
+    /// that are empty now, stopping at the first that is not: rmdir refuses a folder with anything in it, so a claim
+    /// moving a file in at the same moment either finds its folder or makes it again.
+    /// </summary>
+    public static void RemoveEmptyParents(RootDirectory dir, string relative)
+    {
+        for (string? parent = Path.GetDirectoryName(relative); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            try
+            {
+                if (!dir.DeleteEmptyDirectory(parent)) return;
+            }
+            catch (IOException)
+            {
+                return; // unwritable, or swapped for a link: left alone
+            }
+        }
+    }
+
     /// <summary>Longest inbox name taken: the provenance sidecar adds 14 bytes and file systems stop at 255.</summary>
     public const int MaxNameBytes = 255 - 14;
 
