@@ -93,6 +93,7 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
     private int Walk(string dir, string relDir, DateTime now, Dictionary<string, (long, DateTime, DateTime)> seen, List<InboxEntry> ready, HashSet<string> settledMasks, ref DateTime next)
     {
         List<string> entries;
+        int removed = 0; // sub-folders removed as empty: a parent holding nothing else is empty too (its mtime was read before)
         try
         {
             entries = Directory.EnumerateFileSystemEntries(dir).ToList();
@@ -138,7 +139,7 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
                 if (ImageFormats.FromPath(name) is not null)
                     ready.Add(new InboxEntry(rel, 0, DateTime.MinValue, "a directory named like an image, not an image file"));
                 else if (Walk(path, rel, now, seen, ready, settledMasks, ref next) == 0)
-                    RemoveIfStale(rel, e.ModifiedUtc, now, ref next);
+                    removed += RemoveIfStale(rel, e.ModifiedUtc, now, ref next) ? 1 : 0;
                 continue;
             }
             (long size, DateTime mtime) = (e.Size, e.ModifiedUtc);
@@ -152,24 +153,24 @@ public sealed class InboxScanner(WatchLayout layout, TimeSpan settle, bool masks
             if (masks && MaskNaming.IsMask(name)) settledMasks.Add(rel); // travels with its image, never a job itself
             else ready.Add(new InboxEntry(rel, size, mtime, null));
         }
-        return entries.Count;
+        return entries.Count - removed;
     }
 
     /// <summary>An empty sub-folder unchanged for the grace period goes (rmdir: only if it is still empty); otherwise the scan when it may.</summary>
-    private void RemoveIfStale(string rel, DateTime mtime, DateTime now, ref DateTime next)
+    private bool RemoveIfStale(string rel, DateTime mtime, DateTime now, ref DateTime next)
     {
         if (now - mtime < EmptyFolderGrace)
         {
             if (mtime + EmptyFolderGrace < next) next = mtime + EmptyFolderGrace;
-            return;
+            return false;
         }
         try
         {
-            layout.InboxDir.DeleteEmptyDirectory(rel);
+            return layout.InboxDir.DeleteEmptyDirectory(rel);
         }
         catch (IOException)
         {
-            // unwritable or swapped for a link meanwhile: left as it is
+            return false; // unwritable or swapped for a link meanwhile: left as it is
         }
     }
 }
