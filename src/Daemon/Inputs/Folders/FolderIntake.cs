@@ -122,6 +122,12 @@ public sealed class FolderIntake : IIntake
                 if (now >= _nextOrphanScan && QueueOrphans(now) is > 0 and var taken)
                     _log.LogInformation("{Root}: {Count} claims in processing/ belong to no live daemon (lease expired); taking them over", _layout.Root, taken);
                 if (_diskFull.Paused(now)) goto wait; // the disk was full: claim nothing until the pause ends
+                if (_writeProblem is not null)
+                {
+                    // Results could not be written: claim nothing until a probe says they can again.
+                    if (!await ResultsWritableAsync(stop).ConfigureAwait(false)) goto wait;
+                    WritableAgain();
+                }
                 await ClaimResumedAsync(stop).ConfigureAwait(false);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
                 Healthy();
@@ -263,6 +269,36 @@ public sealed class FolderIntake : IIntake
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Whether outbox/ and review/ take a file again (a hidden probe written and removed): so readiness comes back
+    /// after permissions are fixed even when the job that found them broken is no longer there to be retried.
+    /// </summary>
+    private async Task<bool> ResultsWritableAsync(CancellationToken stop)
+    {
+        const string probe = ".resshift-write-check";
+        try
+        {
+            foreach (RootDirectory folder in new[] { _layout.OutboxDir, _layout.ReviewDir })
+            {
+                await folder.WriteAtomicAsync(probe, (_, _) => Task.CompletedTask, replace: true, stop).ConfigureAwait(false);
+                folder.Delete(probe);
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _ = _diskFull.Fail(DateTime.UtcNow); // still not: look again after a longer pause
+            return false;
+        }
+    }
+
+    private void WritableAgain()
+    {
+        if (_writeProblem is null) return;
+        _writeProblem = null;
+        _log.LogInformation("{Root}: results can be written again; ready", _layout.Root);
     }
 
     private void Changed()
@@ -555,8 +591,7 @@ public sealed class FolderIntake : IIntake
         {
             case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
                 _diskFull.Succeed();
-                if (_writeProblem is not null) _log.LogInformation("{Root}: results can be written again; ready", _layout.Root);
-                _writeProblem = null;
+                WritableAgain();
                 lock (_transientFailures) _transientFailures.Remove(rel);
                 if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
