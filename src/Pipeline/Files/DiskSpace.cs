@@ -9,4 +9,12 @@ public static class DiskSpace
             if (Errno.IsNoSpace(e)) return true;
         return false;
     }
+
+    /// <summary>Whether a failure means an output folder is not writable (<see cref="OutputNotWritableException"/>): also worth waiting out.</summary>
+    public static bool IsNotWritable(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is OutputNotWritableException) return true;
+        return false;
+    }
 }

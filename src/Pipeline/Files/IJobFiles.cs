@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using ResShift.Pipeline.Processing;
 
 namespace ResShift.Pipeline.Files;
@@ -7,6 +8,12 @@ public interface IJobFiles
 {
     /// <summary>The whole input (a regular file within the size limit; refused otherwise before it is read).</summary>
     ValueTask<byte[]> ReadInputAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The input opened for streaming (a regular file within the size limit that starts like an image), positioned
+    /// nowhere in particular (read it by offset); null where the input can only be read whole. The caller disposes it.
+    /// </summary>
+    ValueTask<SafeFileHandle?> OpenInputAsync(CancellationToken cancellationToken) => ValueTask.FromResult<SafeFileHandle?>(null);
 
     /// <summary>
     /// Writes the output through <paramref name="write"/>; it becomes visible only complete, together with whatever

@@ -22,11 +22,14 @@ public sealed class RootDirectory : IDisposable
     internal static bool UseOpenat2 { get; set; } = true;
 
     private readonly SafeFileHandle _handle;
+    private TempArea? _temps;     // shared with the folders opened below this one
+    private bool _ownsTemps;
 
-    private RootDirectory(SafeFileHandle handle, string path)
+    private RootDirectory(SafeFileHandle handle, string path, TempArea? temps = null)
     {
         _handle = handle;
         Path = path;
+        _temps = temps;
     }
 
     /// <summary>Where this directory was when it was opened (for messages; operations use the handle).</summary>
@@ -56,8 +59,34 @@ public sealed class RootDirectory : IDisposable
         RelativePath rel = RelativePath.Parse(relative);
         using Dir dir = Walk(rel.Components, rel.Components.Length, create, rel.Text);
         int fd = Dup(dir.Fd, rel.Text);
-        return new RootDirectory(new SafeFileHandle(fd, ownsHandle: true), System.IO.Path.Combine(Path, rel.Text));
+        return new RootDirectory(new SafeFileHandle(fd, ownsHandle: true), System.IO.Path.Combine(Path, rel.Text), _temps);
     }
+
+    /// <summary>
+    /// From now on, temporary files of writes here and in the folders opened below this one (afterwards) go to this
+    /// process's area <c>.resshift-tmp/OWNER.N/</c> under this directory (<see cref="TempArea"/>), found and removed
+    /// after a crash by <see cref="RemoveDeadTemporaries"/>; the areas of processes that are gone are removed now.
+    /// Best effort: where the area cannot be made (an unwritable root, another file system) a temporary goes
+    /// beside its target as before. Disposing this directory removes the area.
+    /// </summary>
+    public RootDirectory UseTemporaryArea(string owner)
+    {
+        if (_temps is not null) throw new InvalidOperationException($"{Path}: already has a temporary area");
+        _temps = new TempArea((int)_handle.DangerousGetHandle(), owner);
+        _ownsTemps = true;
+        try
+        {
+            _ = _temps.RemoveDead();
+        }
+        catch (IOException)
+        {
+            // an unreadable area folder: the next sweep tries again
+        }
+        return this;
+    }
+
+    /// <summary>Removes the temporary files that processes which are gone left in this directory's <c>.resshift-tmp/</c>; how many.</summary>
+    public int RemoveDeadTemporaries() => _temps?.RemoveDead() ?? 0;
 
     /// <summary>Creates the folder and any missing parents; a link anywhere on the way is refused.</summary>
     public void CreateDirectory(string relative)
@@ -143,8 +172,8 @@ public sealed class RootDirectory : IDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="relative"/> so that it is either absent or complete: a hidden temporary file in the
-    /// same folder, fsynced, renamed into place (never over an existing file unless <paramref name="replace"/>),
+    /// Writes <paramref name="relative"/> so that it is either absent or complete: a temporary file (in the
+    /// temporary area, <see cref="UseTemporaryArea"/>, or hidden beside the target), fsynced, renamed into place (never over an existing file unless <paramref name="replace"/>),
     /// then the folder fsynced. Missing folders are created; links on the way are refused. A failure removes
     /// the temporary file.
     /// </summary>
@@ -224,7 +253,11 @@ public sealed class RootDirectory : IDisposable
         catch (IOException e) when (e.HResult is ENOTEMPTY or EEXIST) { return false; }
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        if (_ownsTemps) _temps?.Dispose();
+        _handle.Dispose();
+    }
 
     public override string ToString() => Path;
 
@@ -367,37 +400,48 @@ public sealed class RootDirectory : IDisposable
         return b;
     }
 
+    /// <summary>
+    /// The temporary file: in this process's area when there is one on the target's file system (so a crash leaves
+    /// it where it is found), otherwise hidden beside the target.
+    /// </summary>
     private unsafe PendingWrite CreatePending(RelativePath rel)
     {
         Dir parent = Parent(rel, create: true);
-        string temp = $".{Guid.NewGuid():N}{TempSuffix}";
+        SafeFileHandle? area = _temps?.Acquire(TempArea.DeviceOf(parent.Fd));
+        int tempDir = area is null ? parent.Fd : (int)area.DangerousGetHandle();
+        string temp = area is null ? $".{Guid.NewGuid():N}{TempSuffix}" : $"{Guid.NewGuid():N}{TempSuffix}";
         int fd;
         fixed (byte* t = Z(temp))
-            fd = OpenAt(parent.Fd, t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FileMode);
+            fd = OpenAt(tempDir, t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FileMode);
         if (fd < 0)
         {
             int e = Errno.Last;
+            area?.DangerousRelease();
             parent.Dispose();
             throw Errno.ToException(e, rel.Text, "create");
         }
-        return new PendingWrite(parent, temp, rel, new SafeFileHandle(fd, ownsHandle: true));
+        return new PendingWrite(parent, area, temp, rel, new SafeFileHandle(fd, ownsHandle: true));
     }
 
-    /// <summary>A written, fsynced file under a hidden temporary name, waiting to be renamed into place.</summary>
+    /// <summary>A written, fsynced file under a temporary name, waiting to be renamed into place.</summary>
     public sealed class PendingWrite : IDisposable
     {
         private readonly Dir _parent;
+        private readonly SafeFileHandle? _area; // held (AddRef) while this write lives; null: the temporary is beside the target
         private readonly string _temp;
         private RelativePath _target;
-        private bool _placed;
+        private bool _placed, _disposed;
 
-        internal PendingWrite(Dir parent, string temp, RelativePath target, SafeFileHandle handle)
+        internal PendingWrite(Dir parent, SafeFileHandle? area, string temp, RelativePath target, SafeFileHandle handle)
         {
             _parent = parent;
+            _area = area;
             _temp = temp;
             _target = target;
             Handle = handle;
         }
+
+        private int TempDir => _area is null ? _parent.Fd : (int)_area.DangerousGetHandle();
 
         internal SafeFileHandle Handle { get; }
 
@@ -416,7 +460,7 @@ public sealed class RootDirectory : IDisposable
         /// <exception cref="FileExistsException">The name is taken; the file stays pending.</exception>
         public void Commit(bool replace)
         {
-            Rename(_parent.Fd, _temp, _parent.Fd, _target.Name, replace, _target.Text);
+            Rename(TempDir, _temp, _parent.Fd, _target.Name, replace, _target.Text);
             _placed = true;
             _ = Fsync(_parent.Fd);
         }
@@ -431,9 +475,12 @@ public sealed class RootDirectory : IDisposable
 
         public unsafe void Dispose()
         {
+            if (_disposed) return;
+            _disposed = true;
             Handle.Dispose();
             if (!_placed)
-                fixed (byte* t = Z(_temp)) _ = UnlinkAt(_parent.Fd, t, 0);
+                fixed (byte* t = Z(_temp)) _ = UnlinkAt(TempDir, t, 0);
+            _area?.DangerousRelease();
             _parent.Dispose();
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 
@@ -6,7 +7,7 @@ namespace ResShift.Pipeline.Files;
 /// <summary>
 /// A job's input and output inside root directories, every path resolved at the moment of use with no link
 /// followed (<see cref="RootDirectory"/>). The input must be a regular file within <see cref="MaxInputBytes"/>
-/// and start like an image, both known before it is read whole. The output and its companion (the provenance
+/// and start like an image, both known before it is read (streamed, <see cref="OpenInputAsync"/>, or whole). The output and its companion (the provenance
 /// sidecar) are written to temporary files first; the companion is renamed into place first and the output
 /// last, so an output is never visible without it. Neither replaces an existing file unless
 /// <see cref="ReplaceOutput"/>.
@@ -20,6 +21,13 @@ public sealed class RootedJobFiles(RootDirectory inputRoot, string input, RootDi
 
     public long MaxInputBytes { get; init; } = 1L << 30;
 
+    /// <summary>
+    /// Test hook (RESSHIFT_TEST_HOLD_OUTPUT_MS): every output waits that long, written under its temporary name,
+    /// before it is placed, so a test can kill the process while the temporary file exists.
+    /// </summary>
+    private static readonly TimeSpan? HoldBeforePlacing =
+        int.TryParse(Environment.GetEnvironmentVariable("RESSHIFT_TEST_HOLD_OUTPUT_MS"), out int ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
+
     /// <summary>Replace an existing output (the caller has proved it is ours); otherwise an existing name is refused.</summary>
     public bool ReplaceOutput { get; init; }
 
@@ -28,6 +36,25 @@ public sealed class RootedJobFiles(RootDirectory inputRoot, string input, RootDi
 
     /// <summary>When the output name is taken: the next name to try (null: refuse). Lets an intake pick distinct names.</summary>
     public Func<string, int, string?>? Alternative { get; init; }
+
+    public ValueTask<SafeFileHandle?> OpenInputAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        SafeFileHandle handle = InputRoot.OpenRead(Input, MaxInputBytes, out _);
+        try
+        {
+            Span<byte> head = stackalloc byte[16];
+            int n = RandomAccess.Read(handle, head, 0);
+            if (n > 0 && !ImageSignature.IsImage(head[..n]))
+                throw new ImageDecodeException(Input, ImageDecodeFailure.UnknownFormat, "does not start like a PNG, JPEG, TIFF or WebP file; not read further");
+            return ValueTask.FromResult<SafeFileHandle?>(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
 
     public async ValueTask<byte[]> ReadInputAsync(CancellationToken cancellationToken)
     {
@@ -47,7 +74,20 @@ public sealed class RootedJobFiles(RootDirectory inputRoot, string input, RootDi
 
     public async Task<string> WriteOutputAsync(Func<Stream, CancellationToken, Task> write, JobReport report, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await WriteAsync(write, report, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e is UnauthorizedIOException || e.HResult is Native.FileNativeMethods.EACCES or Native.FileNativeMethods.EPERM or Native.FileNativeMethods.EROFS)
+        {
+            throw new OutputNotWritableException(OutputRoot.Path, e); // the folder's fault: retried, never the input failed
+        }
+    }
+
+    private async Task<string> WriteAsync(Func<Stream, CancellationToken, Task> write, JobReport report, CancellationToken cancellationToken)
+    {
         using RootDirectory.PendingWrite output = await OutputRoot.PrepareAsync(Output, write, cancellationToken).ConfigureAwait(false);
+        if (HoldBeforePlacing is { } hold) await Task.Delay(hold, cancellationToken).ConfigureAwait(false);
         for (int attempt = 1; ; attempt++)
         {
             RootDirectory.PendingWrite? companion = null;

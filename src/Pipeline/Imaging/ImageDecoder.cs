@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using ResShift.Pipeline.Imaging.Native;
 
 namespace ResShift.Pipeline.Imaging;
@@ -51,6 +52,28 @@ public sealed class ImageDecoder
     public (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded, string sourceName = "<buffer>")
     {
         (_, Func<VipsOperation> newLoad) = BufferLoader(encoded, sourceName);
+        return ReadSize(sourceName, newLoad);
+    }
+
+    /// <summary>
+    /// Decodes an image straight from an open regular file (through a libvips source over its descriptor): the
+    /// encoded file is read as the decoder needs it, never held whole in memory. The handle stays the caller's.
+    /// </summary>
+    public DecodedImage Decode(SafeFileHandle file, string sourceName, CancellationToken cancellationToken = default)
+    {
+        (string loader, Func<VipsOperation> newLoad) = SourceLoader(file, sourceName);
+        return Decode(sourceName, loader, newLoad, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ReadSize(ReadOnlySpan{byte}, string)"/>, from an open regular file.</summary>
+    public (int Width, int Height) ReadSize(SafeFileHandle file, string sourceName)
+    {
+        (_, Func<VipsOperation> newLoad) = SourceLoader(file, sourceName);
+        return ReadSize(sourceName, newLoad);
+    }
+
+    private (int Width, int Height) ReadSize(string sourceName, Func<VipsOperation> newLoad)
+    {
         try
         {
             using VipsImage image = Open(sourceName, newLoad, sequential: true);
@@ -61,6 +84,54 @@ public sealed class ImageDecoder
         catch (VipsException e)
         {
             throw new ImageDecodeException(sourceName, ImageDecodeFailure.Corrupt, e.Message, e);
+        }
+    }
+
+    /// <summary>The loader for an open file, found from its content, and a fresh source-load operation per call.</summary>
+    private static unsafe (string Loader, Func<VipsOperation> NewLoad) SourceLoader(SafeFileHandle file, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (RandomAccess.GetLength(file) == 0)
+            throw new ImageDecodeException(sourceName, ImageDecodeFailure.Empty, "input is empty (0 bytes)");
+        VipsRuntime.EnsureInitialised();
+        string loader;
+        using (VipsObjectHandle sniff = NewSource(file, sourceName))
+            loader = LoaderOf(sourceName, NativeMethods.vips_foreign_find_load_source(sniff));
+        if (ImageFormats.FromLoader(loader) == ImageFormat.Png)
+        {
+            // A view of the handle that does not own it; FileStream reads it with pread, leaving the offset alone.
+            using var view = new FileStream(new SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 4096);
+            view.Position = 0; // it starts where the descriptor's shared offset is (the sniffing moved it)
+            CheckFrames(sourceName, AnimatedPng.Frames(view), "an animated PNG");
+        }
+        return (loader, () =>
+        {
+            using VipsObjectHandle source = NewSource(file, sourceName);
+            return VipsOperation.Create(loader).SetSource("source", source);
+        });
+    }
+
+    /// <summary>A libvips source reading <paramref name="file"/> from its start (over a duplicate of its descriptor).</summary>
+    private static VipsObjectHandle NewSource(SafeFileHandle file, string sourceName)
+    {
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            int fd = (int)file.DangerousGetHandle();
+            if (NativeMethods.lseek(fd, 0, 0) < 0)
+                throw new ImageDecodeException(sourceName, ImageDecodeFailure.Unreadable, "cannot seek the input; only regular files are read");
+            VipsObjectHandle source = NativeMethods.vips_source_new_from_descriptor(fd);
+            if (source.IsInvalid)
+            {
+                source.Dispose();
+                throw new ImageDecodeException(sourceName, ImageDecodeFailure.Unreadable, $"cannot read the input ({VipsRuntime.TakeError()})");
+            }
+            return source;
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
         }
     }
 

@@ -25,10 +25,10 @@ public static class ImageFormats
     /// loader is one the pipeline does not accept (GIF, PDF, HEIF, ...).</summary>
     internal static ImageFormat? FromLoader(string nickname) => nickname switch
     {
-        "pngload" or "pngload_buffer" => ImageFormat.Png,
-        "jpegload" or "jpegload_buffer" => ImageFormat.Jpeg,
-        "tiffload" or "tiffload_buffer" => ImageFormat.Tiff,
-        "webpload" or "webpload_buffer" => ImageFormat.Webp,
+        "pngload" or "pngload_buffer" or "pngload_source" => ImageFormat.Png,
+        "jpegload" or "jpegload_buffer" or "jpegload_source" => ImageFormat.Jpeg,
+        "tiffload" or "tiffload_buffer" or "tiffload_source" => ImageFormat.Tiff,
+        "webpload" or "webpload_buffer" or "webpload_source" => ImageFormat.Webp,
         _ => null,
     };
 

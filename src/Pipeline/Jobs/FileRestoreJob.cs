@@ -18,6 +18,7 @@ public sealed class FileRestoreJob : IRestoreJob
     private readonly int _scale;
     private float[]? _alpha;
     private byte[]? _encoded;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _input; // the opened input between probe and load, when streamed
     private int _width, _height;
     private ImageMetadata? _metadata;
 
@@ -84,6 +85,22 @@ public sealed class FileRestoreJob : IRestoreJob
     {
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Exchange(ref _started, 1);
+        if (await OpenAsync(cancellationToken).ConfigureAwait(false) is { } input)
+        {
+            // Streamed: hashed and decoded from the open file, never held whole in memory.
+            try
+            {
+                Content = await HashAsync(input, cancellationToken).ConfigureAwait(false);
+                (int w, int h) = _decoder.ReadSize(input, Name);
+                Interlocked.Exchange(ref _input, input)?.Dispose();
+                return new ImageSize(w, h);
+            }
+            catch
+            {
+                input.Dispose();
+                throw;
+            }
+        }
         byte[] bytes = await ReadAsync(cancellationToken).ConfigureAwait(false);
         Content = ContentKey.Of(bytes);
         (int width, int height) = _decoder.ReadSize(bytes, Name);
@@ -95,13 +112,7 @@ public sealed class FileRestoreJob : IRestoreJob
     {
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Exchange(ref _started, 1);
-        byte[]? bytes = Interlocked.Exchange(ref _encoded, null);
-        if (bytes is null)
-        {
-            bytes = await ReadAsync(cancellationToken).ConfigureAwait(false);
-            Content = ContentKey.Of(bytes);
-        }
-        using DecodedImage image = _decoder.Decode(bytes, Name, cancellationToken);
+        using DecodedImage image = await DecodeAsync(cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         _width = image.Width;
         _height = image.Height;
@@ -116,6 +127,55 @@ public sealed class FileRestoreJob : IRestoreJob
         return Mask is null ? loaded : await Mask.AttachAsync(loaded, Name, _decoder, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The input decoded: from the handle the probe opened, or a fresh one, or (files without handles) from its bytes.</summary>
+    private async Task<DecodedImage> DecodeAsync(CancellationToken cancellationToken)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle? input = Interlocked.Exchange(ref _input, null);
+        if (input is null && Interlocked.Exchange(ref _encoded, null) is { } probed) return _decoder.Decode(probed, Name, cancellationToken);
+        input ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (input is null)
+        {
+            byte[] bytes = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            Content = ContentKey.Of(bytes);
+            return _decoder.Decode(bytes, Name, cancellationToken);
+        }
+        using (input)
+        {
+            Content ??= await HashAsync(input, cancellationToken).ConfigureAwait(false);
+            return _decoder.Decode(input, Name, cancellationToken);
+        }
+    }
+
+    /// <summary>SHA-256 of an open file, read by offset in pooled blocks.</summary>
+    private static async Task<ContentKey> HashAsync(Microsoft.Win32.SafeHandles.SafeFileHandle input, CancellationToken cancellationToken)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        byte[] block = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long offset = 0;
+            for (int n; (n = await RandomAccess.ReadAsync(input, block, offset, cancellationToken).ConfigureAwait(false)) > 0; offset += n)
+                sha.AppendData(block, 0, n);
+            return new ContentKey(Convert.ToHexStringLower(sha.GetHashAndReset()));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    private async Task<Microsoft.Win32.SafeHandles.SafeFileHandle?> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Files is null ? null : await Files.OpenInputAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Map(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
     private async Task<byte[]> ReadAsync(CancellationToken cancellationToken)
     {
         try
@@ -124,19 +184,20 @@ public sealed class FileRestoreJob : IRestoreJob
                 ? await File.ReadAllBytesAsync(InputPath, cancellationToken).ConfigureAwait(false)
                 : await Files.ReadInputAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (UnsafePathException e)
+        catch (Exception e) when (Map(e) is { } mapped)
         {
-            throw new ImageDecodeException(Name, e.Reason == UnsafePathReason.TooLarge ? ImageDecodeFailure.TooLarge : ImageDecodeFailure.Unreadable, e.Message, e);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ImageDecodeException(Name, ImageDecodeFailure.NotFound, "file not found", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new ImageDecodeException(Name, ImageDecodeFailure.Unreadable, "permission denied or a directory", e);
+            throw mapped;
         }
     }
+
+    /// <summary>A failure to open or read the input as the decode error it means for the job.</summary>
+    private ImageDecodeException? Map(Exception e) => e switch
+    {
+        UnsafePathException u => new ImageDecodeException(Name, u.Reason == UnsafePathReason.TooLarge ? ImageDecodeFailure.TooLarge : ImageDecodeFailure.Unreadable, u.Message, u),
+        FileNotFoundException or DirectoryNotFoundException => new ImageDecodeException(Name, ImageDecodeFailure.NotFound, "file not found", e),
+        UnauthorizedAccessException => new ImageDecodeException(Name, ImageDecodeFailure.Unreadable, "permission denied or a directory", e),
+        _ => null,
+    };
 
     public async ValueTask WriteAsync(RestoredImage output, JobReport report, CancellationToken cancellationToken)
     {

@@ -43,7 +43,8 @@ internal sealed partial class DaemonProcess : IDisposable
     /// <summary>Writes a config with the given watch roots and starts the daemon on it.</summary>
     public static DaemonProcess Start(string workDir, IEnumerable<object> watch, int maxJobsInFlight = 4, int drainSeconds = 60, long maxPixels = 50_000_000, int? httpPort = null,
         IEnumerable<object>? rabbitMq = null, int? threads = null, string configName = "resshift.json",
-        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? arguments = null, int stallSeconds = 300)
+        IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? arguments = null, int stallSeconds = 300,
+        IReadOnlyList<string>? prefix = null)
     {
         int port = httpPort ?? FreePort();
         string config = Path.Combine(workDir, configName);
@@ -62,7 +63,9 @@ internal sealed partial class DaemonProcess : IDisposable
             RabbitMq = rabbitMq ?? [],
         }));
         string log = Path.Combine(workDir, $"daemon-{DateTime.UtcNow.Ticks}.log");
-        var psi = new ProcessStartInfo(Executable(), ["serve", "--config", config, .. arguments ?? []])
+        // prefix: a command the daemon runs under (e.g. setpriv to another user).
+        string[] command = [.. prefix ?? [], Executable(), "serve", "--config", config, .. arguments ?? []];
+        var psi = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };

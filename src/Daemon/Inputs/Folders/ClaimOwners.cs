@@ -111,17 +111,44 @@ public sealed class ClaimOwners : IDisposable
     /// <summary>Removes the marker of <paramref name="rel"/> if it is this daemon's.</summary>
     public void Release(string rel)
     {
-        if (OwnerOf(rel) == Id) _claims.Delete(rel + MarkerSuffix);
+        if (OwnerOf(rel) != Id) return;
+        _claims.Delete(rel + MarkerSuffix);
+        WatchLayout.RemoveEmptyParents(_claims, rel);
+    }
+
+    /// <summary>
+    /// Removes what takeovers left by a daemon killed in the middle of one: <c>REL.owner.ID.taking</c>, the dead
+    /// owner's marker renamed by taker ID, which died before writing its own. The claim is unmarked then (free for
+    /// anyone), so the file is only clutter; one whose taker is live is a takeover in progress and stays.
+    /// </summary>
+    public int RemoveDeadTakeovers(string root, DateTime now)
+    {
+        string claims = Path.Combine(root, ".claims");
+        if (!Directory.Exists(claims)) return 0;
+        int removed = 0;
+        const string taking = ".taking", infix = MarkerSuffix + ".";
+        foreach (string f in Directory.EnumerateFiles(claims, "*" + taking, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            string rel = Path.GetRelativePath(claims, f), name = Path.GetFileName(rel)[..^taking.Length];
+            int at = name.LastIndexOf(infix, StringComparison.Ordinal);
+            if (at < 0) continue;
+            string taker = name[(at + infix.Length)..];
+            if (taker.Length > 0 && !IsLive(taker, now) && _claims.Delete(rel)) removed++;
+        }
+        return removed;
     }
 
     /// <summary>Removes a marker whose owner is dead and whose file is gone from processing/ (a crash between the two).</summary>
     public void RemoveStale(string rel, string owner, DateTime now)
     {
-        if (!IsLive(owner, now) && OwnerOf(rel) == owner) _claims.Delete(rel + MarkerSuffix);
+        if (IsLive(owner, now) || OwnerOf(rel) != owner) return;
+        _claims.Delete(rel + MarkerSuffix);
+        WatchLayout.RemoveEmptyParents(_claims, rel);
     }
 
     /// <summary>
-    /// Removes the temporaries a SIGKILL left mid-write of a marker or lease (a peer's write in flight at that very
+    /// Removes the temporaries a SIGKILL left beside a marker or lease (versions before the temporary area, which
+    /// <see cref="WatchLayout.RemoveStaleTemporaries"/> sweeps, wrote them there; a peer's write in flight at that very
     /// moment fails its rename and is retried: a marker as a busy name on the next scan, a lease on the next tick).
     /// </summary>
     public static int RemoveTemporaries(ClaimOwners owners, string root)

@@ -67,8 +67,11 @@ public sealed class FolderIntake : IIntake
     public string Describe => "folder:" + _layout.Root;
     public string ClaimsName => "claimed";
     /// <summary>Why this root cannot take work now (gone, replaced or unwritable since start), for /readyz; null when it can.</summary>
-    public string? Problem => _problem ?? (_leaseProblem is { } lease ? $"{_layout.Root}: not writable: {lease}" : null);
+    public string? Problem => _problem ?? _writeProblem ?? (_leaseProblem is { } lease ? $"{_layout.Root}: not writable: {lease}" : null)
+        ?? (_watching ? null : $"{_layout.Root}: starting");
+    private volatile bool _watching; // start-up done (folders open, lease taken, leftovers cleared): ready only from then on
     private volatile string? _problem;
+    private volatile string? _writeProblem; // results cannot be written (outbox/ or review/ unwritable): set until a job completes
     private volatile string? _leaseProblem;
     private readonly Backoff _unhealthy = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     public int Claimed => _claims.Count;
@@ -86,6 +89,7 @@ public sealed class FolderIntake : IIntake
             {
                 await StartUpAsync(stop).ConfigureAwait(false);
                 Healthy();
+                _watching = true;
                 break;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -118,9 +122,19 @@ public sealed class FolderIntake : IIntake
                 if (now >= _nextOrphanScan && QueueOrphans(now) is > 0 and var taken)
                     _log.LogInformation("{Root}: {Count} claims in processing/ belong to no live daemon (lease expired); taking them over", _layout.Root, taken);
                 if (_diskFull.Paused(now)) goto wait; // the disk was full: claim nothing until the pause ends
+                if (_writeProblem is not null)
+                {
+                    // Results could not be written: claim nothing until a probe says they can again.
+                    if (!await ResultsWritableAsync(stop).ConfigureAwait(false)) goto wait;
+                    WritableAgain();
+                }
                 await ClaimResumedAsync(stop).ConfigureAwait(false);
                 if (_resume.Count == 0) await ScanAndClaimAsync(stop).ConfigureAwait(false);
                 Healthy();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break; // SIGTERM in the middle of a claim (its marker write saw the stop): the claim never happened
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -153,7 +167,7 @@ public sealed class FolderIntake : IIntake
         await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
         // Refreshed apart from the claiming loop, until the intake is disposed: jobs still draining after the stop stay ours.
         _leaseRefresh ??= RefreshLeaseAsync(_owners, _leaseStop.Token);
-        int stale = _layout.RemoveStaleTemporaries() + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
+        int stale = _layout.RemoveStaleTemporaries(DateTime.UtcNow) + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
         InboxMetrics.Register(Index, () => _scanner.Seen);
         int orphans = QueueOrphans(DateTime.UtcNow);
@@ -243,15 +257,54 @@ public sealed class FolderIntake : IIntake
         try
         {
             // A hint to scan sooner; polling stays the source of truth (watchers miss events on network file systems).
+            // The scanner skips scans that cannot find anything new; a new name (or lost events) makes the next one due.
             var w = new FileSystemWatcher(_layout.Inbox) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            w.Created += (_, _) => Wake();
-            w.Renamed += (_, _) => Wake();
+            w.Created += (_, _) => Changed();
+            w.Renamed += (_, _) => Changed();
+            w.Error += (_, _) => Changed();
+            _scanner.Watched = true;
             return w;
         }
         catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Whether outbox/ and review/ take a file again (a hidden probe written and removed): so readiness comes back
+    /// after permissions are fixed even when the job that found them broken is no longer there to be retried.
+    /// </summary>
+    private async Task<bool> ResultsWritableAsync(CancellationToken stop)
+    {
+        const string probe = ".resshift-write-check";
+        try
+        {
+            foreach (RootDirectory folder in new[] { _layout.OutboxDir, _layout.ReviewDir })
+            {
+                await folder.WriteAtomicAsync(probe, (_, _) => Task.CompletedTask, replace: true, stop).ConfigureAwait(false);
+                folder.Delete(probe);
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _ = _diskFull.Fail(DateTime.UtcNow); // still not: look again after a longer pause
+            return false;
+        }
+    }
+
+    private void WritableAgain()
+    {
+        if (_writeProblem is null) return;
+        _writeProblem = null;
+        _log.LogInformation("{Root}: results can be written again; ready", _layout.Root);
+    }
+
+    private void Changed()
+    {
+        _scanner.Changed();
+        Wake();
     }
 
     private void Wake()
@@ -274,6 +327,9 @@ public sealed class FolderIntake : IIntake
     private int QueueOrphans(DateTime now)
     {
         _nextOrphanScan = now + TimeSpan.FromSeconds(_settings.LeaseSeconds / 3);
+        // A peer killed mid-write: its temporaries go as soon as its lock is released (by its death), not at our next start.
+        if (_layout.RootDir.RemoveDeadTemporaries() is > 0 and var swept)
+            _log.LogInformation("{Root}: removed {Count} temporary files of a daemon that is gone", _layout.Root, swept);
         var queued = _resume.Select(r => r.Rel).ToHashSet(StringComparer.Ordinal);
         var files = Directory.EnumerateFiles(_layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Select(f => Path.GetRelativePath(_layout.Processing, f)).Order(StringComparer.Ordinal).ToList();
@@ -296,6 +352,8 @@ public sealed class FolderIntake : IIntake
     {
         string claims = Path.Combine(_layout.Root, ".claims");
         if (!Directory.Exists(claims)) return;
+        if (_owners!.RemoveDeadTakeovers(_layout.Root, now) is > 0 and var takeovers)
+            _log.LogInformation("{Root}: removed {Count} takeover files of a daemon that died taking claims over", _layout.Root, takeovers);
         foreach (string marker in Directory.EnumerateFiles(claims, "*.owner", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
         {
             string rel = Path.GetRelativePath(claims, marker)[..^".owner".Length];
@@ -340,7 +398,9 @@ public sealed class FolderIntake : IIntake
     {
         try
         {
-            if (_layout.ProcessingDir.Stat(rel) is null) _owners?.Release(rel);
+            if (_layout.ProcessingDir.Stat(rel) is not null) return;
+            _owners?.Release(rel);
+            WatchLayout.RemoveEmptyParents(_layout.ProcessingDir, rel); // processing/sub/ goes with its last job
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -350,7 +410,7 @@ public sealed class FolderIntake : IIntake
 
     private async Task ScanAndClaimAsync(CancellationToken stop)
     {
-        if (Claimed >= _claimLimit) return;
+        if (Claimed >= _claimLimit || !_scanner.Due(DateTime.UtcNow)) return;
         foreach (InboxEntry entry in _scanner.Scan(DateTime.UtcNow))
         {
             if (Claimed >= _claimLimit || stop.IsCancellationRequested) break;
@@ -531,6 +591,7 @@ public sealed class FolderIntake : IIntake
         {
             case OutcomeKind.Completed or OutcomeKind.AlreadyDone:
                 _diskFull.Succeed();
+                WritableAgain();
                 lock (_transientFailures) _transientFailures.Remove(rel);
                 if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)
                 {
@@ -555,6 +616,13 @@ public sealed class FolderIntake : IIntake
                 // Not the input's fault and not worth counting: back to inbox, and no claims until the pause ends.
                 TimeSpan pause = _diskFull.Fail(DateTime.UtcNow);
                 _log.LogWarning("{Root}: {Name}: disk full ({Message}); handed back, claiming again in {Seconds} s", _layout.Root, rel, result.Error, pause.TotalSeconds);
+                HandBack(rel);
+                break;
+            case OutcomeKind.Transient when DiskSpace.IsNotWritable(result.Exception):
+                // Permissions changed under us (or a read-only remount): not ready, the job waits in inbox, claims pause.
+                TimeSpan wait = _diskFull.Fail(DateTime.UtcNow);
+                if (_writeProblem is null) _log.LogError("{Root}: {Name}: cannot write its result ({Message}); handed back, not ready, claiming again in {Seconds} s", _layout.Root, rel, result.Error, wait.TotalSeconds);
+                _writeProblem = $"{_layout.Root}: results cannot be written: {result.Error}";
                 HandBack(rel);
                 break;
             case OutcomeKind.Transient when RetryAfterTransientFailure(rel):

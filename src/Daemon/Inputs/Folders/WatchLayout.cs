@@ -50,7 +50,8 @@ public sealed class WatchLayout : IDisposable
         if (_review is not null) return;
         try
         {
-            _root = RootDirectory.Open(Root);
+            // Temporaries of every folder below go to this process's area under the root, where a crash leaves them findable.
+            _root = RootDirectory.Open(Root).UseTemporaryArea(ClaimOwners.ProcessId);
             _inbox = _root.OpenDirectory("inbox");
             _processing = _root.OpenDirectory("processing");
             _done = _root.OpenDirectory("done");
@@ -100,6 +101,26 @@ public sealed class WatchLayout : IDisposable
         return dir.Length == 0 ? varied : $"{dir}/{varied}";
     }
 
+    /// <summary>
+    /// Removes the folders on the way to <paramref name="relative"/> (deepest first, never <paramref name="dir"/> itself)
+    /// that are empty now, stopping at the first that is not: rmdir refuses a folder with anything in it, so a claim
+    /// moving a file in at the same moment either finds its folder or makes it again.
+    /// </summary>
+    public static void RemoveEmptyParents(RootDirectory dir, string relative)
+    {
+        for (string? parent = Path.GetDirectoryName(relative); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            try
+            {
+                if (!dir.DeleteEmptyDirectory(parent)) return;
+            }
+            catch (IOException)
+            {
+                return; // unwritable, or swapped for a link: left alone
+            }
+        }
+    }
+
     /// <summary>Longest inbox name taken: the provenance sidecar adds 14 bytes and file systems stop at 255.</summary>
     public const int MaxNameBytes = 255 - 14;
 
@@ -120,15 +141,26 @@ public sealed class WatchLayout : IDisposable
         return (dir.Length == 0 ? "" : dir + "/") + $"{cut}~{hash}{suffix}";
     }
 
-    /// <summary>Removes temporaries left by a crash mid-write (outputs are renamed into place, so these are never results).</summary>
-    public int RemoveStaleTemporaries()
+    /// <summary>
+    /// Removes temporaries left by a crash mid-write (outputs are renamed into place, so these are never results): the
+    /// areas of processes that are gone (<see cref="RootDirectory.UseTemporaryArea"/>), and hidden ones beside the
+    /// outputs (written by versions before the area, or on another file system mounted inside) once they are older than
+    /// <see cref="LegacyTemporaryAge"/>, so a live peer's write in progress is left alone.
+    /// </summary>
+    public int RemoveStaleTemporaries(DateTime now)
     {
-        int removed = 0;
+        int removed = RootDir.RemoveDeadTemporaries();
         foreach (var (path, dir) in new[] { (Outbox, OutboxDir), (Failed, FailedDir), (Done, DoneDir), (Review, ReviewDir) })
             foreach (string f in Directory.EnumerateFiles(path, "*" + RootDirectory.TempSuffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-                if (dir.Delete(Path.GetRelativePath(path, f))) removed++;
+            {
+                string rel = Path.GetRelativePath(path, f);
+                if (dir.Stat(rel) is { } e && now - e.ModifiedUtc >= LegacyTemporaryAge && dir.Delete(rel)) removed++;
+            }
         return removed;
     }
+
+    /// <summary>How old a temporary beside an output must be before it counts as left by a crash.</summary>
+    public static readonly TimeSpan LegacyTemporaryAge = TimeSpan.FromMinutes(10);
 
     public void Dispose()
     {

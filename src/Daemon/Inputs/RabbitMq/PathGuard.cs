@@ -23,7 +23,7 @@ public sealed class PathGuard : IDisposable
     public PathGuard(IEnumerable<string> roots)
     {
         _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).Distinct(StringComparer.Ordinal)
-            .Select(r => (r, RootDirectory.Open(r))).ToArray();
+            .Select(r => (r, RootDirectory.Open(r).UseTemporaryArea(Folders.ClaimOwners.ProcessId))).ToArray(); // a killed daemon's temporaries are found and removed
     }
 
     /// <summary>An existing regular file inside a root (checked again, on the handle, when it is opened).</summary>

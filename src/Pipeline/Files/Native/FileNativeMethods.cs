@@ -9,6 +9,7 @@ internal static unsafe partial class FileNativeMethods
     public const int O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
     public const int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     public const int F_GETFL = 3, F_SETFL = 4;
+    public const int O_RDWR = 2, LOCK_EX = 2, LOCK_NB = 4, EWOULDBLOCK = 11;
     public const uint RENAME_NOREPLACE = 1;
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08;
     public const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_MTIME = 0x40, STATX_SIZE = 0x200;
@@ -46,6 +47,7 @@ internal static unsafe partial class FileNativeMethods
         public long BtimeSec; public uint BtimeNsec; public int BtimeReserved;
         public long CtimeSec; public uint CtimeNsec; public int CtimeReserved;
         public long MtimeSec; public uint MtimeNsec; public int MtimeReserved;
+        public uint RdevMajor, RdevMinor, DevMajor, DevMinor;
     }
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
@@ -74,6 +76,9 @@ internal static unsafe partial class FileNativeMethods
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);

@@ -52,6 +52,21 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Vips)]
     internal static partial byte* vips_nickname_find(nuint type);
 
+    // --- libvips: sources (loading from an open file descriptor, read as needed) ---------------------------
+    /// <summary>A VipsSource over a duplicate of <paramref name="descriptor"/> (libvips dups it: the caller keeps and closes its own).</summary>
+    [LibraryImport(Vips)]
+    internal static partial VipsObjectHandle vips_source_new_from_descriptor(int descriptor);
+
+    [LibraryImport(Vips)]
+    internal static partial byte* vips_foreign_find_load_source(VipsObjectHandle source);
+
+    [LibraryImport(Vips)]
+    internal static partial nuint vips_source_get_type();
+
+    /// <summary>A duplicated descriptor shares its file offset: every new source starts from the beginning.</summary>
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    internal static partial long lseek(int fd, long offset, int whence);
+
     // --- libvips: images ----------------------------------------------------------------------------------
     [LibraryImport(Vips)]
     internal static partial nuint vips_image_get_type();
@@ -132,6 +147,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(GObject)]
     internal static partial void g_value_set_object(GValue* value, VipsImageHandle obj);
+
+    [LibraryImport(GObject, EntryPoint = "g_value_set_object")]
+    internal static partial void g_value_set_source(GValue* value, VipsObjectHandle source);
 
     [LibraryImport(GObject)]
     internal static partial void g_value_set_boxed(GValue* value, nint boxed);

@@ -61,7 +61,24 @@ internal sealed unsafe class VipsOperation : IDisposable
         return this;
     }
 
-    /// <summary>Sets a VipsBlob input from a copy of <paramref name="bytes"/>, so nothing needs pinning later.</summary>
+    /// <summary>Sets a VipsSource input (the operation takes its own reference).</summary>
+    public VipsOperation SetSource(string name, VipsObjectHandle source)
+    {
+        GValue v = default;
+        NativeMethods.g_value_init(&v, NativeMethods.vips_source_get_type());
+        try
+        {
+            NativeMethods.g_value_set_source(&v, source);
+            NativeMethods.g_object_set_property(_handle, name, &v);
+        }
+        finally
+        {
+            NativeMethods.g_value_unset(&v);
+        }
+        return this;
+    }
+
+        /// <summary>Sets a VipsBlob input from a copy of <paramref name="bytes"/>, so nothing needs pinning later.</summary>
     public VipsOperation Set(string name, ReadOnlySpan<byte> bytes)
     {
         nint blob;
