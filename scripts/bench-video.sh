@@ -39,8 +39,19 @@ run() { # kind -> "wall cpu rss_kib peak_spool_bytes"
   echo "$wall $(python3 -c "print(round($user+$sys,2))") $rss $peak"
 }
 
-tiles=$(( ( ($(cut -dx -f1 <<<"$size") + 47) / 48 ) * ( ($(cut -dx -f2 <<<"$size") + 47) / 48 ) ))
-echo "model $model, $frames frames $size (~$tiles tiles/frame at a 64 px LQ tile), $pairs pairs, threads $threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Tiles per frame as the pipeline cuts them (src/Pipeline/Tiling/TilePlan.cs: 64 px LQ tiles, overlap 16; an axis
+# no longer than a tile is one tile).
+tiles=$(python3 - "$size" <<'PY'
+import sys
+def starts(n, chop=64, stride=48):
+    if n <= chop: return 1
+    s = set()
+    for x in range(0, n, stride): s.add(n - chop if x + chop > n else x)
+    return len(s)
+w, h = map(int, sys.argv[1].split("x")); print(starts(w) * starts(h))
+PY
+)
+echo "model $model, $frames frames $size ($tiles tiles/frame), $pairs pairs, threads $threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$work/results"
 for i in $(seq 1 "$pairs"); do
   for kind in video images; do

@@ -4,6 +4,7 @@ using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Processes;
 
@@ -81,18 +82,34 @@ public static class VideoJobRunner
             if (restored is null) return result;
             try
             {
-                await new VideoDelivery(spool, outbox, FfmpegTools.Default).DeliverAsync(restored, job.SidecarPath, relative, stem, settings, ct).ConfigureAwait(false);
-                RemoveEmptyFolders(spool, stem);
+                // Not cancelled by a drain: a remux and two renames, and the segments are already gone.
+                await new VideoDelivery(spool, outbox, FfmpegTools.Default).DeliverAsync(restored, job.SidecarPath, relative, stem, settings, CancellationToken.None).ConfigureAwait(false);
                 return result;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return Drained();
             }
             catch (Exception e)
             {
                 return JobResult.Failure(new VideoException(relative, "delivering the restored video failed: " + e.Message, e));
             }
+            finally
+            {
+                // Whatever was not delivered (an output a failed delivery left, a remux, the spool's sidecar) goes.
+                foreach (string leftover in new[] { spoolOutput, job.SidecarPath }.Concat(OutputContainers.Select(c => Path.ChangeExtension(spoolOutput, c.Extension))))
+                    TryDelete(leftover);
+                RemoveEmptyFolders(spool, stem);
+            }
+        }
+    }
+
+    private static readonly OutputContainer[] OutputContainers = [OutputContainer.Mp4, OutputContainer.Mov, OutputContainer.Webm];
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
