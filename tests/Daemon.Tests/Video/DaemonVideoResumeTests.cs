@@ -11,7 +11,7 @@ namespace ResShift.Daemon.Tests.Video;
 /// </summary>
 public sealed class DaemonVideoResumeTests
 {
-    private const int Frames = 12, PerSegment = 2;
+    private const int Frames = 16, PerSegment = 2;
 
     private static object Root(string root) => new
     {
@@ -37,8 +37,14 @@ public sealed class DaemonVideoResumeTests
             await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(straight, "outbox", "clip.mkv.resshift.json")), TimeSpan.FromSeconds(120), daemon.Log);
 
             File.Copy(clip, Path.Combine(killed, "inbox", "clip.mkv"));
-            await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(spool, "segment-00000.json")), TimeSpan.FromSeconds(120),
-                () => daemon.Log() + string.Join(", ", WatchFixtures.Files(killed)));
+            // Kill as soon as segment 0 is committed (a 5 ms poll: the next segments are on their way).
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+            while (!File.Exists(Path.Combine(spool, "segment-00000.json")))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "segment 0 was never committed: " + daemon.Log() + string.Join(", ", WatchFixtures.Files(killed)));
+                Assert.False(daemon.HasExited, daemon.Log());
+                await Task.Delay(5);
+            }
             daemon.KillHard();
         }
         Assert.True(File.Exists(Path.Combine(killed, "processing", "clip.mkv")), "the killed daemon's claim is not in processing/");
