@@ -29,7 +29,7 @@ public sealed class DaemonVideoResumeTests
         string clip = await Clips.MakeAsync(staging, "clip.mkv", frames: Frames);
         object[] roots = [Root(straight), Root(killed)];
 
-        string spool = Path.Combine(killed, ".resshift-video", ".clip.mkv.resshift-segments");
+        string spool = Path.Combine(killed, ".resshift-video", ".clip.mkv.mkv.resshift-segments");
         using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1))
         {
             await WatchFixtures.WaitUntil(() => Directory.Exists(Path.Combine(killed, "inbox")) && Directory.Exists(Path.Combine(straight, "inbox")), TimeSpan.FromSeconds(60), daemon.Log);

@@ -20,6 +20,7 @@ public sealed class VideoRootSettingsTests
         string sameRoot = Directory.CreateDirectory(Path.Combine(work, "same")).FullName;
         string staging = Directory.CreateDirectory(Path.Combine(work, "staging")).FullName;
         await Clips.MakeAsync(staging, "lossless.mp4", frames: 2);
+        await Clips.MakeAsync(staging, "lossless.mov", frames: 3); // same stem: its own spool, and the next free output name
         await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=s=32x24:r=25", "-f", "lavfi", "-i", "sine=d=1", "-frames:v", "2",
             "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", Path.Combine(staging, "kept.mp4"));
         await FfmpegAsync("-f", "lavfi", "-i", "testsrc2=s=32x24:r=25", "-frames:v", "2", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
@@ -32,22 +33,33 @@ public sealed class VideoRootSettingsTests
         ], threads: 2);
         await WatchFixtures.WaitUntil(() => Directory.Exists(Path.Combine(sameRoot, "inbox")) && Directory.Exists(Path.Combine(ffv1Root, "inbox")), TimeSpan.FromSeconds(60), daemon.Log);
         File.Move(Path.Combine(staging, "lossless.mp4"), Path.Combine(ffv1Root, "inbox", "lossless.mp4"));
+        File.Move(Path.Combine(staging, "lossless.mov"), Path.Combine(ffv1Root, "inbox", "lossless.mov"));
         File.Move(Path.Combine(staging, "kept.mp4"), Path.Combine(sameRoot, "inbox", "kept.mp4"));
         File.Move(Path.Combine(staging, "web.webm"), Path.Combine(sameRoot, "inbox", "web.webm"));
 
         string ffv1Out = Path.Combine(ffv1Root, "outbox", "lossless.mkv"), keptOut = Path.Combine(sameRoot, "outbox", "kept.mp4"), webOut = Path.Combine(sameRoot, "outbox", "web.mkv");
-        await WatchFixtures.WaitUntil(() => File.Exists(ffv1Out + ".resshift.json") && File.Exists(keptOut + ".resshift.json") && File.Exists(webOut + ".resshift.json"),
+        string ffv1Out2 = Path.Combine(ffv1Root, "outbox", "lossless-2.mkv");
+        await WatchFixtures.WaitUntil(() => File.Exists(ffv1Out + ".resshift.json") && File.Exists(ffv1Out2 + ".resshift.json") && File.Exists(keptOut + ".resshift.json") && File.Exists(webOut + ".resshift.json"),
             TimeSpan.FromSeconds(120), () => daemon.Log() + string.Join(", ", WatchFixtures.Files(work)));
 
-        Assert.Equal("ffv1,yuv444p", await ProbeAsync(ffv1Out, "v:0", "stream=codec_name,pix_fmt"));
+        // Two inputs named lossless.*: two outputs, neither replaced, each sidecar naming its own input and frames.
+        var byInput = new Dictionary<string, string>();
+        foreach (string output in new[] { ffv1Out, ffv1Out2 })
+        {
+            Assert.Equal("ffv1,yuv444p", await ProbeAsync(output, "v:0", "stream=codec_name,pix_fmt"));
+            using JsonDocument doc = JsonDocument.Parse(await File.ReadAllBytesAsync(output + ".resshift.json"));
+            byInput[doc.RootElement.GetProperty("input").GetProperty("name").GetString()!] = output;
+            Assert.Equal(Path.GetFileName(output), doc.RootElement.GetProperty("output").GetProperty("name").GetString());
+        }
+        Assert.Equal(2, await Clips.FramesAsync(byInput["lossless.mp4"]));
+        Assert.Equal(3, await Clips.FramesAsync(byInput["lossless.mov"]));
         using (JsonDocument s = JsonDocument.Parse(await File.ReadAllBytesAsync(ffv1Out + ".resshift.json")))
         {
             Assert.Equal("ffv1", s.RootElement.GetProperty("video_settings").GetProperty("codec").GetString());
             Assert.Equal("ffv1", s.RootElement.GetProperty("encoder").GetProperty("codec").GetString());
-            Assert.Equal("lossless.mkv", s.RootElement.GetProperty("output").GetProperty("name").GetString());
             // ffmpeg was handed the daemon's own descriptor of the claimed file, not its path.
             Assert.Contains(s.RootElement.GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains($"file:/proc/{daemon.Pid}/fd/"));
-            Assert.DoesNotContain(s.RootElement.GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("processing/lossless.mp4"));
+            Assert.DoesNotContain(s.RootElement.GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("processing/lossless."));
         }
 
         Assert.Equal("mov,mp4,m4a,3gp,3g2,mj2", await ProbeAsync(keptOut, null, "format=format_name"));

@@ -75,7 +75,8 @@ public static class VideoJobRunner
         using (spool)
         {
             string stem = Path.ChangeExtension(relative, null);
-            string spoolOutput = Path.Combine(spool.Path, stem + ".mkv");
+            // Named after the whole input name: clip.mp4 and clip.mov claimed together must not share a spool.
+            string spoolOutput = Path.Combine(spool.Path, relative + ".mkv");
             var job = new VideoRestoreJob(opened.Path, spoolOutput, relative, settings.ToOptions(model.Model.Id, effective, source));
             VideoResult? restored = null;
             JobResult result = await RunJobAsync(model, job, ct, r => restored = r).ConfigureAwait(false);
