@@ -160,6 +160,8 @@ public sealed class FolderIntake : IIntake
         _leaseRefresh ??= RefreshLeaseAsync(_owners, _leaseStop.Token);
         int stale = _layout.RemoveStaleTemporaries() + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
+        int spooled = Video.VideoSpool.Prune(_layout.RootDir, _layout.ProcessingDir);
+        if (spooled > 0) _log.LogInformation("{Root}: removed {Count} video spool entries whose input has left processing/", _layout.Root, spooled);
         InboxMetrics.Register(Index, () => _scanner.Seen);
         int orphans = QueueOrphans(DateTime.UtcNow);
         if (orphans > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, orphans);
