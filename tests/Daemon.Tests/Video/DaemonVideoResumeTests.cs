@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Xunit.Abstractions;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Daemon.Tests.Serve;
 
@@ -9,7 +10,7 @@ namespace ResShift.Daemon.Tests.Video;
 /// first segment is committed and others are on their way; restarted, it resumes the video from processing/ without
 /// recomputing the committed segments, and the output is byte-identical to an uninterrupted run of the same daemon.
 /// </summary>
-public sealed class DaemonVideoResumeTests
+public sealed class DaemonVideoResumeTests(ITestOutputHelper output)
 {
     private const int Frames = 16, PerSegment = 2;
 
@@ -63,6 +64,7 @@ public sealed class DaemonVideoResumeTests
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(straight, "outbox", "clip.mkv")), await File.ReadAllBytesAsync(Path.Combine(killed, "outbox", "clip.mkv")));
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(killed, "outbox", "clip.mkv.resshift.json")));
         int resumed = sidecar.RootElement.GetProperty("segments_resumed").GetInt32();
+        output.WriteLine($"segments committed at the kill: {committedAtKill} of {Frames / PerSegment}; resumed after the restart: {resumed}");
         Assert.InRange(resumed, committedAtKill, Frames / PerSegment - 1); // every segment committed before the kill was taken, not recomputed
         Assert.Equal(Frames / PerSegment, sidecar.RootElement.GetProperty("segments").GetArrayLength());
         Assert.Empty(WatchFixtures.Files(Path.Combine(killed, "processing")));
