@@ -27,6 +27,7 @@ public static partial class ServeSettingsValidator
         if (settings.HttpToken is { } token && token.Trim().Length < 16)
             p.Add("HttpToken must be at least 16 characters (a random secret; clients send 'Authorization: Bearer TOKEN')");
 
+        p.AddRange(settings.Video.Problems("Video defaults"));
         var watchRoots = new List<string>();
         foreach (WatchSettings w in settings.Watch)
         {
@@ -37,6 +38,7 @@ public static partial class ServeSettingsValidator
             if (File.Exists(root)) p.Add($"watch root {root} is a file, not a directory");
             else if (!Directory.Exists(root)) p.Add($"watch root {root} does not exist; roots are not created automatically (create it; inbox/, outbox/ and the rest are made inside)");
             else if (!Writable(root, out string why)) p.Add($"watch root {root} is not writable by this process ({why})");
+            if (w.Video is { } video) p.AddRange(video.Over(settings.Video).Problems($"watch root {root}"));
             if (w.OutputFormat is { Length: > 0 } format && ImageFormats.FromPath("x." + format.TrimStart('.')) is null)
                 p.Add($"watch root {root}: OutputFormat '{format}' is not an output image format (png, jpg, tif, webp; null keeps each input's format)");
         }

@@ -57,7 +57,7 @@ public sealed class ServeService(ServeSettings settings, ModelRegistry registry,
             }
             // Each kind of intake is built here once; from then on they are all just IIntake.
             for (int i = 0; i < settings.Watch.Count; i++)
-                _intakes.Add(new FolderIntake(settings.Watch[i], Pipeline(settings.Watch[i].Model), settings.MaxPixels, loggers.CreateLogger<FolderIntake>()) { Index = i });
+                _intakes.Add(new FolderIntake(settings.Watch[i], Pipeline(settings.Watch[i].Model), settings.MaxPixels, loggers.CreateLogger<FolderIntake>()) { Index = i, VideoDefaults = settings.Video });
             foreach (RabbitMqSettings q in settings.RabbitMq)
                 _intakes.Add(new RabbitMqIntake(q, q.AllModels.ToDictionary(id => id, Pipeline, StringComparer.Ordinal), settings.MaxPixels,
                     loggers.CreateLogger<RabbitMqIntake>()));

@@ -36,6 +36,9 @@ public sealed class ServeSettings
     public int StallSeconds { get; set; } = 300;
     public List<WatchSettings> Watch { get; set; } = [];
 
+    /// <summary>Video encoding defaults for every watch root (each root's own Video keys override them).</summary>
+    public Configuration.VideoSettings Video { get; set; } = new();
+
     /// <summary>Queues to consume (see src/Daemon/Inputs/RabbitMq/README.md).</summary>
     public List<RabbitMqSettings> RabbitMq { get; set; } = [];
 

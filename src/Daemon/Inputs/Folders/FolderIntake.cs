@@ -57,10 +57,15 @@ public sealed class FolderIntake : IIntake
             MaskGrace = TimeSpan.FromSeconds(Math.Max(0, settings.MaskWaitSeconds)),
         };
         _claimLimit = model.Options.MaxJobsInFlight * 2;
+        _video = settings.Video ?? new();
         _effective = model.Options.Resolve(new JobSettings { Seed = settings.Seed, NoiseScale = settings.NoiseScale, Overlap = settings.Overlap, Blend = settings.Blend });
     }
 
     public WatchLayout Layout => _layout;
+
+    /// <summary>The daemon's video defaults (ServeSettings.Video), under this root's own Video keys.</summary>
+    public Configuration.VideoSettings? VideoDefaults { init => _video = (_settings.Video ?? new()).Over(value); }
+    private readonly Configuration.VideoSettings _video = new();
 
     /// <summary>This root's place in the configuration's Watch list (the label of its metrics).</summary>
     public int Index { get; init; }
@@ -169,6 +174,8 @@ public sealed class FolderIntake : IIntake
         _leaseRefresh ??= RefreshLeaseAsync(_owners, _leaseStop.Token);
         int stale = _layout.RemoveStaleTemporaries(DateTime.UtcNow) + ClaimOwners.RemoveTemporaries(_owners, _layout.Root);
         if (stale > 0) _log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _layout.Root, stale);
+        int spooled = Video.VideoSpool.Prune(_layout.RootDir, _layout.ProcessingDir);
+        if (spooled > 0) _log.LogInformation("{Root}: removed {Count} video spool entries whose input has left processing/", _layout.Root, spooled);
         InboxMetrics.Register(Index, () => _scanner.Seen);
         int orphans = QueueOrphans(DateTime.UtcNow);
         if (orphans > 0) _log.LogInformation("{Root}: resuming {Count} jobs found in processing/", _layout.Root, orphans);
@@ -548,12 +555,12 @@ public sealed class FolderIntake : IIntake
                 await SettleAsync(rel, await JobFactory.RunBirdAsync(_model, bird, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             }
-            if (await Video.VideoJobRunner.IsVideoAsync(Path.Combine(_layout.Processing, rel), claim.Token).ConfigureAwait(false))
+            if (await Video.VideoJobRunner.IsVideoAsync(_layout.ProcessingDir, rel, claim.Token).ConfigureAwait(false))
             {
-                // Videos are opened by path by ffmpeg (not through the root handles) and come out as MKV.
-                string videoOutput = Path.Combine(_layout.Outbox, Video.VideoJobRunner.OutputFor(rel));
-                await SettleAsync(rel, await Video.VideoJobRunner.RunAsync(_model, _effective, Path.Combine(_layout.Processing, rel), videoOutput, rel, "folder", claim.Token)
-                    .ConfigureAwait(false)).ConfigureAwait(false);
+                // Opened through processing/'s handle and read by ffmpeg through that descriptor; restored in the root's
+                // spool with this root's video settings, delivered to outbox/ without replacing a file.
+                await SettleAsync(rel, await Video.VideoJobRunner.RunInRootAsync(_model, _effective, _video, _layout.RootDir, _layout.ProcessingDir, rel,
+                    _layout.OutboxDir, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             }
             // Two inputs mapping to one output (photo.jpg and photo.png as png), or a name dropped again: a distinct

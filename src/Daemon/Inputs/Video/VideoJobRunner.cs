@@ -1,7 +1,10 @@
+using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Serve;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Processes;
 
@@ -15,28 +18,136 @@ namespace ResShift.Daemon.Inputs.Video;
 /// </summary>
 public static class VideoJobRunner
 {
+    /// <summary>The spool of a watch root: a hidden folder beside inbox/ where videos are restored before delivery.</summary>
+    public const string SpoolFolder = ".resshift-video";
+
     public static async Task<bool> IsVideoAsync(string path, CancellationToken ct) =>
         ImageFormats.FromPath(path) is null
         && (VideoFiles.HasVideoExtension(path) || await VideoFiles.HasVideoStreamAsync(path, FfmpegTools.Default, ct).ConfigureAwait(false));
 
+    /// <summary>The same question for a file in a root, read through the root's handle; a file that cannot be opened safely is not a video (the image path reports it).</summary>
+    public static async Task<bool> IsVideoAsync(RootDirectory folder, string relative, CancellationToken ct)
+    {
+        if (ImageFormats.FromPath(relative) is not null) return false;
+        if (VideoFiles.HasVideoExtension(relative)) return true;
+        try
+        {
+            using OpenedVideo opened = OpenedVideo.Open(folder, relative);
+            return await VideoFiles.HasVideoStreamAsync(opened.Path, FfmpegTools.Default, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Where a video's output goes for an image-style output path: the same name in MKV.</summary>
     public static string OutputFor(string imageStyleOutput) => Path.ChangeExtension(imageStyleOutput, ".mkv");
 
+    /// <summary>A video named by path (queue messages): restored to <paramref name="output"/> in MKV with the product's default encoder settings.</summary>
     public static async Task<JobResult> RunAsync(ModelPipeline model, JobSettings effective, string input, string output, string name, string source, CancellationToken ct)
     {
         var job = new VideoRestoreJob(input, output, name, new VideoJobOptions { Model = model.Model.Id, Frame = effective, Source = source });
+        return await RunJobAsync(model, job, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A watch root's video: opened through <paramref name="from"/>'s handle (no link followed) and read by ffmpeg
+    /// through that descriptor, restored with <paramref name="settings"/> into the root's spool, then delivered into
+    /// <paramref name="outbox"/> by a rename that never replaces a file. A video left in the spool by a killed run
+    /// resumes there at its first uncommitted segment.
+    /// </summary>
+    public static async Task<JobResult> RunInRootAsync(ModelPipeline model, JobSettings effective, VideoSettings settings,
+        RootDirectory root, RootDirectory from, string relative, RootDirectory outbox, string source, CancellationToken ct)
+    {
+        OpenedVideo opened;
+        RootDirectory spool;
         try
         {
-            await job.RunAsync(model.Pipeline, model.Engines.EngineName, model.Engines.Precision, ct).ConfigureAwait(false);
+            opened = OpenedVideo.Open(from, relative);
+            spool = root.OpenDirectory(SpoolFolder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return JobResult.Failure(new VideoException(relative, e.Message, e));
+        }
+        using (opened)
+        using (spool)
+        {
+            string stem = Path.ChangeExtension(relative, null);
+            // Named after the whole input name: clip.mp4 and clip.mov claimed together must not share a spool.
+            string spoolOutput = Path.Combine(spool.Path, relative + ".mkv");
+            var job = new VideoRestoreJob(opened.Path, spoolOutput, relative, settings.ToOptions(model.Model.Id, effective, source));
+            VideoResult? restored = null;
+            JobResult result = await RunJobAsync(model, job, ct, r => restored = r).ConfigureAwait(false);
+            if (restored is null) return result;
+            try
+            {
+                // Not cancelled by a drain: a remux and two renames, and the segments are already gone.
+                await new VideoDelivery(spool, outbox, FfmpegTools.Default).DeliverAsync(restored, job.SidecarPath, relative, stem, settings, CancellationToken.None).ConfigureAwait(false);
+                return result;
+            }
+            catch (Exception e)
+            {
+                return JobResult.Failure(new VideoException(relative, "delivering the restored video failed: " + e.Message, e));
+            }
+            finally
+            {
+                // Whatever was not delivered (an output a failed delivery left, a remux, the spool's sidecar) goes.
+                foreach (string leftover in new[] { spoolOutput, job.SidecarPath }.Concat(OutputContainers.Select(c => Path.ChangeExtension(spoolOutput, c.Extension))))
+                    TryDelete(leftover);
+                RemoveEmptyFolders(spool, stem);
+            }
+        }
+    }
+
+    private static readonly OutputContainer[] OutputContainers = [OutputContainer.Mp4, OutputContainer.Mov, OutputContainer.Webm];
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static async Task<JobResult> RunJobAsync(ModelPipeline model, VideoRestoreJob job, CancellationToken ct, Action<VideoResult>? done = null)
+    {
+        try
+        {
+            VideoResult r = await job.RunAsync(model.Pipeline, model.Engines.EngineName, model.Engines.Precision, ct).ConfigureAwait(false);
+            done?.Invoke(r);
             return new JobResult(OutcomeKind.Completed);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return new JobResult(OutcomeKind.Cancelled) { Error = "stopped by drain (committed segments kept for the next run)", Class = new ErrorClass("cancelled", null, true) };
+            return Drained();
         }
         catch (Exception e)
         {
             return JobResult.Failure(e);
+        }
+    }
+
+    private static JobResult Drained() =>
+        new(OutcomeKind.Cancelled) { Error = "stopped by drain (committed segments kept for the next run)", Class = new ErrorClass("cancelled", null, true) };
+
+    /// <summary>A nested video's folders in the spool (a/b/ for a/b/clip.mp4), once empty.</summary>
+    private static void RemoveEmptyFolders(RootDirectory spool, string stem)
+    {
+        for (string? dir = Path.GetDirectoryName(stem); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            try
+            {
+                if (!spool.DeleteEmptyDirectory(dir)) return;
+            }
+            catch (IOException)
+            {
+                return;
+            }
         }
     }
 }

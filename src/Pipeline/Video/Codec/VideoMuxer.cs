@@ -73,4 +73,22 @@ public sealed class VideoMuxer(FfmpegTools tools)
         CommandLines.Add(p.CommandLine);
         await p.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Copies every stream, chapter and tag of a finished Matroska into another container (<see cref="ContainerChoice"/>
+    /// has checked it can hold them). HEVC is tagged hvc1, the form Apple players accept in mp4/mov.
+    /// </summary>
+    public async Task RemuxAsync(string input, MediaProbe probe, OutputContainer container, string output, CancellationToken cancellationToken)
+    {
+        var args = new List<string>
+        {
+            "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", "file:" + Path.GetFullPath(input),
+            "-map", "0", "-map_metadata", "0", "-map_chapters", "0", "-c", "copy",
+        };
+        if (container != OutputContainer.Webm && probe.Video?.Codec == "hevc") args.AddRange(["-tag:v", "hvc1"]);
+        args.AddRange(["-fflags", "+bitexact", "-f", container.Muxer, "file:" + Path.GetFullPath(output)]);
+        using ChildProcess p = ChildProcess.Start(tools.Ffmpeg, args, cancellationToken);
+        CommandLines.Add(p.CommandLine);
+        await p.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Inputs.Folders;
+using ResShift.Pipeline.Files;
+using ResShift.Pipeline.Video.Codec;
+using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video.Processes;
+
+namespace ResShift.Daemon.Inputs.Video;
+
+/// <summary>
+/// The last steps of a video restored into the spool: the container (<see cref="ContainerChoice"/>: a remux inside
+/// the spool when the input's own container can hold the result), the sidecar completed with the container decision
+/// and the effective video settings, then output and sidecar moved into outbox/ through its handle, never over a
+/// file (a taken name gets clip-2.mp4, like images).
+/// </summary>
+public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, FfmpegTools tools)
+{
+    /// <summary>Delivers <paramref name="result"/> (its output and sidecar in the spool); the name it got in outbox/.</summary>
+    /// <param name="outputStem">The output's path in outbox/ without extension (the container decides it).</param>
+    public async Task<string> DeliverAsync(VideoResult result, string sidecarInSpool, string inputName, string outputStem, VideoSettings settings, CancellationToken ct)
+    {
+        ContainerChoice choice = ContainerChoice.Choose(settings.ContainerMode, result.Probe.FormatName, inputName, result.OutputProbe);
+        string produced = result.OutputPath;
+        var commands = new List<string>();
+        if (choice.Container != OutputContainer.Mkv)
+        {
+            string remuxed = Path.ChangeExtension(produced, choice.Container.Extension);
+            var muxer = new VideoMuxer(tools);
+            try
+            {
+                await muxer.RemuxAsync(produced, result.OutputProbe, choice.Container, remuxed, ct).ConfigureAwait(false);
+                File.Delete(produced);
+                produced = remuxed;
+            }
+            catch (ToolFailedException e)
+            {
+                // The table said it fits and ffmpeg disagreed: Matroska holds it, and the sidecar says why.
+                File.Delete(remuxed);
+                choice = choice.FailedWith($"ffmpeg could not write {choice.Container.Name}: {string.Join(" ", e.StandardError.Trim().Split('\n').TakeLast(2))}");
+            }
+            commands.AddRange(muxer.CommandLines);
+        }
+
+        string spoolRelative = Path.GetRelativePath(spool.Path, produced);
+        for (int n = 1; ; n++)
+        {
+            string name = outputStem + choice.Container.Extension;
+            if (n > 1) name = WatchLayout.Variant(name, n);
+            if (outbox.Stat(name) is not null || outbox.Stat(name + SidecarSuffix) is not null) continue;
+            byte[] sidecar = Complete(await File.ReadAllBytesAsync(sidecarInSpool, ct).ConfigureAwait(false), Path.GetFileName(name), choice, settings, commands);
+            switch (spool.Move(spoolRelative, outbox, name))
+            {
+                case MoveResult.Moved:
+                    await outbox.WriteAtomicAsync(name + SidecarSuffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), replace: true, ct).ConfigureAwait(false);
+                    File.Delete(sidecarInSpool);
+                    return name;
+                case MoveResult.SourceMissing:
+                    throw new IOException($"{produced}: the restored video vanished from the spool before delivery");
+            }
+            if (n > 10_000) throw new IOException($"{outputStem}: no free name in {outbox}");
+        }
+    }
+
+    private const string SidecarSuffix = ".resshift.json";
+
+    /// <summary>The job's sidecar with the delivered name, the container decision and the video settings added.</summary>
+    public static byte[] Complete(byte[] sidecar, string deliveredName, ContainerChoice choice, VideoSettings settings, IEnumerable<string> commands)
+    {
+        JsonNode doc = JsonNode.Parse(sidecar) ?? throw new InvalidDataException("empty video sidecar");
+        if (doc["output"] is JsonObject output) output["name"] = deliveredName;
+        if (doc["encoder"] is JsonObject encoder) encoder["container"] = choice.Container.Muxer;
+        var container = new JsonObject
+        {
+            ["mode"] = choice.Mode.ToString().ToLowerInvariant(),
+            ["input"] = choice.InputContainer,
+            ["chosen"] = choice.Container.Name,
+            ["fallback_reasons"] = new JsonArray([.. choice.FallbackReasons.Select(r => JsonValue.Create(r))]),
+        };
+        doc["container"] = container;
+        var video = new JsonObject();
+        foreach (var (key, value) in settings.Describe()) video[key] = value;
+        doc["video_settings"] = video;
+        if (doc["command_lines"] is JsonArray lines)
+            foreach (string c in commands) lines.Add(c);
+        return JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true });
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+using ResShift.Daemon.Tests.Restore;
+using ResShift.Daemon.Tests.Serve;
+
+namespace ResShift.Daemon.Tests.Video;
+
+/// <summary>
+/// Proof item 7 on the daemon: a watch root restores a video in 2-frame segments; the daemon is SIGKILLed once the
+/// first segment is committed and others are on their way; restarted, it resumes the video from processing/ without
+/// recomputing the committed segments, and the output is byte-identical to an uninterrupted run of the same daemon.
+/// </summary>
+public sealed class DaemonVideoResumeTests(ITestOutputHelper output)
+{
+    private const int Frames = 16, PerSegment = 2;
+
+    private static object Root(string root) => new
+    {
+        Root = root, Model = "tiny-x4", SettleSeconds = 0.2, PollMilliseconds = 100, LeaseSeconds = 1,
+        Video = new { SegmentFrames = PerSegment },
+    };
+
+    [Fact]
+    public async Task A_video_killed_mid_way_resumes_at_its_first_uncommitted_segment_with_identical_bytes()
+    {
+        string work = Repo.TempDir();
+        string straight = Directory.CreateDirectory(Path.Combine(work, "straight")).FullName;
+        string killed = Directory.CreateDirectory(Path.Combine(work, "killed")).FullName;
+        string staging = Directory.CreateDirectory(Path.Combine(work, "staging")).FullName;
+        string clip = await Clips.MakeAsync(staging, "clip.mkv", frames: Frames);
+        object[] roots = [Root(straight), Root(killed)];
+
+        string spool = Path.Combine(killed, ".resshift-video", ".clip.mkv.mkv.resshift-segments");
+        using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1))
+        {
+            await WatchFixtures.WaitUntil(() => Directory.Exists(Path.Combine(killed, "inbox")) && Directory.Exists(Path.Combine(straight, "inbox")), TimeSpan.FromSeconds(60), daemon.Log);
+            File.Copy(clip, Path.Combine(straight, "inbox", "clip.mkv"));
+            await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(straight, "outbox", "clip.mkv.resshift.json")), TimeSpan.FromSeconds(120), daemon.Log);
+
+            File.Copy(clip, Path.Combine(killed, "inbox", "clip.mkv"));
+            // Kill as soon as segment 0 is committed (a 5 ms poll: the next segments are on their way).
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+            while (!File.Exists(Path.Combine(spool, "segment-00000.json")))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "segment 0 was never committed: " + daemon.Log() + string.Join(", ", WatchFixtures.Files(killed)));
+                Assert.False(daemon.HasExited, daemon.Log());
+                await Task.Delay(5);
+            }
+            daemon.KillHard();
+        }
+        Assert.True(File.Exists(Path.Combine(killed, "processing", "clip.mkv")), "the killed daemon's claim is not in processing/");
+        Assert.False(File.Exists(Path.Combine(killed, "outbox", "clip.mkv")), "a killed run delivered an output");
+        int committedAtKill = Directory.EnumerateFiles(spool, "segment-*.json").Count();
+        Assert.InRange(committedAtKill, 1, Frames / PerSegment - 1);
+
+        using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1))
+        {
+            await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(killed, "outbox", "clip.mkv.resshift.json")), TimeSpan.FromSeconds(120),
+                () => daemon.Log() + string.Join(", ", WatchFixtures.Files(killed)));
+            await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(killed, "done", "clip.mkv")), TimeSpan.FromSeconds(30), daemon.Log);
+            Assert.False(daemon.HasExited);
+        }
+
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(straight, "outbox", "clip.mkv")), await File.ReadAllBytesAsync(Path.Combine(killed, "outbox", "clip.mkv")));
+        using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(killed, "outbox", "clip.mkv.resshift.json")));
+        int resumed = sidecar.RootElement.GetProperty("segments_resumed").GetInt32();
+        output.WriteLine($"segments committed at the kill: {committedAtKill} of {Frames / PerSegment}; resumed after the restart: {resumed}");
+        Assert.InRange(resumed, committedAtKill, Frames / PerSegment - 1); // every segment committed before the kill was taken, not recomputed
+        Assert.Equal(Frames / PerSegment, sidecar.RootElement.GetProperty("segments").GetArrayLength());
+        Assert.Empty(WatchFixtures.Files(Path.Combine(killed, "processing")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(killed, ".resshift-video")));
+        Assert.Equal(["clip.mkv", "clip.mkv.resshift.json"], WatchFixtures.Files(Path.Combine(killed, "outbox")));
+    }
+}
