@@ -30,12 +30,34 @@ public static class CompletedOutput
             double? recorded = root.GetProperty("noise_scale").ValueKind == JsonValueKind.Number ? root.GetProperty("noise_scale").GetDouble() : null;
             if (!Same(recorded, noiseScale)) return false;
             string? sha = root.GetProperty("input").GetProperty("sha256").GetString();
-            return sha is not null && ContentKey.Of(File.ReadAllBytes(input)).Sha256 == sha;
+            return sha is not null && Sha256Of(input) == sha;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// A video's rule: its output is <c>STEM.mkv</c>, or <c>STEM</c> in the input's own container (a root with
+    /// <c>Container: same</c>); the first of these whose sidecar matches counts. A delivery that had to take the next
+    /// free name (clip-2.mkv) is not looked for: the worst case is the video restored again under another name.
+    /// </summary>
+    public static bool MatchesVideo(string outbox, string relative, string input, string model, JobSettings effective) =>
+        VideoOutputNames(relative).Any(name => Matches(Path.Combine(outbox, name), input, model, effective));
+
+    private static IEnumerable<string> VideoOutputNames(string relative)
+    {
+        string mkv = Path.ChangeExtension(relative, ".mkv");
+        yield return mkv;
+        if (!string.Equals(relative, mkv, StringComparison.Ordinal)) yield return relative;
+    }
+
+    // Streamed: a video (or a large image) is never read whole to be recognised.
+    private static string Sha256Of(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
     // The sidecar stores the double as JSON text; compare through the same round trip.

@@ -71,4 +71,37 @@ public sealed class DaemonVideoResumeTests(ITestOutputHelper output)
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(killed, ".resshift-video")));
         Assert.Equal(["clip.mkv", "clip.mkv.resshift.json"], WatchFixtures.Files(Path.Combine(killed, "outbox")));
     }
+
+    /// <summary>
+    /// A crash after delivery but before the original reached done/: on restart the video in processing/ is
+    /// recognised by its output's sidecar (same input bytes, model, seed, noise) and moved to done/, not restored
+    /// again under another name.
+    /// </summary>
+    [Fact]
+    public async Task A_video_delivered_before_a_crash_is_moved_to_done_not_restored_again()
+    {
+        string work = Repo.TempDir();
+        string root = Directory.CreateDirectory(Path.Combine(work, "root")).FullName;
+        string clip = await Clips.MakeAsync(Directory.CreateDirectory(Path.Combine(work, "staging")).FullName, "clip.mp4", frames: 4);
+        object[] roots = [Root(root)];
+        using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1))
+        {
+            await WatchFixtures.WaitUntil(() => Directory.Exists(Path.Combine(root, "inbox")), TimeSpan.FromSeconds(60), daemon.Log);
+            File.Copy(clip, Path.Combine(root, "inbox", "clip.mp4"));
+            await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(root, "done", "clip.mp4")), TimeSpan.FromSeconds(120), daemon.Log);
+        }
+        byte[] delivered = await File.ReadAllBytesAsync(Path.Combine(root, "outbox", "clip.mkv"));
+        // The state a SIGKILL between delivery and the move to done/ leaves (no claim marker: its owner is gone).
+        File.Move(Path.Combine(root, "done", "clip.mp4"), Path.Combine(root, "processing", "clip.mp4"));
+
+        using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1))
+        {
+            await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(root, "done", "clip.mp4")), TimeSpan.FromSeconds(60), daemon.Log);
+            Assert.Contains("clip.mp4 was already restored", daemon.Log());
+            Assert.False(daemon.HasExited);
+        }
+        Assert.Equal(["clip.mkv", "clip.mkv.resshift.json"], WatchFixtures.Files(Path.Combine(root, "outbox")));
+        Assert.Equal(delivered, await File.ReadAllBytesAsync(Path.Combine(root, "outbox", "clip.mkv")));
+        Assert.Empty(WatchFixtures.Files(Path.Combine(root, "processing")));
+    }
 }

@@ -18,6 +18,11 @@ public static class VideoSidecar
         {
             w.WriteStartObject();
             w.WriteString("kind", "video");
+            // As in the image sidecar: how a queue's "replace" recognises an output this service wrote.
+            w.WriteStartObject("software");
+            w.WriteString("name", "resshift");
+            w.WriteString("version", typeof(VideoSidecar).Assembly.GetName().Version?.ToString());
+            w.WriteEndObject();
             // input/model/engine/seed/noise_scale as in the image sidecar, so one "already done" rule serves both.
             w.WriteStartObject("input");
             w.WriteString("name", r.Name);
