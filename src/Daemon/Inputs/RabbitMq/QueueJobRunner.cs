@@ -100,12 +100,14 @@ public sealed class QueueJobRunner
                 throw new JobRejectedException("path", msg.Replace
                     ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
                     : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
-            if (await Video.VideoJobRunner.IsVideoAsync(input, ct).ConfigureAwait(false))
+            if (await Video.VideoJobRunner.IsVideoAsync(inputAt.Root, inputAt.Relative, ct).ConfigureAwait(false))
             {
-                // Videos are opened by path by ffmpeg (not through the root handles) and come out as MKV.
+                // Read through the root's handle, delivered through it; MKV out (every stream kept).
                 if (!output.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
                     throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
-                Segments.VideoQueueJob.Outcome video = await Segments.VideoQueueJob.RunAsync(msg, mp, effective, input, output, _settings.SplitVideos, ct).ConfigureAwait(false);
+                using Video.OpenedVideo opened = Segments.QueueVideoFiles.Open(inputAt);
+                Segments.VideoQueueJob.Outcome video = await Segments.VideoQueueJob.RunAsync(msg, mp, effective, input, output, _settings.SplitVideos,
+                    opened.Path, Segments.QueueVideoFiles.Deliver(_paths, input, output), ct).ConfigureAwait(false);
                 return Outcome(video.Result.Kind) with { Error = video.Result.Error, ErrorKind = video.Result.Class?.Kind, Split = video.Split };
             }
             if (msg.Video is not null)

@@ -30,6 +30,19 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     private readonly FfmpegTools _tools = tools ?? FfmpegTools.Default;
 
     public string InputPath { get; } = inputPath;
+
+    /// <summary>
+    /// What ffmpeg and ffprobe open: the input itself, or a descriptor the caller holds (<c>/proc/PID/fd/N</c>,
+    /// opened through a root's handle) so that no path is followed after the checks. A plan records
+    /// <see cref="InputPath"/>, the name every daemon resolves for itself.
+    /// </summary>
+    public string ReadPath { get; init; } = inputPath;
+
+    /// <summary>
+    /// Puts an output and its sidecar in place; null = by path at <see cref="OutputPath"/>. The daemon's queue passes
+    /// one that resolves the output inside its root at that moment and renames through the root's handle.
+    /// </summary>
+    public DeliverOutput? Deliver { get; init; }
     public string OutputPath { get; } = outputPath;
     public string Name { get; } = name;
     public VideoJobOptions Options { get; } = options;
@@ -107,11 +120,15 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             await RestoreFramesAsync(pipeline, engine, precision, store, p, committed, records, 0, p.Frames, commands, cancellationToken).ConfigureAwait(false);
 
         (string muxed, MediaProbe outProbe) = await JoinAndMuxAsync(store, p, "", commands, cancellationToken).ConfigureAwait(false);
+        VideoResult result = Result(p, outProbe, records!, resumed, commands, engine, precision);
+        if (Deliver is { } deliver)
+        {
+            await deliver(muxed, VideoSidecar.Write(result), File.Exists(OutputPath), cancellationToken).ConfigureAwait(false);
+            return result;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!);
         File.Move(muxed, OutputPath, overwrite: true);
         AtomicFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputPath))!);
-
-        VideoResult result = Result(p, outProbe, records!, resumed, commands, engine, precision);
         await AtomicFile.WriteAsync(SidecarPath, (s, ct) => s.WriteAsync(VideoSidecar.Write(result), ct).AsTask(), cancellationToken).ConfigureAwait(false);
         return result;
     }
@@ -127,12 +144,12 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     /// <param name="perSegment">The plan's segment size; null = from the options (or automatic).</param>
     private async Task<Prepared> PrepareAsync(int scale, int lqTile, int? perSegment, CancellationToken cancellationToken)
     {
-        if (!File.Exists(InputPath)) throw new VideoException(Name, "file not found");
+        if (!File.Exists(ReadPath)) throw new VideoException(Name, "file not found");
         var prober = new VideoProber(_tools);
         MediaProbe probe;
         try
         {
-            probe = await prober.ProbeAsync(InputPath, cancellationToken).ConfigureAwait(false);
+            probe = await prober.ProbeAsync(ReadPath, cancellationToken).ConfigureAwait(false);
         }
         catch (ToolFailedException e)
         {
@@ -143,7 +160,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         List<long> packetPts;
         try
         {
-            packetPts = await prober.PacketPtsAsync(InputPath, v.Index, cancellationToken).ConfigureAwait(false);
+            packetPts = await prober.PacketPtsAsync(ReadPath, v.Index, cancellationToken).ConfigureAwait(false);
         }
         catch (DamagedMediaException e)
         {
@@ -151,12 +168,12 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         }
         if (packetPts.Count == 0) throw new VideoException(Name, "the video stream has no frames");
         Hdr10Metadata? hdr10 = v.ColorTransfer is "smpte2084"
-            ? await prober.ProbeHdr10Async(InputPath, v.Index, cancellationToken).ConfigureAwait(false) : null;
+            ? await prober.ProbeHdr10Async(ReadPath, v.Index, cancellationToken).ConfigureAwait(false) : null;
         VideoDecisions d = VideoDecider.Decide(Name, v, packetPts, hdr10, Options.Interlace);
         EncoderPlan plan = Options.Encoder.Resolve(d);
         string ffmpegVersion = await _tools.VersionAsync(cancellationToken).ConfigureAwait(false);
 
-        string inputSha = await SegmentStore.Sha256Async(InputPath, cancellationToken).ConfigureAwait(false);
+        string inputSha = await SegmentStore.Sha256Async(ReadPath, cancellationToken).ConfigureAwait(false);
         ulong videoKey = new ContentKey(inputSha).NoiseKey;
         long[] sortedPts = [.. packetPts];
         Array.Sort(sortedPts);
@@ -183,7 +200,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             await muxer.RetimeAsync(joined, ts, video, cancellationToken).ConfigureAwait(false);
         }
         string muxed = Path.Combine(store.Directory, $"output{tag}.mkv");
-        await muxer.MuxAsync(video, InputPath, p.Probe, p.V, muxed, cancellationToken).ConfigureAwait(false);
+        await muxer.MuxAsync(video, ReadPath, p.Probe, p.V, muxed, cancellationToken).ConfigureAwait(false);
         commands.AddRange(muxer.CommandLines);
 
         MediaProbe outProbe = await new VideoProber(_tools).ProbeAsync(muxed, cancellationToken).ConfigureAwait(false);
@@ -224,7 +241,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             Progress.FrameDone();
         }, d.BytesPerSample, Math.Max(1, Options.Window));
         var sink = new Sink(sequencer, Progress);
-        using var decoder = new FrameDecoder(_tools, InputPath, Name, p.V, d, token, startAt);
+        using var decoder = new FrameDecoder(_tools, ReadPath, Name, p.V, d, token, startAt);
         commands.Add(decoder.CommandLine);
 
         var running = new List<Task>();
@@ -296,7 +313,8 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     }
 
     /// <summary>A job for a plan: the planner's input, output, name and options, never this process's own.</summary>
-    public static VideoRestoreJob FromPlan(VideoPlan plan, FfmpegTools? tools = null) => new(plan.InputPath, plan.OutputPath, plan.Name, plan.Options, tools);
+    public static VideoRestoreJob FromPlan(VideoPlan plan, FfmpegTools? tools = null, string? readPath = null, DeliverOutput? deliver = null) =>
+        new(plan.InputPath, plan.OutputPath, plan.Name, plan.Options, tools) { ReadPath = readPath ?? plan.InputPath, Deliver = deliver };
 
     private SegmentStore Store() => new(SegmentStore.For(OutputPath), _tools);
 
@@ -423,11 +441,18 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
                 bool exists = File.Exists(OutputPath);
                 if (exists && !(plan.Replace && IsVideoSidecar(SidecarPath)))
                     throw new VideoException(Name, $"the output {OutputPath} exists and was not written by this job: it is not replaced");
-                string dir = Path.GetDirectoryName(Path.GetFullPath(OutputPath))!;
-                Directory.CreateDirectory(dir);
-                await AtomicFile.WriteAsync(SidecarPath, (s, ct) => s.WriteAsync(VideoSidecar.Write(result), ct).AsTask(), cancellationToken).ConfigureAwait(false);
-                File.Move(muxed, OutputPath, overwrite: exists);
-                AtomicFile.SyncDirectory(dir);
+                if (Deliver is { } deliver)
+                {
+                    await deliver(muxed, VideoSidecar.Write(result), exists, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    string dir = Path.GetDirectoryName(Path.GetFullPath(OutputPath))!;
+                    Directory.CreateDirectory(dir);
+                    await AtomicFile.WriteAsync(SidecarPath, (s, ct) => s.WriteAsync(VideoSidecar.Write(result), ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                    File.Move(muxed, OutputPath, overwrite: exists);
+                    AtomicFile.SyncDirectory(dir);
+                }
                 store.Delete();
                 return result;
             }
@@ -551,6 +576,12 @@ public enum SegmentRun
     /// <summary>The plan left the spool (the job was delivered, or the spool removed) before or while this worker ran: its work was dropped.</summary>
     Superseded,
 }
+
+/// <summary>
+/// Puts <paramref name="muxed"/> (a finished output in the spool) in place with <paramref name="sidecar"/>: the
+/// sidecar first, then the output, replacing an existing one only when <paramref name="replace"/>.
+/// </summary>
+public delegate Task DeliverOutput(string muxed, byte[] sidecar, bool replace, CancellationToken cancellationToken);
 
 /// <summary>A segment was committed by another engine class: the job refuses to mix.</summary>
 public sealed class EngineClassMismatchException(string message) : Exception(message);

@@ -21,9 +21,12 @@ public static class VideoQueueJob
         return msg.Video?.Apply(options) ?? options;
     }
 
-    public static async Task<Outcome> RunAsync(JobMessage msg, ModelPipeline mp, JobSettings effective, string input, string output, bool splitByDefault, CancellationToken ct)
+    /// <param name="readPath">What ffmpeg reads: the input's descriptor opened through its root (see <see cref="QueueVideoFiles"/>).</param>
+    /// <param name="deliver">How an unsplit job's output is put in place (through the output's root).</param>
+    public static async Task<Outcome> RunAsync(JobMessage msg, ModelPipeline mp, JobSettings effective, string input, string output, bool splitByDefault,
+        string readPath, DeliverOutput deliver, CancellationToken ct)
     {
-        var job = new VideoRestoreJob(input, output, msg.Input, OptionsFor(msg, mp, effective));
+        var job = new VideoRestoreJob(input, output, msg.Input, OptionsFor(msg, mp, effective)) { ReadPath = readPath, Deliver = deliver };
         string engine = mp.Engines.EngineName, precision = mp.Engines.Precision;
         try
         {
