@@ -92,6 +92,7 @@ public static class RestoreCommand
             ContainerMode containerMode = video.Mode(parse);
             VideoSettings videoSettings = video.Settings(parse);
             var videos = new List<(VideoRestoreJob Job, VideoTarget Target)>();
+            var runOutputs = new RunOutputs();
             var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = parse.GetValue(maxPixels) });
             var encoder = new ImageEncoder();
             var jobs = new List<FileRestoreJob>();
@@ -102,7 +103,7 @@ public static class RestoreCommand
                 if (ImageFormats.FromPath(item.Path) is null
                     && (VideoFiles.HasVideoExtension(item.Path) || await VideoFiles.HasVideoStreamAsync(item.Path, FfmpegTools.Default, ct)))
                 {
-                    var videoTarget = new VideoTarget(singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput)), item.Path, containerMode);
+                    var videoTarget = new VideoTarget(singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput)), item.Path, containerMode, runOutputs);
                     if (parse.GetValue(skip) && videoTarget.Exists())
                     {
                         skipped++;
@@ -151,7 +152,7 @@ public static class RestoreCommand
                     {
                         var (r, restored) = await task;
                         report(job.Name, restored.Path, null, r.Seconds);
-                        if (VideoTarget.FallbackLine(job.Name, restored) is string line) containerNotes.Add(line);
+                        containerNotes.AddRange(VideoTarget.Notes(job.Name, restored));
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
@@ -159,11 +160,9 @@ public static class RestoreCommand
                         target.Discard();
                         report(job.Name, job.OutputPath, e.Message, 0);
                     }
-                    finally
-                    {
-                        target.RemoveStaging();
-                    }
                 }
+                // Once every video is done: a staging folder removed while another video was creating its segments there would fail that video.
+                foreach (var (_, target) in videos) target.RemoveStaging();
                 foreach (var (job, task) in running)
                 {
                     try

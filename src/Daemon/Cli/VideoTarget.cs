@@ -1,4 +1,5 @@
 using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Inputs.Folders;
 using ResShift.Daemon.Inputs.Video;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Codec;
@@ -8,7 +9,30 @@ using ResShift.Pipeline.Video.Processes;
 namespace ResShift.Daemon.Cli;
 
 /// <summary>What <c>restore</c> made of one video: where it is, and the container decision (null: plain MKV, nothing decided).</summary>
-public sealed record RestoredVideo(string Path, ContainerChoice? Choice);
+/// <param name="Displaced">The name it would have had, when another input of this run had already written it.</param>
+public sealed record RestoredVideo(string Path, ContainerChoice? Choice, string? Displaced = null);
+
+/// <summary>
+/// The output names written by one <c>restore</c> run: clip.mp4 and clip.mov can both end up as clip.mkv, and the
+/// second must not replace the first's fresh output (it gets clip-2.mkv, the watch roots' rule for a taken name).
+/// </summary>
+public sealed class RunOutputs
+{
+    private readonly HashSet<string> _written = [];
+
+    /// <summary>The first of <paramref name="path"/>, path-2, path-3, ... not written yet in this run, now claimed.</summary>
+    public string Claim(string path)
+    {
+        lock (_written)
+        {
+            for (int n = 1; ; n++)
+            {
+                string candidate = n == 1 ? path : WatchLayout.Variant(path, n);
+                if (_written.Add(candidate)) return candidate;
+            }
+        }
+    }
+}
 
 /// <summary>
 /// Where <c>restore</c> puts one video. <c>--container mkv</c>: the job writes <c>STEM.mkv</c> itself, as it always has.
@@ -28,11 +52,13 @@ public sealed class VideoTarget
 
     private readonly string _stem;
     private readonly string _folder;
+    private readonly RunOutputs _outputs;
 
     /// <param name="target">The output path the CLI computed (any extension: the container replaces it).</param>
     /// <param name="inputName">The input's file name.</param>
-    public VideoTarget(string target, string inputName, ContainerMode mode)
+    public VideoTarget(string target, string inputName, ContainerMode mode, RunOutputs outputs)
     {
+        _outputs = outputs;
         string full = System.IO.Path.GetFullPath(target);
         _stem = System.IO.Path.ChangeExtension(full, null);
         _folder = System.IO.Path.GetDirectoryName(full)!;
@@ -63,14 +89,15 @@ public sealed class VideoTarget
         string stagedSidecar = JobOutput + SidecarSuffix;
         RemuxedVideo remux = await ContainerRemux.ApplyAsync(Mode, result.Probe.FormatName, inputName, result.OutputPath, result.OutputProbe,
             FfmpegTools.Default, ct).ConfigureAwait(false);
-        string final = _stem + remux.Choice.Container.Extension;
+        string wanted = _stem + remux.Choice.Container.Extension;
+        string final = _outputs.Claim(wanted);
         byte[] sidecar = VideoDelivery.Complete(await File.ReadAllBytesAsync(stagedSidecar, ct).ConfigureAwait(false),
             System.IO.Path.GetFileName(final), remux.Choice, settings, remux.CommandLines);
         File.Move(remux.Path, final, overwrite: true);
         AtomicFile.SyncDirectory(_folder);
         await AtomicFile.WriteAsync(final + SidecarSuffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), ct).ConfigureAwait(false);
         File.Delete(stagedSidecar);
-        return new(final, remux.Choice);
+        return new(final, remux.Choice, final == wanted ? null : wanted);
     }
 
     /// <summary>After a failure (not a drain): whatever of this video is left in the staging folder goes.</summary>
@@ -103,9 +130,12 @@ public sealed class VideoTarget
         }
     }
 
-    /// <summary>The line printed when same fell back to MKV; null when nothing fell back.</summary>
-    public static string? FallbackLine(string name, RestoredVideo video) =>
-        video.Choice is { Mode: ContainerMode.Same, FallbackReasons.Count: > 0 } c
-            ? $"{name}: written as MKV ({video.Path}), not {c.InputContainer}: {string.Join("; ", c.FallbackReasons)}"
-            : null;
+    /// <summary>The lines printed for a video: why same fell back to MKV, and a name taken earlier in this run.</summary>
+    public static IEnumerable<string> Notes(string name, RestoredVideo video)
+    {
+        if (video.Choice is { Mode: ContainerMode.Same, FallbackReasons.Count: > 0 } c)
+            yield return $"{name}: written as MKV ({video.Path}), not {c.InputContainer}: {string.Join("; ", c.FallbackReasons)}";
+        if (video.Displaced is { } taken)
+            yield return $"{name}: {taken} is another input's output in this run; written as {video.Path}";
+    }
 }

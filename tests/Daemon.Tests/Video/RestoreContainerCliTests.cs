@@ -77,6 +77,34 @@ public sealed class RestoreContainerCliTests
     }
 
     [Fact]
+    public async Task Two_inputs_falling_back_to_one_mkv_name_get_two_outputs()
+    {
+        string dir = Repo.TempDir();
+        string input = Path.Combine(dir, "in");
+        Directory.CreateDirectory(input);
+        await MakeMp4WithAudioAsync(input);
+        await MakeMp4WithAudioAsync(input, "clip.mov");
+        string output = Path.Combine(dir, "out");
+
+        // Both fall back (neither mp4 nor mov carries FFV1) to clip.mkv: the second must not replace the first.
+        (int code, string stdout, string stderr) = await RunAsync(["restore", input, "-o", output, "--container", "same", "--codec", "ffv1", .. TinyModel]);
+
+        Assert.True(code == 0, stdout + stderr);
+        var inputs = new List<string>();
+        foreach (string name in new[] { "clip.mkv", "clip-2.mkv" })
+        {
+            string path = Path.Combine(output, name);
+            Assert.Equal(Frames, await Clips.FramesAsync(path));
+            using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(path + ".resshift.json"));
+            Assert.Equal(name, sidecar.RootElement.GetProperty("output").GetProperty("name").GetString());
+            inputs.Add(sidecar.RootElement.GetProperty("input").GetProperty("name").GetString()!);
+        }
+        Assert.Equal(["clip.mov", "clip.mp4"], inputs.Order());
+        Assert.Single(stdout.Split('\n'), l => l.Contains("is another input's output in this run"));
+        Assert.Equal(2, stdout.Split('\n').Count(l => l.Contains("written as MKV")));
+    }
+
+    [Fact]
     public async Task A_bad_container_is_a_usage_error_naming_the_valid_values()
     {
         string dir = Repo.TempDir();
@@ -112,10 +140,10 @@ public sealed class RestoreContainerCliTests
 
     private static readonly string[] TinyModel = ["--model", "tiny-x4", "--models-dir", Repo.Engines, "--engine", "cpu", "--threads", "1"];
 
-    /// <summary>A 3-frame h264 + aac mp4 from lavfi.</summary>
-    private static async Task<string> MakeMp4WithAudioAsync(string dir)
+    /// <summary>A 3-frame h264 + aac mp4 (or mov, by the name) from lavfi.</summary>
+    private static async Task<string> MakeMp4WithAudioAsync(string dir, string name = "clip.mp4")
     {
-        string path = Path.Combine(dir, "clip.mp4");
+        string path = Path.Combine(dir, name);
         await ChildProcess.RunAsync(FfmpegTools.Default.Ffmpeg,
             ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=32x24:r=25", "-f", "lavfi", "-i", "sine=f=440:sample_rate=48000",
              "-frames:v", Frames.ToString(CultureInfo.InvariantCulture), "-t", "0.12", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", path],
