@@ -14,7 +14,8 @@ public sealed record RestoredVideo(string Path, ContainerChoice? Choice, string?
 
 /// <summary>
 /// The output names written by one <c>restore</c> run: clip.mp4 and clip.mov can both end up as clip.mkv, and the
-/// second must not replace the first's fresh output (it gets clip-2.mkv, the watch roots' rule for a taken name).
+/// second must neither share the first's job nor replace its fresh output (it gets clip-2.mkv, the watch roots' rule
+/// for a taken name).
 /// </summary>
 public sealed class RunOutputs
 {
@@ -40,7 +41,8 @@ public sealed class RunOutputs
 /// after the whole input name, so a killed run resumes there and clip.mp4 and clip.mov never share it), then
 /// <see cref="ContainerRemux"/> decides and remuxes exactly as for watch roots, and output, then sidecar, are renamed
 /// to <c>STEM</c> with the container's extension. An existing file of that name is replaced, the CLI's rule for
-/// every output (as for images); <c>--skip-existing</c> leaves an input when any name it could get exists.
+/// every output (as for images); <c>--skip-existing</c> leaves an input when any name it could get exists. A name
+/// another input of the same run has taken is never replaced: <see cref="RunOutputs"/> gives the next variant.
 /// </summary>
 public sealed class VideoTarget
 {
@@ -53,6 +55,7 @@ public sealed class VideoTarget
     private readonly string _stem;
     private readonly string _folder;
     private readonly RunOutputs _outputs;
+    private readonly string? _displaced;
 
     /// <param name="target">The output path the CLI computed (any extension: the container replaces it).</param>
     /// <param name="inputName">The input's file name.</param>
@@ -63,9 +66,17 @@ public sealed class VideoTarget
         _stem = System.IO.Path.ChangeExtension(full, null);
         _folder = System.IO.Path.GetDirectoryName(full)!;
         Mode = mode;
-        JobOutput = mode == ContainerMode.Mkv
-            ? _stem + OutputContainer.Mkv.Extension
-            : System.IO.Path.Combine(_folder, StagingFolder, System.IO.Path.GetFileName(inputName) + OutputContainer.Mkv.Extension);
+        if (mode == ContainerMode.Mkv)
+        {
+            // Claimed now, in the inputs' order: two jobs on one output would also share one segment spool.
+            string wanted = _stem + OutputContainer.Mkv.Extension;
+            JobOutput = outputs.Claim(wanted);
+            if (JobOutput != wanted) _displaced = wanted;
+        }
+        else
+        {
+            JobOutput = System.IO.Path.Combine(_folder, StagingFolder, System.IO.Path.GetFileName(inputName) + OutputContainer.Mkv.Extension);
+        }
     }
 
     public ContainerMode Mode { get; }
@@ -85,7 +96,7 @@ public sealed class VideoTarget
     /// <summary>After the job: the container step (same), the sidecar completed, both renamed into place.</summary>
     public async Task<RestoredVideo> FinishAsync(VideoResult result, string inputName, VideoSettings settings, CancellationToken ct)
     {
-        if (Mode == ContainerMode.Mkv) return new(JobOutput, null);
+        if (Mode == ContainerMode.Mkv) return new(JobOutput, null, _displaced);
         string stagedSidecar = JobOutput + SidecarSuffix;
         RemuxedVideo remux = await ContainerRemux.ApplyAsync(Mode, result.Probe.FormatName, inputName, result.OutputPath, result.OutputProbe,
             FfmpegTools.Default, ct).ConfigureAwait(false);
