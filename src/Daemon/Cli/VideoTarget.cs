@@ -1,5 +1,4 @@
 using ResShift.Daemon.Configuration;
-using ResShift.Daemon.Inputs.Folders;
 using ResShift.Daemon.Inputs.Video;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Codec;
@@ -11,29 +10,6 @@ namespace ResShift.Daemon.Cli;
 /// <summary>What <c>restore</c> made of one video: where it is, and the container decision (null: plain MKV, nothing decided).</summary>
 /// <param name="Displaced">The name it would have had, when another input of this run had already written it.</param>
 public sealed record RestoredVideo(string Path, ContainerChoice? Choice, string? Displaced = null);
-
-/// <summary>
-/// The output names written by one <c>restore</c> run: clip.mp4 and clip.mov can both end up as clip.mkv, and the
-/// second must neither share the first's job nor replace its fresh output (it gets clip-2.mkv, the watch roots' rule
-/// for a taken name).
-/// </summary>
-public sealed class RunOutputs
-{
-    private readonly HashSet<string> _written = [];
-
-    /// <summary>The first of <paramref name="path"/>, path-2, path-3, ... not written yet in this run, now claimed.</summary>
-    public string Claim(string path)
-    {
-        lock (_written)
-        {
-            for (int n = 1; ; n++)
-            {
-                string candidate = n == 1 ? path : WatchLayout.Variant(path, n);
-                if (_written.Add(candidate)) return candidate;
-            }
-        }
-    }
-}
 
 /// <summary>
 /// Where <c>restore</c> puts one video. <c>--container mkv</c>: the job writes <c>STEM.mkv</c> itself, as it always has.
