@@ -7,9 +7,11 @@ using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Models;
 using ResShift.Daemon.Backends;
+using ResShift.Daemon.Configuration;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Tiling;
 using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Processes;
 using Spectre.Console;
@@ -81,12 +83,16 @@ public static class RestoreCommand
             if (items.Count == 0) throw new ArgumentException("no image or video files found in the inputs");
             var masks = new MaskLookup(maskArg, items.Count);
             string outRoot = Path.GetFullPath(parse.GetValue(output)!);
+            // One input to a file name: an image's, or a video container's (the container then decides the extension).
             bool singleFile = items.Count == 1 && !Directory.Exists(outRoot)
-                && (ImageFormats.FromPath(outRoot) is not null || Path.GetExtension(outRoot).Equals(".mkv", StringComparison.OrdinalIgnoreCase));
+                && (ImageFormats.FromPath(outRoot) is not null || VideoTarget.IsContainerName(outRoot));
             // Decided by probing, not by extension alone: anything that is not an image by name and in which
             // ffprobe finds a video stream is a video; a video-named file ffprobe cannot read fails as a video, naming why.
             var videoOptions = video.Build(parse, m.Id, new JobSettings { Seed = options.Seed, NoiseScale = options.NoiseScale, Overlap = options.Overlap, Blend = options.Blend });
-            var videos = new List<VideoRestoreJob>();
+            ContainerMode containerMode = video.Mode(parse);
+            VideoSettings videoSettings = video.Settings(parse);
+            var videos = new List<(VideoRestoreJob Job, VideoTarget Target)>();
+            var runOutputs = new RunOutputs();
             var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = parse.GetValue(maxPixels) });
             var encoder = new ImageEncoder();
             var jobs = new List<FileRestoreJob>();
@@ -97,16 +103,16 @@ public static class RestoreCommand
                 if (ImageFormats.FromPath(item.Path) is null
                     && (VideoFiles.HasVideoExtension(item.Path) || await VideoFiles.HasVideoStreamAsync(item.Path, FfmpegTools.Default, ct)))
                 {
-                    string videoTarget = singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput));
-                    if (parse.GetValue(skip) && File.Exists(videoTarget))
+                    var videoTarget = new VideoTarget(singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput)), item.Path, containerMode, runOutputs);
+                    if (parse.GetValue(skip) && videoTarget.Exists())
                     {
                         skipped++;
                         continue;
                     }
-                    videos.Add(new VideoRestoreJob(item.Path, videoTarget, item.RelativeOutput, videoOptions)
+                    videos.Add((new VideoRestoreJob(item.Path, videoTarget.JobOutput, item.RelativeOutput, videoOptions)
                     {
                         Progress = new VideoProgress { OnTilesPlanned = tiles => progress.Planned(tiles), OnTileDone = () => progress.TileDone() },
-                    });
+                    }, videoTarget));
                     continue;
                 }
                 string target = singleFile ? outRoot : Path.Combine(outRoot, item.RelativeOutput);
@@ -128,26 +134,35 @@ public static class RestoreCommand
             await using var pipeline = new RestorePipeline(engines, schedule, options);
 
             var drifted = new List<string>();
+            var containerNotes = new List<string>();
             int failed = await progress.RunAsync(async report =>
             {
                 var running = new List<(FileRestoreJob Job, Task<JobReport> Task)>();
-                var runningVideos = videos.Select(v => (Job: v, Task: Task.Run(() => v.RunAsync(pipeline, engines.EngineName, engines.Precision, ct), ct))).ToList();
+                var runningVideos = videos.Select(v => (v.Job, v.Target, Task: Task.Run(async () =>
+                {
+                    VideoResult r = await v.Job.RunAsync(pipeline, engines.EngineName, engines.Precision, ct);
+                    return (Result: r, Video: await v.Target.FinishAsync(r, v.Job.InputPath, videoSettings, ct));
+                }, ct))).ToList();
                 foreach (FileRestoreJob job in jobs)
                     running.Add((job, await pipeline.SubmitAsync(job, ct)));
                 int failures = 0;
-                foreach (var (job, task) in runningVideos)
+                foreach (var (job, target, task) in runningVideos)
                 {
                     try
                     {
-                        VideoResult r = await task;
-                        report(job.Name, job.OutputPath, null, r.Seconds);
+                        var (r, restored) = await task;
+                        report(job.Name, restored.Path, null, r.Seconds);
+                        containerNotes.AddRange(VideoTarget.Notes(job.Name, restored));
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
                         failures++;
+                        target.Discard();
                         report(job.Name, job.OutputPath, e.Message, 0);
                     }
                 }
+                // Once every video is done: a staging folder removed while another video was creating its segments there would fail that video.
+                foreach (var (_, target) in videos) target.RemoveStaging();
                 foreach (var (job, task) in running)
                 {
                     try
@@ -167,6 +182,7 @@ public static class RestoreCommand
             var o = parse.InvocationConfiguration.Output;
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{jobs.Count + videos.Count - failed} restored, {failed} failed, {skipped} skipped (model {m.Id}, engine {engines.EngineName} {engines.Precision}, licence {m.Licence.Name ?? m.Licence.Id})"));
+            foreach (string note in containerNotes) o.WriteLine(note);
             foreach (string warning in drifted) o.WriteLine(warning);
             if (drifted.Count > 0) o.WriteLine($"{drifted.Count} output(s) below the fidelity threshold");
             return failed > 0 ? ExitCodes.SomeFailed : drifted.Count > 0 ? ExitCodes.BelowFidelityThreshold : ExitCodes.Success;

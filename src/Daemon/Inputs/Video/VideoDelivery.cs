@@ -10,7 +10,7 @@ using ResShift.Pipeline.Video.Processes;
 namespace ResShift.Daemon.Inputs.Video;
 
 /// <summary>
-/// The last steps of a video restored into the spool: the container (<see cref="ContainerChoice"/>: a remux inside
+/// The last steps of a video restored into the spool: the container (<see cref="ContainerRemux"/>: a remux inside
 /// the spool when the input's own container can hold the result), the sidecar completed with the container decision
 /// and the effective video settings, then output and sidecar moved into outbox/ through its handle, never over a
 /// file (a taken name gets clip-2.mp4, like images).
@@ -21,27 +21,11 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
     /// <param name="outputStem">The output's path in outbox/ without extension (the container decides it).</param>
     public async Task<string> DeliverAsync(VideoResult result, string sidecarInSpool, string inputName, string outputStem, VideoSettings settings, CancellationToken ct)
     {
-        ContainerChoice choice = ContainerChoice.Choose(settings.ContainerMode, result.Probe.FormatName, inputName, result.OutputProbe);
-        string produced = result.OutputPath;
-        var commands = new List<string>();
-        if (choice.Container != OutputContainer.Mkv)
-        {
-            string remuxed = Path.ChangeExtension(produced, choice.Container.Extension);
-            var muxer = new VideoMuxer(tools);
-            try
-            {
-                await muxer.RemuxAsync(produced, result.OutputProbe, choice.Container, remuxed, ct).ConfigureAwait(false);
-                File.Delete(produced);
-                produced = remuxed;
-            }
-            catch (ToolFailedException e)
-            {
-                // The table said it fits and ffmpeg disagreed: Matroska holds it, and the sidecar says why.
-                File.Delete(remuxed);
-                choice = choice.FailedWith($"ffmpeg could not write {choice.Container.Name}: {string.Join(" ", e.StandardError.Trim().Split('\n').TakeLast(2))}");
-            }
-            commands.AddRange(muxer.CommandLines);
-        }
+        RemuxedVideo remux = await ContainerRemux.ApplyAsync(settings.ContainerMode, result.Probe.FormatName, inputName, result.OutputPath,
+            result.OutputProbe, tools, ct).ConfigureAwait(false);
+        ContainerChoice choice = remux.Choice;
+        string produced = remux.Path;
+        IReadOnlyList<string> commands = remux.CommandLines;
 
         string spoolRelative = Path.GetRelativePath(spool.Path, produced);
         for (int n = 1; ; n++)
