@@ -97,7 +97,9 @@ public sealed class DaemonVideoResumeTests(ITestOutputHelper output)
         using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1))
         {
             await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(root, "done", "clip.mp4")), TimeSpan.FromSeconds(60), daemon.Log);
-            Assert.Contains("clip.mp4 was already restored", daemon.Log());
+            // The log is read from the process's output asynchronously: wait for the line, do not sample once.
+            await WatchFixtures.WaitUntil(() => daemon.Log().Contains("clip.mp4 was already restored", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+                () => "no 'already restored' line: " + daemon.Log() + string.Join(", ", WatchFixtures.Files(root)));
             Assert.False(daemon.HasExited);
         }
         Assert.Equal(["clip.mkv", "clip.mkv.resshift.json"], WatchFixtures.Files(Path.Combine(root, "outbox")));
