@@ -143,7 +143,14 @@ public class JobMessageTests
             Assert.Equal(held, Path.GetDirectoryName(guard.Spool("other.mkv"))); // one held folder per root
             Assert.StartsWith(Path.Combine(other, ".resshift-video"), new DirectoryInfo(Path.GetDirectoryName(guard.Spool(Path.Combine(other, "x.mkv")))!).ResolveLinkTarget(false)!.FullName);
             Directory.CreateDirectory(spool);
-            Assert.True(Directory.Exists(Path.Combine(root, ".resshift-video", Path.GetFileName(spool))));
+            File.WriteAllText(Path.Combine(spool, "plan.json"), "{}");
+            Assert.True(File.Exists(Path.Combine(root, ".resshift-video", Path.GetFileName(spool), "plan.json")));
+
+            // The root is a watch root too: its start-up prune leaves a queue video's spool alone.
+            using (var rootDir = Pipeline.Files.RootDirectory.Open(root))
+            using (var processing = rootDir.OpenDirectory("processing"))
+                Assert.Equal(0, Inputs.Video.VideoSpool.Prune(rootDir, processing));
+            Assert.True(File.Exists(Path.Combine(spool, "plan.json")), "a watch root's prune removed a queue video's spool");
             Assert.Equal("path", Assert.Throws<JobRejectedException>(() => guard.Spool(Path.Combine(work, "outside.mkv"))).Kind);
         }
 
