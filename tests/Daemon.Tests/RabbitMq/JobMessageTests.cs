@@ -149,7 +149,7 @@ public class JobMessageTests
             // The root is a watch root too: its start-up prune leaves a queue video's spool alone.
             using (var rootDir = Pipeline.Files.RootDirectory.Open(root))
             using (var processing = rootDir.OpenDirectory("processing"))
-                Assert.Equal(0, Inputs.Video.VideoSpool.Prune(rootDir, processing));
+                Assert.Equal(0, ResShift.Daemon.Inputs.Video.VideoSpool.Prune(rootDir, processing));
             Assert.True(File.Exists(Path.Combine(spool, "plan.json")), "a watch root's prune removed a queue video's spool");
             Assert.Equal("path", Assert.Throws<JobRejectedException>(() => guard.Spool(Path.Combine(work, "outside.mkv"))).Kind);
         }
