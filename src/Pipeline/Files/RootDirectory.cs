@@ -35,6 +35,12 @@ public sealed class RootDirectory : IDisposable
     /// <summary>Where this directory was when it was opened (for messages; operations use the handle).</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// This directory as child processes (and path-based APIs) can name it: <c>/proc/&lt;pid&gt;/fd/&lt;n&gt;</c>, a magic
+    /// link to exactly the folder this handle holds, whatever its path names later. Valid while this object lives.
+    /// </summary>
+    public string DescriptorPath => $"/proc/{Environment.ProcessId}/fd/{_handle.DangerousGetHandle()}";
+
     /// <summary>Opens an existing directory by absolute path. The path itself is trusted configuration: links in it are followed.</summary>
     public static unsafe RootDirectory Open(string path)
     {

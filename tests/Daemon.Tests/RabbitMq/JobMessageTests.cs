@@ -123,4 +123,59 @@ public class JobMessageTests
         Assert.Contains("input file itself", Assert.Throws<JobRejectedException>(() => guard.Output("in/a.png", a)).Message);
         Assert.Contains("image extension", Assert.Throws<JobRejectedException>(() => guard.Output("in/b.png.resshift.json", a)).Message);
     }
+
+    [Fact]
+    public void A_queue_videos_spool_is_a_flat_name_from_the_relative_output_in_the_roots_own_spool_folder_held_by_descriptor()
+    {
+        string work = Repo.TempDir(), root = Path.Combine(work, "root"), other = Path.Combine(work, "other");
+        Directory.CreateDirectory(root);
+        Directory.CreateDirectory(other);
+        using (var guard = new PathGuard([root, other]))
+        {
+            // Named through this process's descriptor of ROOT/.resshift-video (created on first use), never through out/sub.
+            string spool = guard.Spool("out/sub/clip.mkv");
+            string held = Path.GetDirectoryName(spool)!;
+            Assert.StartsWith($"/proc/{Environment.ProcessId}/fd/", held);
+            Assert.Equal(Path.Combine(root, ".resshift-video"), new DirectoryInfo(held).ResolveLinkTarget(returnFinalTarget: false)!.FullName);
+            Assert.Equal(QueueSpool.NameFor("out/sub/clip.mkv"), Path.GetFileName(spool));
+            Assert.False(Directory.Exists(Path.Combine(root, "out")), "finding the spool created the output's folders");
+            Assert.Equal(spool, guard.Spool(Path.Combine(root, "out", "sub", "clip.mkv"))); // absolute or relative: one spool
+            Assert.Equal(held, Path.GetDirectoryName(guard.Spool("other.mkv"))); // one held folder per root
+            Assert.StartsWith(Path.Combine(other, ".resshift-video"), new DirectoryInfo(Path.GetDirectoryName(guard.Spool(Path.Combine(other, "x.mkv")))!).ResolveLinkTarget(false)!.FullName);
+            Directory.CreateDirectory(spool);
+            File.WriteAllText(Path.Combine(spool, "plan.json"), "{}");
+            Assert.True(File.Exists(Path.Combine(root, ".resshift-video", Path.GetFileName(spool), "plan.json")));
+
+            // The root is a watch root too: its start-up prune leaves a queue video's spool alone.
+            using (var rootDir = Pipeline.Files.RootDirectory.Open(root))
+            using (var processing = rootDir.OpenDirectory("processing"))
+                Assert.Equal(0, ResShift.Daemon.Inputs.Video.VideoSpool.Prune(rootDir, processing));
+            Assert.True(File.Exists(Path.Combine(spool, "plan.json")), "a watch root's prune removed a queue video's spool");
+            Assert.Equal("path", Assert.Throws<JobRejectedException>(() => guard.Spool(Path.Combine(work, "outside.mkv"))).Kind);
+        }
+
+        // The root's spool folder swapped for a link before first use: refused, nothing created through it.
+        string evil = Directory.CreateDirectory(Path.Combine(work, "evil")).FullName;
+        string linked = Directory.CreateDirectory(Path.Combine(work, "linked")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(linked, ".resshift-video"), evil);
+        using (var guard = new PathGuard([linked]))
+        {
+            var e = Assert.Throws<JobRejectedException>(() => guard.Spool("out/clip.mkv"));
+            Assert.Equal("path", e.Kind);
+            Assert.Contains("symlink", e.Message);
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(evil));
+    }
+
+    [Fact]
+    public void Spool_names_are_deterministic_distinct_per_relative_output_sanitised_and_short()
+    {
+        string a = QueueSpool.NameFor("out/sub/clip.mkv");
+        Assert.Equal(a, QueueSpool.NameFor("out/sub/clip.mkv"));
+        Assert.Matches("^[0-9a-f]{32}-clip\\.mkv\\.resshift-segments$", a);
+        Assert.NotEqual(a[..32], QueueSpool.NameFor("out/other/clip.mkv")[..32]);
+        string odd = QueueSpool.NameFor("out/" + new string('\u00e9', 200) + " x/../'$(rm).mkv");
+        Assert.Matches("^[0-9a-f]{32}-[A-Za-z0-9._-]+\\.resshift-segments$", odd);
+        Assert.InRange(Encoding.UTF8.GetByteCount(QueueSpool.NameFor("out/" + new string('\u00e9', 250) + ".mkv")), 1, 160);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ResShift.Daemon.Inputs.RabbitMq.Segments;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Daemon.Tests.Serve;
 using ResShift.Daemon.Tests.Video;
@@ -96,7 +97,8 @@ public class VideoQueueTests(ITestOutputHelper output)
 
             Assert.Equal(await File.ReadAllBytesAsync(reference), await File.ReadAllBytesAsync(outFile));
             Assert.Equal(16, await Clips.FramesAsync(outFile));
-            Assert.False(Directory.Exists(Path.Combine(root, "out", ".clip.mkv.resshift-segments")), "the spool was not cleaned");
+            Assert.False(Directory.Exists(Path.Combine(root, "out", ".clip.mkv.resshift-segments")), "a spool beside the output");
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(root, ".resshift-video"))); // the job's spool was there, and is cleaned
 
             // Every segment was computed by one of the two daemons, and both did work.
             using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(outFile + ".resshift.json"));
@@ -151,7 +153,7 @@ public class VideoQueueTests(ITestOutputHelper output)
             File.Copy(clip, changing);
             string other = await Clips.MakeAsync(work, "other.mp4", frames: 8, size: "24x32");
             await broker.PublishAsync(queue, VideoMessage("changing", changing, changedOut, new { codec = "ffv1", segment_frames = 1 }), "changing");
-            string changedSpool = Path.Combine(root, "out2", ".changing.mkv.resshift-segments");
+            string changedSpool = Path.Combine(root, ".resshift-video", QueueSpool.NameFor("out2/changing.mkv")); // the root's spool, not out2/
             await WaitUntilAsync(() => File.Exists(Path.Combine(changedSpool, "plan.json")), () => $"no plan for 'changing'; log:\n{d.Log()}");
             File.Copy(other, changing + ".tmp");
             File.Move(changing + ".tmp", changing, overwrite: true);
@@ -245,7 +247,7 @@ public class VideoQueueTests(ITestOutputHelper output)
             DaemonProcess survivor = a.HasExited ? b : a;
             Assert.Contains("assembled video asm", survivor.Log());
             Assert.Equal(4, await Clips.FramesAsync(outFile));
-            Assert.False(Directory.Exists(Path.Combine(root, "out", ".clip.mkv.resshift-segments")), "the spool was not cleaned");
+            Assert.False(Directory.Exists(Path.Combine(root, ".resshift-video", QueueSpool.NameFor("out/clip.mkv"))), "the spool was not cleaned");
             Assert.True(survivor.Terminate(TimeSpan.FromSeconds(30)));
             Assert.Equal((0u, 0u), await broker.CountAsync(queue));
             Assert.Equal((0u, 0u), await broker.CountAsync(queue + ".segments"));

@@ -1,4 +1,5 @@
 using ResShift.Pipeline.Diffusion;
+using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video;
 using ResShift.Pipeline.Video.Codec;
@@ -111,5 +112,54 @@ public sealed class DistributedStepsTests : IDisposable
         Assert.Equal("a user's file", await File.ReadAllTextAsync(output, ct));
         Assert.False(File.Exists(output + ".resshift.json"));
         Assert.True(await job.AllCommittedAsync(plan, ct), "a refused delivery must keep the committed segments");
+    }
+
+    [Fact]
+    public async Task A_spool_named_through_a_held_folder_descriptor_is_written_committed_assembled_and_removed_in_that_folder_only()
+    {
+        string input = await _f.CfrAsync("clip.mkv", size: "16x16", seconds: 0.24); // 6 frames: 2 segments of 3
+        var engines = new IdentityEngine();
+        await using RestorePipeline pipeline = Pipeline(engines);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        CancellationToken ct = timeout.Token;
+        string rootPath = Directory.CreateDirectory(_f.PathOf("root")).FullName;
+        using RootDirectory root = RootDirectory.Open(rootPath);
+        using RootDirectory spools = root.OpenDirectory(".resshift-video");
+        Assert.Equal($"/proc/{Environment.ProcessId}/fd/", spools.DescriptorPath[..^spools.DescriptorPath.Split('/')[^1].Length]);
+        string spool = Path.Combine(spools.DescriptorPath, "split.resshift-segments");
+        string real = Path.Combine(rootPath, ".resshift-video", "split.resshift-segments");
+        string output = _f.PathOf("out/clip.mkv");
+
+        var job = new VideoRestoreJob(input, output, "clip", Options) { SpoolPath = spool };
+        VideoPlan plan = await job.PlanAsync(pipeline, engines.EngineName, engines.Precision, replace: false, ct);
+        Assert.Equal(2, plan.Segments);
+        Assert.Equal([0, 1], await job.WritePlanAsync(plan, ct));
+        Assert.True(File.Exists(Path.Combine(real, VideoPlan.FileName)), "the plan is not in the folder the descriptor holds");
+        Assert.Null(VideoPlan.TryRead(output)); // nothing beside the output
+        VideoPlan read = VideoPlan.TryReadIn(spool)!;
+        Assert.Equal(plan.Id, read.Id);
+
+        // Each step a fresh job from the plan and the spool (as on another daemon); ffmpeg encodes into the spool by the
+        // descriptor's path, and a commit renames its .part there.
+        foreach (int i in new[] { 1, 0 })
+            Assert.Equal(SegmentRun.Restored, await VideoRestoreJob.FromPlan(read, spoolPath: spool).RestoreSegmentAsync(read, i, pipeline, engines.EngineName, engines.Precision, ct));
+        Assert.Equal(["plan.json", "segment-00000.json", "segment-00000.mkv", "segment-00001.json", "segment-00001.mkv"],
+            Directory.GetFiles(real).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.True(await VideoRestoreJob.FromPlan(read, spoolPath: spool).AllCommittedAsync(read, ct));
+        Assert.False(Directory.Exists(_f.PathOf("out")), "the spool's steps created the output's folder");
+
+        Assert.NotNull(await VideoRestoreJob.FromPlan(read, spoolPath: spool).AssembleAsync(read, ct));
+        Assert.True(VideoRestoreJob.Delivered(read));
+        Assert.False(Directory.Exists(real), "the spool was not removed through the descriptor's path");
+        Assert.True(Directory.Exists(Path.Combine(rootPath, ".resshift-video")), "removing the spool removed the folder holding it");
+        Assert.Equal(["clip.mkv", "clip.mkv.resshift.json"], Directory.GetFileSystemEntries(_f.PathOf("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        // The one-process run in such a spool: the same bytes, and its spool removed as well.
+        string straight = _f.PathOf("straight/clip.mkv");
+        string straightSpool = Path.Combine(spools.DescriptorPath, "straight.resshift-segments");
+        await new VideoRestoreJob(input, straight, "clip", Options) { SpoolPath = straightSpool }.RunAsync(pipeline, engines.EngineName, engines.Precision, ct);
+        Assert.Equal(await File.ReadAllBytesAsync(straight), await File.ReadAllBytesAsync(output));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(rootPath, ".resshift-video")));
+        Assert.False(Directory.Exists(SegmentStore.For(straight)));
     }
 }

@@ -19,6 +19,7 @@ public sealed record RootedPath(RootDirectory Root, string Relative)
 public sealed class PathGuard : IDisposable
 {
     private readonly (string Path, RootDirectory Dir)[] _roots;
+    private readonly Dictionary<RootDirectory, RootDirectory> _spools = new(ReferenceEqualityComparer.Instance); // under its own lock
 
     public PathGuard(IEnumerable<string> roots)
     {
@@ -64,8 +65,42 @@ public sealed class PathGuard : IDisposable
         return output;
     }
 
+    /// <summary>
+    /// The spool folder of a queue video writing <paramref name="outputPath"/>: <see cref="Segments.QueueSpool.NameFor"/>
+    /// in its root's <c>.resshift-video/</c>, named through the descriptor this guard holds (<c>/proc/PID/fd/N/NAME</c>).
+    /// The spool folder is opened through the root's handle (created when missing, no link followed) on first use and
+    /// held until the guard is disposed, so the path never walks through the output's folders and a folder swapped for
+    /// a link later redirects nothing. It does not depend on the output's folders existing (or being sound) now.
+    /// </summary>
+    public string Spool(string outputPath)
+    {
+        RootedPath output = Inside("output", outputPath);
+        RootDirectory folder;
+        lock (_spools)
+        {
+            if (!_spools.TryGetValue(output.Root, out folder!))
+            {
+                try
+                {
+                    folder = output.Root.OpenDirectory(Video.VideoJobRunner.SpoolFolder);
+                }
+                catch (UnsafePathException e)
+                {
+                    throw Path_("output", $"the root's video spool {Video.VideoJobRunner.SpoolFolder}: {e.Message[(e.RelativePath.Length + 2)..]}");
+                }
+                _spools[output.Root] = folder;
+            }
+        }
+        return Path.Combine(folder.DescriptorPath, Segments.QueueSpool.NameFor(output.Relative));
+    }
+
     public void Dispose()
     {
+        lock (_spools)
+        {
+            foreach (RootDirectory spool in _spools.Values) spool.Dispose();
+            _spools.Clear();
+        }
         foreach (var (_, dir) in _roots) dir.Dispose();
     }
 

@@ -48,6 +48,14 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     public VideoJobOptions Options { get; } = options;
     public VideoProgress Progress { get; init; } = new();
 
+    /// <summary>
+    /// The folder of this job's segments, plan and working files; by default <see cref="SegmentStore.For"/> beside the
+    /// output (the CLI, and the watch roots whose output is already in their spool). The daemon's queue passes a
+    /// folder in its root's daemon-owned spool named through the descriptor it holds (<c>/proc/PID/fd/N/NAME</c>),
+    /// so that no folder on the output's way is walked, and a folder swapped for a link cannot redirect the spool.
+    /// </summary>
+    public string SpoolPath { get; init; } = SegmentStore.For(outputPath);
+
     /// <summary>The provenance sidecar beside the output.</summary>
     public string SidecarPath => OutputPath + ".resshift.json";
 
@@ -57,7 +65,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         VideoMetrics.Enter();
         LiveVideos.Add(this);
         long started = Stopwatch.GetTimestamp();
-        var store = new SegmentStore(SegmentStore.For(OutputPath), _tools);
+        var store = Store();
         bool keepSpool = false;
         try
         {
@@ -313,10 +321,14 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     }
 
     /// <summary>A job for a plan: the planner's input, output, name and options, never this process's own.</summary>
-    public static VideoRestoreJob FromPlan(VideoPlan plan, FfmpegTools? tools = null, string? readPath = null, DeliverOutput? deliver = null) =>
-        new(plan.InputPath, plan.OutputPath, plan.Name, plan.Options, tools) { ReadPath = readPath ?? plan.InputPath, Deliver = deliver };
+    /// <param name="spoolPath">Where the plan was read from; null = beside the plan's output.</param>
+    public static VideoRestoreJob FromPlan(VideoPlan plan, FfmpegTools? tools = null, string? readPath = null, DeliverOutput? deliver = null, string? spoolPath = null) =>
+        new(plan.InputPath, plan.OutputPath, plan.Name, plan.Options, tools)
+        {
+            ReadPath = readPath ?? plan.InputPath, Deliver = deliver, SpoolPath = spoolPath ?? SegmentStore.For(plan.OutputPath),
+        };
 
-    private SegmentStore Store() => new(SegmentStore.For(OutputPath), _tools);
+    private SegmentStore Store() => new(SpoolPath, _tools);
 
     /// <summary>
     /// Probes and decides exactly as the one-process run does and returns the plan (not yet written: see
@@ -343,7 +355,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     /// </summary>
     public async Task<IReadOnlyList<int>> WritePlanAsync(VideoPlan plan, CancellationToken cancellationToken)
     {
-        await plan.WriteAsync(cancellationToken).ConfigureAwait(false);
+        await plan.WriteAsync(SpoolPath, cancellationToken).ConfigureAwait(false);
         SegmentStore store = Store();
         File.Delete(store.FailedMarker);
         var pending = new List<int>();

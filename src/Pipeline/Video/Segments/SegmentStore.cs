@@ -5,7 +5,8 @@ using ResShift.Pipeline.Video.Processes;
 namespace ResShift.Pipeline.Video.Segments;
 
 /// <summary>
-/// The spool of one video job: a hidden folder beside the output holding committed segments and their
+/// The spool of one video job: a folder (by default hidden beside the output: <see cref="For"/>; a daemon's queue
+/// puts it in the root's <c>.resshift-video/</c>, named through a held descriptor) holding committed segments and their
 /// records. A segment counts as committed only when its record matches this job (input digest, settings,
 /// range) and the file it names is there with that sha256 and the right number of packets. The spool may be
 /// shared storage that several processes (on several machines) write at once: each store instance encodes to

@@ -53,12 +53,15 @@ public sealed record VideoPlan
 
     public static string PathIn(string spool) => Path.Combine(spool, FileName);
 
-    /// <summary>The plan in the spool of <paramref name="outputPath"/>, or null when there is none (or it is unreadable).</summary>
-    public static VideoPlan? TryRead(string outputPath)
+    /// <summary>The plan in the spool beside <paramref name="outputPath"/> (<see cref="SegmentStore.For"/>), or null when there is none (or it is unreadable).</summary>
+    public static VideoPlan? TryRead(string outputPath) => TryReadIn(SegmentStore.For(outputPath));
+
+    /// <summary>The plan in <paramref name="spool"/>, or null when there is none (or it is unreadable).</summary>
+    public static VideoPlan? TryReadIn(string spool)
     {
         try
         {
-            return JsonSerializer.Deserialize<VideoPlan>(File.ReadAllBytes(PathIn(SegmentStore.For(outputPath))), Json);
+            return JsonSerializer.Deserialize<VideoPlan>(File.ReadAllBytes(PathIn(spool)), Json);
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -66,10 +69,12 @@ public sealed record VideoPlan
         }
     }
 
-    /// <summary>Writes the plan atomically (fsync + rename) into the spool, creating the spool.</summary>
-    public async Task WriteAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the plan atomically (fsync + rename) into the spool beside the output, creating the spool.</summary>
+    public Task WriteAsync(CancellationToken cancellationToken) => WriteAsync(SegmentStore.For(OutputPath), cancellationToken);
+
+    /// <summary>Writes the plan atomically (fsync + rename) into <paramref name="spool"/>, creating it.</summary>
+    public async Task WriteAsync(string spool, CancellationToken cancellationToken)
     {
-        string spool = SegmentStore.For(OutputPath);
         Directory.CreateDirectory(spool);
         await AtomicFile.WriteAsync(PathIn(spool), (s, ct) => s.WriteAsync(ToJson(), ct).AsTask(), cancellationToken).ConfigureAwait(false);
     }

@@ -9,7 +9,8 @@ namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 /// A queue video's input and output by the queue's path rules at the moment of use: the input opened through its
 /// root's handle (ffmpeg reads that descriptor, never the path again), the output resolved inside its root when it
 /// is delivered and renamed into place through the root's handle, so a folder swapped for a link after the message
-/// was accepted is never written through. The spool beside the output is still written by path (documented).
+/// was accepted is never written through. The spool is in the root's own <c>.resshift-video/</c> (<see cref="PathGuard.Spool"/>),
+/// so the output is renamed there from (the same file system as the root).
 /// </summary>
 public static class QueueVideoFiles
 {

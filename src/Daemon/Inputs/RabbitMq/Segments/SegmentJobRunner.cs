@@ -7,7 +7,8 @@ using ResShift.Pipeline.Video.Segments;
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 
 /// <summary>
-/// Runs one segment message: reads the plan from the spool beside the output, restores the segment with the
+/// Runs one segment message: reads the plan from the job's spool (in the output root's <c>.resshift-video/</c>, named
+/// through the descriptor the <see cref="PathGuard"/> holds: <see cref="QueueSpool"/>), restores the segment with the
 /// planner's settings (a committed, valid segment is left alone), then checks whether every segment is committed
 /// and if so assembles. Commit-then-check means that of the workers committing the last segments at least one
 /// sees the full set. The caller acks only after this returns, so when an assembler dies its segment message
@@ -28,7 +29,8 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
             msg = SegmentMessage.Parse(body, settings.MaxMessageBytes);
             RootedPath inputAt = paths.Input(msg.Input);
             string output = paths.Output(msg.Output, inputAt).Full;
-            plan = VideoPlan.TryRead(output);
+            string spool = paths.Spool(msg.Output);
+            plan = VideoPlan.TryReadIn(spool);
             if (plan is null || plan.Id != msg.PlanId)
             {
                 if (DeliveredByPlan(output, msg.PlanId)) return Outcome(SegmentOutcomeKind.AlreadyAssembled);
@@ -38,7 +40,7 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
             }
             if (plan.InputPath != inputAt.Full || plan.OutputPath != output || plan.Segments != msg.Segments)
                 throw new JobRejectedException("message", $"segment message for {msg.JobId} does not match the plan in the spool (input, output or segment count)");
-            string failed = new SegmentStore(SegmentStore.For(output), Pipeline.Video.Processes.FfmpegTools.Default).FailedMarker;
+            string failed = new SegmentStore(spool, Pipeline.Video.Processes.FfmpegTools.Default).FailedMarker;
             if (File.Exists(failed))
                 return Outcome(SegmentOutcomeKind.Dropped) with { Error = "the job already failed: " + SafeRead(failed) };
             if (!models.TryGetValue(plan.Options.Model, out ModelPipeline? mp) || mp.IsBird)
@@ -46,7 +48,7 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
 
             log.LogInformation("queue {Queue}: segment {Segment}/{Segments} of {Job}: restoring", settings.SegmentsQueue, msg.Segment + 1, msg.Segments, msg.JobId);
             using Video.OpenedVideo opened = QueueVideoFiles.Open(inputAt);
-            var job = VideoRestoreJob.FromPlan(plan, readPath: opened.Path, deliver: QueueVideoFiles.Deliver(paths, msg.Input, msg.Output));
+            var job = VideoRestoreJob.FromPlan(plan, readPath: opened.Path, deliver: QueueVideoFiles.Deliver(paths, msg.Input, msg.Output), spoolPath: spool);
             SegmentRun run;
             using (await locks.AcquireAsync($"{output}#segment-{msg.Segment}", ct).ConfigureAwait(false))
                 run = await job.RestoreSegmentAsync(plan, msg.Segment, mp.Pipeline, mp.Engines.EngineName, mp.Engines.Precision, ct).ConfigureAwait(false);
@@ -103,7 +105,8 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
         string? marker = null;
         try
         {
-            string spool = SegmentStore.For(paths.Output(msg.Output, paths.Input(msg.Input)).Full);
+            // Found from the output's name alone: the output's folders may be what failed (a folder swapped for a link).
+            string spool = paths.Spool(msg.Output);
             if (!Directory.Exists(spool)) return true;
             marker = new SegmentStore(spool, Pipeline.Video.Processes.FfmpegTools.Default).FailedMarker;
             using var f = new FileStream(marker, FileMode.CreateNew, FileAccess.Write);

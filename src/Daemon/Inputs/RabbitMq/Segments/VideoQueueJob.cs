@@ -8,8 +8,9 @@ namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 /// <summary>
 /// A queue message whose input is a video. With more than one segment and splitting on (the queue's
 /// <c>SplitVideos</c>, or the message's <c>video.split</c>), it is only planned here: the plan goes into the
-/// spool beside the output (the shared storage) and the caller publishes one segment message per uncommitted
-/// segment, then acks. Otherwise the whole video is restored in this process, as from a watch folder.
+/// job's spool in the output root's <c>.resshift-video/</c> (the shared storage; see <see cref="QueueSpool"/>) and
+/// the caller publishes one segment message per uncommitted segment, then acks. Otherwise the whole video is
+/// restored in this process (in the same spool), as from a watch folder.
 /// </summary>
 public static class VideoQueueJob
 {
@@ -23,10 +24,11 @@ public static class VideoQueueJob
 
     /// <param name="readPath">What ffmpeg reads: the input's descriptor opened through its root (see <see cref="QueueVideoFiles"/>).</param>
     /// <param name="deliver">How an unsplit job's output is put in place (through the output's root).</param>
+    /// <param name="spool">The job's spool, named through the root spool's descriptor (<see cref="PathGuard.Spool"/>).</param>
     public static async Task<Outcome> RunAsync(JobMessage msg, ModelPipeline mp, JobSettings effective, string input, string output, bool splitByDefault,
-        string readPath, DeliverOutput deliver, CancellationToken ct)
+        string readPath, DeliverOutput deliver, string spool, CancellationToken ct)
     {
-        var job = new VideoRestoreJob(input, output, msg.Input, OptionsFor(msg, mp, effective)) { ReadPath = readPath, Deliver = deliver };
+        var job = new VideoRestoreJob(input, output, msg.Input, OptionsFor(msg, mp, effective)) { ReadPath = readPath, Deliver = deliver, SpoolPath = spool };
         string engine = mp.Engines.EngineName, precision = mp.Engines.Precision;
         try
         {
@@ -35,7 +37,7 @@ public static class VideoQueueJob
                 VideoPlan plan = await job.PlanAsync(mp.Pipeline, engine, precision, msg.Replace, ct).ConfigureAwait(false);
                 // The same job planned before (its planner died before the ack, maybe on another engine class): keep that
                 // plan and its engine pin, so the segments already committed under it, and its messages, stay valid.
-                if (VideoPlan.TryRead(output) is { } earlier && earlier.InputSha256 == plan.InputSha256 && earlier.SettingsKey == plan.SettingsKey
+                if (VideoPlan.TryReadIn(spool) is { } earlier && earlier.InputSha256 == plan.InputSha256 && earlier.SettingsKey == plan.SettingsKey
                     && earlier.OutputPath == plan.OutputPath && earlier.Segments == plan.Segments)
                     plan = earlier with { Replace = plan.Replace };
                 if (plan.Segments > 1)

@@ -1,0 +1,29 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
+
+/// <summary>
+/// Where a queue video keeps its segments, plan and working files: a flat folder in its output root's daemon-owned
+/// spool (<c>ROOT/.resshift-video/</c>, held open by <see cref="PathGuard"/>), named after the output's path relative
+/// to that root. The name depends on nothing but that path, so every daemon sharing the storage (whatever it mounts
+/// the root as) finds the same spool for the same output, and no folder on the output's way is part of it.
+/// </summary>
+public static class QueueSpool
+{
+    private const int HashChars = 32, MaxShownChars = 96; // 32 + 1 + 96 + the suffix stays far below 255 bytes
+    private const string Suffix = ".resshift-segments";   // a watch root's prune never enters or removes such a folder
+
+    /// <summary><c>HASH-NAME.resshift-segments</c>: HASH the first 32 hex of sha256(relative output), NAME its file name, sanitised (ASCII letters, digits, '.', '-', '_').</summary>
+    public static string NameFor(string relativeOutput)
+    {
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(relativeOutput)))[..HashChars];
+        var shown = new StringBuilder(MaxShownChars);
+        foreach (char c in Path.GetFileName(relativeOutput))
+        {
+            if (shown.Length == MaxShownChars) break;
+            shown.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_');
+        }
+        return $"{hash}-{shown}{Suffix}";
+    }
+}
