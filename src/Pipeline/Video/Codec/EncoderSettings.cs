@@ -19,6 +19,12 @@ public sealed record EncoderSettings
 
     public static EncoderSettings Default { get; } = new();
 
+    /// <summary>
+    /// The encoders' thread count, the same on every machine so that a segment's bytes do not depend on where it was
+    /// encoded (the encoder is a small share of a video's cost next to the model, so 8 threads is plenty).
+    /// </summary>
+    public const string EncoderThreads = "8";
+
     /// <summary>x264/x265 preset names; SVT-AV1 takes a number 0 (slowest) to 13 (fastest).</summary>
     public static readonly IReadOnlyList<string> X26xPresets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
 
@@ -107,10 +113,12 @@ public sealed record EncoderSettings
         switch (codec)
         {
             case VideoCodec.X264:
-                args.AddRange(["-c:v", "libx264", "-crf", Crf1(), "-preset", Preset]);
+                // A fixed thread count: x264's output depends on it, and "auto" follows the CPUs the process may use,
+                // so segments encoded on different machines (or under another CPU quota) would differ in bytes.
+                args.AddRange(["-c:v", "libx264", "-crf", Crf1(), "-preset", Preset, "-threads", EncoderThreads]);
                 break;
             case VideoCodec.X265:
-                string x265 = "log-level=error";
+                string x265 = $"log-level=error:frame-threads=4:pools={EncoderThreads}"; // fixed, as for x264
                 if (d.Hdr)
                 {
                     x265 += $":hdr10=1:repeat-headers=1:colorprim={d.PrimariesTag}:transfer={d.TransferTag}:colormatrix={d.ColorSpaceTag}";
