@@ -51,10 +51,13 @@ node_env() {
     RABBITMQ_CONFIG_FILE="$STATE/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$STATE/enabled_plugins" \
     RABBITMQ_PID_FILE="$STATE/rabbit.pid" ERL_CRASH_DUMP="$STATE/log/erl_crash.dump" \
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
-    RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_listen_min $DIST_PORT -kernel inet_dist_use_interface {127,0,0,1}" \
+    RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_listen_min $((DIST_PORT + 10000)) -kernel inet_dist_listen_max $((DIST_PORT + 10010)) -kernel inet_dist_use_interface {127,0,0,1}" \
     "$@"
 }
 
+# CLI nodes (await_startup polls from the moment the broker is launched) listen 10000 ports above the broker's
+# distribution port, as RabbitMQ's own defaults do: starting at the broker's port, a CLI node could take it first and
+# the broker then fails with dist_port_already_used.
 ctl() { node_env "$RABBIT_BIN/rabbitmqctl" -n $NODE "$@"; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
