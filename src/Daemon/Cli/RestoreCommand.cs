@@ -100,8 +100,7 @@ public static class RestoreCommand
             int skipped = 0;
             foreach (InputItem item in items)
             {
-                if (ImageFormats.FromPath(item.Path) is null
-                    && (VideoFiles.HasVideoExtension(item.Path) || await VideoFiles.HasVideoStreamAsync(item.Path, FfmpegTools.Default, ct)))
+                if (await Inputs.Video.VideoJobRunner.IsVideoAsync(item.Path, ct))
                 {
                     var videoTarget = new VideoTarget(singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput)), item.Path, containerMode, runOutputs);
                     if (parse.GetValue(skip) && videoTarget.Exists())

@@ -30,7 +30,7 @@ public static class CompletedOutput
             double? recorded = root.GetProperty("noise_scale").ValueKind == JsonValueKind.Number ? root.GetProperty("noise_scale").GetDouble() : null;
             if (!Same(recorded, noiseScale)) return false;
             string? sha = root.GetProperty("input").GetProperty("sha256").GetString();
-            return sha is not null && Sha256Of(input) == sha;
+            return sha is not null && ContentKey.OfFile(input).Sha256 == sha;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -51,13 +51,6 @@ public static class CompletedOutput
         string mkv = Path.ChangeExtension(relative, ".mkv");
         yield return mkv;
         if (!string.Equals(relative, mkv, StringComparison.Ordinal)) yield return relative;
-    }
-
-    // Streamed: a video (or a large image) is never read whole to be recognised.
-    private static string Sha256Of(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
     // The sidecar stores the double as JSON text; compare through the same round trip.

@@ -50,7 +50,8 @@ public static partial class AtomicFile
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Removes a file if it can; for clean-up after a failure, where the first error is the one worth reporting.</summary>
+    public static void TryDelete(string path)
     {
         try
         {

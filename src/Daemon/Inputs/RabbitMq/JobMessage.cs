@@ -142,8 +142,8 @@ public sealed record JobMessage(string Id, string Input, string Output, string? 
             catch (ArgumentException e) { throw Bad("'video.codec': " + e.Message); }
         }
         string? preset = Text("preset", 20);
-        if (preset is not null && !VideoMessageOptions.Presets.Contains(preset, StringComparer.Ordinal))
-            throw Bad($"'video.preset' must be one of {string.Join(", ", VideoMessageOptions.Presets)} (got \"{Clip(preset)}\")");
+        if (preset is not null && !Pipeline.Video.Codec.EncoderSettings.X26xPresets.Contains(preset, StringComparer.Ordinal))
+            throw Bad($"'video.preset' must be one of {string.Join(", ", Pipeline.Video.Codec.EncoderSettings.X26xPresets)} (got \"{Clip(preset)}\")");
         string? pixfmt = Text("pix_fmt", 32);
         if (pixfmt is not null && !pixfmt.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
             throw Bad($"'video.pix_fmt' must be an ffmpeg pixel format name such as yuv420p10le (got \"{Clip(pixfmt)}\")");

@@ -33,9 +33,7 @@ public sealed class PathGuard : IDisposable
         RootedPath input = Inside("input", path);
         FileEntry? entry = Stat("input", path, input);
         if (entry is null) throw new JobRejectedException("input", $"input '{path}' does not exist");
-        if (entry.Value.Kind == FileKind.Directory) throw Path_("input", $"'{path}' is a directory, not a file");
-        if (entry.Value.Kind == FileKind.Symlink) throw Path_("input", $"'{path}' is a symlink; symbolic links are not followed");
-        if (entry.Value.Kind == FileKind.Special) throw Path_("input", $"'{path}' is not a regular file (a FIFO, socket or device)");
+        RequireRegularFile("input", path, entry.Value);
         return input;
     }
 
@@ -45,11 +43,16 @@ public sealed class PathGuard : IDisposable
         RootedPath mask = Inside("mask", path);
         FileEntry? entry = Stat("mask", path, mask);
         if (entry is null) throw new JobRejectedException("input", $"mask '{path}' for input '{input.Full}' does not exist");
-        if (entry.Value.Kind == FileKind.Directory) throw Path_("mask", $"'{path}' is a directory, not a file");
-        if (entry.Value.Kind == FileKind.Symlink) throw Path_("mask", $"'{path}' is a symlink; symbolic links are not followed");
-        if (entry.Value.Kind == FileKind.Special) throw Path_("mask", $"'{path}' is not a regular file (a FIFO, socket or device)");
+        RequireRegularFile("mask", path, entry.Value);
         if (mask.Full == input.Full) throw Path_("mask", "mask is the input file itself");
         return mask;
+    }
+
+    private static void RequireRegularFile(string role, string path, FileEntry entry)
+    {
+        if (entry.Kind == FileKind.Directory) throw Path_(role, $"'{path}' is a directory, not a file");
+        if (entry.Kind == FileKind.Symlink) throw Path_(role, $"'{path}' is a symlink; symbolic links are not followed");
+        if (entry.Kind == FileKind.Special) throw Path_(role, $"'{path}' is not a regular file (a FIFO, socket or device)");
     }
 
     /// <summary>An image path inside a root (it need not exist; the extension rules out sidecar names); never the input itself.</summary>

@@ -36,6 +36,15 @@ public sealed class QueueJobRunner
         }
     }
 
+    /// <summary>Nothing is replaced that this service did not write, and then only when the message asks.</summary>
+    private static void RefuseExisting(JobMessage msg, RootedPath output, bool exists)
+    {
+        if (exists && !(msg.Replace && WrittenByUs(output.Full)))
+            throw new JobRejectedException("path", msg.Replace
+                ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
+                : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
+    }
+
     public QueueJobRunner(RabbitMqSettings settings, IReadOnlyDictionary<string, ModelPipeline> models, long maxPixels, ILogger log)
         : this(settings, models, maxPixels, log, new PathGuard(settings.Roots), new OutputLocks())
     {
@@ -94,12 +103,8 @@ public sealed class QueueJobRunner
             if (CompletedOutput.Matches(output, input, model, effective))
                 return Outcome(OutcomeKind.AlreadyDone);
 
-            // Nothing is replaced that this service did not write, and then only when the message asks.
             bool exists = outputAt.Root.Stat(outputAt.Relative) is not null;
-            if (exists && !(msg.Replace && WrittenByUs(output)))
-                throw new JobRejectedException("path", msg.Replace
-                    ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
-                    : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
+            RefuseExisting(msg, outputAt, exists);
             if (await Video.VideoJobRunner.IsVideoAsync(inputAt.Root, inputAt.Relative, ct).ConfigureAwait(false))
             {
                 // Read through the root's handle, delivered through it; MKV out (every stream kept).
@@ -178,26 +183,17 @@ public sealed class QueueJobRunner
         try { settings.Validate(); }
         catch (ArgumentException e) { throw new JobRejectedException("message", e.Message); }
         using IDisposable held = await _locks.AcquireAsync(output.Full, ct).ConfigureAwait(false);
-        var probe = new ResShift.Pipeline.Bird.BirdJobFiles(input.Root, input.Relative, output.Root, output.Relative)
-        {
-            MaxInputBytes = _jobs.MaxInputBytes,
-            Mask = maskAt is null ? null : (maskAt.Root, maskAt.Relative),
-        };
-        // A redelivery after the output was written (crash before the ack): acked as done, nothing rewritten.
-        if (CompletedBirdOutput.Matches(probe, mp.Model.Id, settings))
-            return new JobResult(OutcomeKind.AlreadyDone);
-        // Nothing is replaced that this service did not write, and then only when the message asks (as for images).
         bool exists = output.Root.Stat(output.Relative) is not null;
-        if (exists && !(msg.Replace && WrittenByUs(output.Full)))
-            throw new JobRejectedException("path", msg.Replace
-                ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
-                : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
         var files = new ResShift.Pipeline.Bird.BirdJobFiles(input.Root, input.Relative, output.Root, output.Relative)
         {
             MaxInputBytes = _jobs.MaxInputBytes,
             ReplaceOutput = exists,
             Mask = maskAt is null ? null : (maskAt.Root, maskAt.Relative),
         };
+        // A redelivery after the output was written (crash before the ack): acked as done, nothing rewritten.
+        if (CompletedBirdOutput.Matches(files, mp.Model.Id, settings))
+            return new JobResult(OutcomeKind.AlreadyDone);
+        RefuseExisting(msg, output, exists);
         return await JobFactory.RunBirdAsync(mp, _jobs.CreateBird(mp, settings, files, msg.Input), "rabbitmq", ct).ConfigureAwait(false);
     }
 

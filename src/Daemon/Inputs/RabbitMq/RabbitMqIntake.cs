@@ -132,7 +132,7 @@ public sealed class RabbitMqIntake : IIntake
         {
             JobOutcome o = await _runner.RunAsync(d.Body, job => claim.Job = job, claim.Token).ConfigureAwait(false);
             if (o.Kind == OutcomeKind.Transient && d.DeliveryCount >= _settings.DeliveryLimit)
-                o = o with { Kind = OutcomeKind.Rejected, ErrorKind = "retries-exhausted", Error = $"failed on {d.DeliveryCount + 1} deliveries; last error ({o.ErrorKind}): {o.Error}" };
+                o = o with { Kind = OutcomeKind.Rejected, ErrorKind = "retries-exhausted", Error = Exhausted(d, o.ErrorKind, o.Error) };
             await SettleAsync(d, o).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -146,6 +146,11 @@ public sealed class RabbitMqIntake : IIntake
             Progress?.Invoke();
         }
     }
+
+    /// <summary>A transient failure's requeue waits a little longer on each delivery (250 ms doubling, at most 5 s).</summary>
+    private static TimeSpan RetryDelay(Delivery d) => TimeSpan.FromMilliseconds(Math.Min(250 << (int)Math.Min(d.DeliveryCount, 5), 5000));
+
+    private static string Exhausted(Delivery d, string? kind, string? error) => $"failed on {d.DeliveryCount + 1} deliveries; last error ({kind}): {error}";
 
     private async Task SettleAsync(Delivery d, JobOutcome o)
     {
@@ -191,7 +196,7 @@ public sealed class RabbitMqIntake : IIntake
                 break;
             case OutcomeKind.Transient:
                 // A short pause first, growing per delivery: an immediate requeue could come straight back to this daemon.
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 << (int)Math.Min(d.DeliveryCount, 5), 5000))).ConfigureAwait(false);
+                await Task.Delay(RetryDelay(d)).ConfigureAwait(false);
                 await RequeueAsync(d, o.Error ?? "transient failure").ConfigureAwait(false);
                 break;
             default:
@@ -206,7 +211,7 @@ public sealed class RabbitMqIntake : IIntake
         {
             Segments.SegmentOutcome o = await _segments.RunAsync(d.Body, claim.Token).ConfigureAwait(false);
             if (o.Kind == Segments.SegmentOutcomeKind.Transient && d.DeliveryCount >= _settings.DeliveryLimit)
-                o = o with { Kind = Segments.SegmentOutcomeKind.Rejected, ErrorKind = "retries-exhausted", Error = $"failed on {d.DeliveryCount + 1} deliveries; last error ({o.ErrorKind}): {o.Error}" };
+                o = o with { Kind = Segments.SegmentOutcomeKind.Rejected, ErrorKind = "retries-exhausted", Error = Exhausted(d, o.ErrorKind, o.Error) };
             await SettleSegmentAsync(d, o).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -264,7 +269,7 @@ public sealed class RabbitMqIntake : IIntake
                 break;
             case Segments.SegmentOutcomeKind.Transient:
                 _log.LogWarning("queue {Queue}: segment {Id} failed ({Kind}): {Error}; requeued", _settings.SegmentsQueue, m?.MessageId, o.ErrorKind, o.Error);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 << (int)Math.Min(d.DeliveryCount, 5), 5000))).ConfigureAwait(false);
+                await Task.Delay(RetryDelay(d)).ConfigureAwait(false);
                 await RequeueAsync(d, o.Error ?? "transient failure").ConfigureAwait(false);
                 break;
             default:

@@ -20,8 +20,6 @@ public sealed record VideoMessageOptions
     public int? SegmentFrames { get; init; }
     public bool? Split { get; init; }
 
-    public static readonly string[] Presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
-
     public static NoiseMode? ParseNoise(string text) => text switch
     {
         "shared" => NoiseMode.Shared,

@@ -12,24 +12,19 @@ public sealed class OpenedVideo : IDisposable
 {
     private readonly SafeFileHandle _handle;
 
-    private OpenedVideo(SafeFileHandle handle, long length)
+    private OpenedVideo(SafeFileHandle handle)
     {
         _handle = handle;
-        Length = length;
         Path = $"/proc/{Environment.ProcessId}/fd/{handle.DangerousGetHandle()}";
     }
 
     /// <summary>What child processes open: the daemon's descriptor of the file, through procfs.</summary>
     public string Path { get; }
 
-    /// <summary>The file's size when it was opened.</summary>
-    public long Length { get; }
-
     /// <exception cref="UnsafePathException">The name is a link, a FIFO, a device or a folder, or a folder on the way is a link.</exception>
     public static OpenedVideo Open(RootDirectory folder, string relative)
     {
-        SafeFileHandle handle = folder.OpenRead(relative, long.MaxValue, out long length);
-        return new OpenedVideo(handle, length);
+        return new OpenedVideo(folder.OpenRead(relative, long.MaxValue, out _));
     }
 
     public void Dispose() => _handle.Dispose();

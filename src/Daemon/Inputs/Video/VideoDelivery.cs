@@ -32,12 +32,12 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
         {
             string name = outputStem + choice.Container.Extension;
             if (n > 1) name = WatchLayout.Variant(name, n);
-            if (outbox.Stat(name) is not null || outbox.Stat(name + SidecarSuffix) is not null) continue;
+            if (outbox.Stat(name) is not null || outbox.Stat(name + Serve.ProvenanceSidecar.Suffix) is not null) continue;
             byte[] sidecar = Complete(await File.ReadAllBytesAsync(sidecarInSpool, ct).ConfigureAwait(false), Path.GetFileName(name), choice, settings, commands);
             switch (spool.Move(spoolRelative, outbox, name))
             {
                 case MoveResult.Moved:
-                    await outbox.WriteAtomicAsync(name + SidecarSuffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), replace: true, ct).ConfigureAwait(false);
+                    await outbox.WriteAtomicAsync(name + Serve.ProvenanceSidecar.Suffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), replace: true, ct).ConfigureAwait(false);
                     File.Delete(sidecarInSpool);
                     return name;
                 case MoveResult.SourceMissing:
@@ -47,7 +47,6 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
         }
     }
 
-    private const string SidecarSuffix = ".resshift.json";
 
     /// <summary>The job's sidecar with the delivered name, the container decision and the video settings added.</summary>
     public static byte[] Complete(byte[] sidecar, string deliveredName, ContainerChoice choice, VideoSettings settings, IEnumerable<string> commands)

@@ -2,6 +2,7 @@ using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video;
 using ResShift.Pipeline.Video.Codec;
@@ -39,16 +40,6 @@ public static class VideoJobRunner
         {
             return false;
         }
-    }
-
-    /// <summary>Where a video's output goes for an image-style output path: the same name in MKV.</summary>
-    public static string OutputFor(string imageStyleOutput) => Path.ChangeExtension(imageStyleOutput, ".mkv");
-
-    /// <summary>A video named by path (queue messages): restored to <paramref name="output"/> in MKV with the product's default encoder settings.</summary>
-    public static async Task<JobResult> RunAsync(ModelPipeline model, JobSettings effective, string input, string output, string name, string source, CancellationToken ct)
-    {
-        var job = new VideoRestoreJob(input, output, name, new VideoJobOptions { Model = model.Model.Id, Frame = effective, Source = source });
-        return await RunJobAsync(model, job, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -95,24 +86,13 @@ public static class VideoJobRunner
             {
                 // Whatever was not delivered (an output a failed delivery left, a remux, the spool's sidecar) goes.
                 foreach (string leftover in new[] { spoolOutput, job.SidecarPath }.Concat(OutputContainers.Select(c => Path.ChangeExtension(spoolOutput, c.Extension))))
-                    TryDelete(leftover);
-                RemoveEmptyFolders(spool, stem);
+                    AtomicFile.TryDelete(leftover);
+                Folders.WatchLayout.RemoveEmptyParents(spool, relative);
             }
         }
     }
 
     private static readonly OutputContainer[] OutputContainers = [OutputContainer.Mp4, OutputContainer.Mov, OutputContainer.Webm];
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
 
     private static async Task<JobResult> RunJobAsync(ModelPipeline model, VideoRestoreJob job, CancellationToken ct, Action<VideoResult>? done = null)
     {
@@ -132,22 +112,7 @@ public static class VideoJobRunner
         }
     }
 
-    private static JobResult Drained() =>
+    /// <summary>A video stopped by a drain: its committed segments are the next run's starting point.</summary>
+    internal static JobResult Drained() =>
         new(OutcomeKind.Cancelled) { Error = "stopped by drain (committed segments kept for the next run)", Class = new ErrorClass("cancelled", null, true) };
-
-    /// <summary>A nested video's folders in the spool (a/b/ for a/b/clip.mp4), once empty.</summary>
-    private static void RemoveEmptyFolders(RootDirectory spool, string stem)
-    {
-        for (string? dir = Path.GetDirectoryName(stem); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
-        {
-            try
-            {
-                if (!spool.DeleteEmptyDirectory(dir)) return;
-            }
-            catch (IOException)
-            {
-                return;
-            }
-        }
-    }
 }

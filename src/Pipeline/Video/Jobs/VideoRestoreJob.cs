@@ -152,6 +152,23 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     /// <param name="perSegment">The plan's segment size; null = from the options (or automatic).</param>
     private async Task<Prepared> PrepareAsync(int scale, int lqTile, int? perSegment, CancellationToken cancellationToken)
     {
+        // Probed and hashed once per job: a planner that ends up restoring alone, or a segment worker that goes on
+        // to assemble, asks again for the same input.
+        Source src = _source ??= await ProbeSourceAsync(cancellationToken).ConfigureAwait(false);
+        VideoDecisions d = src.D;
+        int tilesPerFrame = (int)Math.Ceiling(d.Width / (lqTile * 0.75)) * (int)Math.Ceiling(d.Height / (lqTile * 0.75));
+        int size = perSegment ?? (Options.SegmentFrames > 0 ? Options.SegmentFrames : SegmentPlan.AutoSize(d.FrameRate.Value, tilesPerFrame));
+        IReadOnlyList<Segment> segments = SegmentPlan.Cut(src.SortedPts.Length, size);
+        return new Prepared(src.Probe, src.V, d, src.Plan, src.FfmpegVersion, src.InputSha, src.VideoKey, src.SortedPts, scale, size, segments, SettingsKey(src.Plan, scale));
+    }
+
+    private Source? _source;
+
+    /// <summary>What the input itself decides: the probe, the decisions and encoder, its sha256 and frame timestamps.</summary>
+    private sealed record Source(MediaProbe Probe, StreamProbe V, VideoDecisions D, EncoderPlan Plan, string FfmpegVersion, string InputSha, ulong VideoKey, long[] SortedPts);
+
+    private async Task<Source> ProbeSourceAsync(CancellationToken cancellationToken)
+    {
         if (!File.Exists(ReadPath)) throw new VideoException(Name, "file not found");
         var prober = new VideoProber(_tools);
         MediaProbe probe;
@@ -185,11 +202,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         ulong videoKey = new ContentKey(inputSha).NoiseKey;
         long[] sortedPts = [.. packetPts];
         Array.Sort(sortedPts);
-
-        int tilesPerFrame = (int)Math.Ceiling(d.Width / (lqTile * 0.75)) * (int)Math.Ceiling(d.Height / (lqTile * 0.75));
-        int size = perSegment ?? (Options.SegmentFrames > 0 ? Options.SegmentFrames : SegmentPlan.AutoSize(d.FrameRate.Value, tilesPerFrame));
-        IReadOnlyList<Segment> segments = SegmentPlan.Cut(sortedPts.Length, size);
-        return new Prepared(probe, v, d, plan, ffmpegVersion, inputSha, videoKey, sortedPts, scale, size, segments, SettingsKey(plan, scale));
+        return new Source(probe, v, d, plan, ffmpegVersion, inputSha, videoKey, sortedPts);
     }
 
     /// <summary>Join, retime (VFR), mux, all inside the spool, and check the frame count; the muxed file is not delivered yet.</summary>
@@ -476,21 +489,23 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
             finally
             {
                 foreach (string f in new[] { $"video{tag}.mkv", $"video-vfr{tag}.mkv", $"output{tag}.mkv", $"timestamps{tag}.txt", $"segments{tag}.ffconcat" })
-                    TryDelete(Path.Combine(store.Directory, f));
+                    AtomicFile.TryDelete(Path.Combine(store.Directory, f));
             }
         });
 
     /// <summary>The output is there with a sidecar naming this plan, and holds the bytes that sidecar records.</summary>
-    public static bool Delivered(VideoPlan plan)
+    public static bool Delivered(VideoPlan plan) => Delivered(plan.OutputPath, plan.Id);
+
+    /// <param name="checkBytes">False: the sidecar naming the plan is enough (its output is there); true: the output also holds the bytes it records.</param>
+    public static bool Delivered(string outputPath, string planId, bool checkBytes = true)
     {
-        string sidecar = plan.OutputPath + ".resshift.json";
-        if (!File.Exists(plan.OutputPath) || !File.Exists(sidecar)) return false;
+        string sidecar = outputPath + ".resshift.json";
+        if (!File.Exists(outputPath) || !File.Exists(sidecar)) return false;
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(sidecar));
-            if (!doc.RootElement.TryGetProperty("plan", out System.Text.Json.JsonElement planned) || planned.GetProperty("id").GetString() != plan.Id) return false;
-            using var f = new FileStream(plan.OutputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f)) == planned.GetProperty("output_sha256").GetString();
+            if (!doc.RootElement.TryGetProperty("plan", out System.Text.Json.JsonElement planned) || planned.GetProperty("id").GetString() != planId) return false;
+            return !checkBytes || ContentKey.OfFile(outputPath).Sha256 == planned.GetProperty("output_sha256").GetString();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -508,17 +523,6 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
         {
             return false;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
             plan = VideoPlan.TryReadIn(spool);
             if (plan is null || plan.Id != msg.PlanId)
             {
-                if (DeliveredByPlan(output, msg.PlanId)) return Outcome(SegmentOutcomeKind.AlreadyAssembled);
+                if (VideoRestoreJob.Delivered(output, msg.PlanId, checkBytes: false)) return Outcome(SegmentOutcomeKind.AlreadyAssembled);
                 log.LogInformation("queue {Queue}: segment {Segment} of {Job}: plan {Plan} is no longer in the spool (replaced or removed); nothing to do",
                     settings.SegmentsQueue, msg.Segment, msg.JobId, msg.PlanId);
                 return Outcome(SegmentOutcomeKind.Dropped) with { Error = "plan replaced or removed" };
@@ -121,20 +121,6 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
         {
             log.LogWarning("queue {Queue}: could not mark job {Job} failed: {Message}", settings.SegmentsQueue, msg.JobId, e.Message);
             return true;
-        }
-    }
-
-    /// <summary>The spool is gone: the output may have been delivered for this plan (then its sidecar names it).</summary>
-    private static bool DeliveredByPlan(string output, string planId)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(output + ".resshift.json"));
-            return File.Exists(output) && doc.RootElement.TryGetProperty("plan", out System.Text.Json.JsonElement p) && p.GetProperty("id").GetString() == planId;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return false;
         }
     }
 

@@ -55,7 +55,7 @@ public static class VideoQueueJob
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return new Outcome(new JobResult(OutcomeKind.Cancelled) { Error = "stopped by drain (committed segments kept for the next run)", Class = new ErrorClass("cancelled", null, true) }, null);
+            return new Outcome(Video.VideoJobRunner.Drained(), null);
         }
         catch (EngineClassMismatchException e)
         {
