@@ -4,7 +4,7 @@ namespace ResShift.Pipeline.Fidelity;
 
 /// <summary>
 /// The least consistency an output must show to be delivered as is; null figures are not checked, so the
-/// default (both null) is off. Calibrated per model (README "Fidelity guard"): a job below it is held for review.
+/// default (both null) is off. Calibrated per model (docs/FIDELITY.md): a job below it is held for review.
 /// Settable, so configuration binds it (watch roots and queues: <c>"Fidelity": { "MinPsnrDb": 28, "MinSsim": 0.8 }</c>).
 /// </summary>
 public sealed record FidelityThreshold

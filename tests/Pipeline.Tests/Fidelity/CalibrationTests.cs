@@ -8,7 +8,7 @@ namespace ResShift.Pipeline.Tests.Fidelity;
 
 /// <summary>
 /// What faithful ×4 upscales score on the committed photo crops: the region a good model's outputs should
-/// reach (README, "Fidelity guard", calibration). The figures are printed for the record.
+/// reach (docs/FIDELITY.md, "Calibrating them"). The figures are printed for the record.
 /// </summary>
 public class CalibrationTests(ITestOutputHelper log)
 {

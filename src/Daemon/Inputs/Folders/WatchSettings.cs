@@ -51,6 +51,6 @@ public sealed class WatchSettings
     /// <summary>How this root's videos are encoded; unset keys take the daemon's Video defaults.</summary>
     public ResShift.Daemon.Configuration.VideoSettings? Video { get; set; }
 
-    /// <summary>Outputs below this go to review/ instead of outbox/ (null = off; calibrate per model, README "Fidelity guard").</summary>
+    /// <summary>Outputs below this go to review/ instead of outbox/ (null = off; calibrate per model, docs/FIDELITY.md).</summary>
     public FidelityThreshold? Fidelity { get; set; }
 }
