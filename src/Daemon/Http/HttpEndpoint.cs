@@ -121,10 +121,11 @@ public sealed class HttpEndpoint : IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await context.Response.WriteAsync("unauthorized: send 'Authorization: Bearer TOKEN'\n").ConfigureAwait(false);
         });
-        app.MapGet("/metrics", (HttpResponse response) =>
+        app.MapGet("/metrics", async (HttpResponse response, CancellationToken aborted) =>
         {
             response.Headers.CacheControl = "no-store";
-            return Results.Text(exporter.Scrape(), PrometheusText.ContentType);
+            response.ContentType = PrometheusExporter.ContentType;
+            await exporter.WriteAsync(response.Body, aborted).ConfigureAwait(false);
         });
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain; charset=utf-8"));
         // Probes get the status code without a token; the reason is for those who have it.

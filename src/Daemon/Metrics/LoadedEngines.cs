@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using ResShift.Engines.Abstractions;
 using ResShift.Engines.Cuda;
 using ResShift.Engines.TensorRt;
@@ -22,18 +21,11 @@ public sealed class LoadedEngines(EngineInfo info) : IDisposable
         {
             _registrations.Add(info.Register(model, engines.EngineName, engines.Precision, engines.Device));
             if (engines is TensorRtEngineSet gpu && _gpus.Add(gpu.Device))
-                _registrations.Add(GpuMemoryGauge(gpu.Context, gpu.Device));
+            {
+                CudaContext context = gpu.Context;
+                _registrations.Add(info.WatchGpuMemory(gpu.Device, () => GpuMemoryMetrics.TryUsedBytes(context)));
+            }
         }
-    }
-
-    private static Meter GpuMemoryGauge(CudaContext context, string device)
-    {
-        var meter = new Meter(GpuMemoryMetrics.MeterName);
-        var tag = new KeyValuePair<string, object?>("device", device);
-        meter.CreateObservableGauge(GpuMemoryMetrics.UsedBytesInstrument,
-            () => GpuMemoryMetrics.UsedBytes(context).Select(m => new Measurement<long>(m.Value, tag)), "By",
-            "GPU memory in use on the device (cuMemGetInfo total - free, every process)");
-        return meter;
     }
 
     public void Dispose()

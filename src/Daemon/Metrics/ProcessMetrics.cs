@@ -1,48 +1,65 @@
 using System.Diagnostics;
+using System.Globalization;
+using Prometheus;
 
 namespace ResShift.Daemon.Metrics;
 
 /// <summary>
-/// The conventional process_* families (read from /proc on Linux, skipped where /proc is absent) and a few
-/// cheap dotnet_* runtime figures. Read at scrape time only: nothing runs between scrapes.
+/// The conventional process_* families (read from /proc on Linux, left out where /proc is absent) and a few cheap
+/// dotnet_* runtime figures, as prometheus-net gauges and counters set just before each scrape: nothing runs
+/// between scrapes. These are the names this daemon has always exported, not prometheus-net's own default set
+/// (process_working_set_bytes, dotnet_collection_count_total, ...), which stays off.
 /// </summary>
-internal sealed class ProcessMetrics : IMetricsCollector
+internal sealed class ProcessMetrics
 {
-    private readonly double _startTime;
     private readonly long _pageSize = Environment.SystemPageSize;
+    private readonly Counter _cpu, _allocated, _pause, _collections;
+    private readonly Gauge _resident, _virtual, _openFds, _maxFds, _heap, _threads, _queue;
 
-    public ProcessMetrics()
+    private ProcessMetrics(IMetricFactory f)
     {
-        using var self = Process.GetCurrentProcess();
-        _startTime = (self.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        _cpu = f.CreateCounter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds");
+        _resident = Optional(f, "process_resident_memory_bytes", "Resident memory size in bytes");
+        _virtual = Optional(f, "process_virtual_memory_bytes", "Virtual memory size in bytes");
+        _openFds = Optional(f, "process_open_fds", "Number of open file descriptors");
+        _maxFds = Optional(f, "process_max_fds", "Maximum number of open file descriptors");
+        using (var self = Process.GetCurrentProcess())
+            f.CreateGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds")
+                .Set((self.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds);
+        _heap = f.CreateGauge("dotnet_gc_heap_size_bytes", "Bytes currently allocated on the managed heap");
+        _allocated = f.CreateCounter("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since the process started");
+        _pause = f.CreateCounter("dotnet_gc_pause_seconds_total", "Time the runtime was paused for garbage collection");
+        _collections = f.CreateCounter("dotnet_gc_collections_total", "Garbage collections since the process started, by generation", ["generation"]);
+        _threads = f.CreateGauge("dotnet_threadpool_threads", "Thread pool threads");
+        _queue = f.CreateGauge("dotnet_threadpool_queue_length", "Work items queued to the thread pool");
     }
 
-    public void Collect(PrometheusTextWriter w)
+    public static void Register(IMetricFactory factory, CollectorRegistry registry)
     {
-        Gauge(w, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds", Environment.CpuUsage.TotalTime.TotalSeconds);
+        var metrics = new ProcessMetrics(factory);
+        registry.AddBeforeCollectCallback(metrics.Update);
+    }
 
+    /// <summary>A gauge that appears only once it has a value (its /proc file may be missing).</summary>
+    private static Gauge Optional(IMetricFactory f, string name, string help) =>
+        f.CreateGauge(name, help, new GaugeConfiguration { SuppressInitialValue = true });
+
+    private void Update()
+    {
+        _cpu.IncTo(Environment.CpuUsage.TotalTime.TotalSeconds);
         if (ReadStatm() is var (virt, rss))
         {
-            Gauge(w, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes", rss * _pageSize);
-            Gauge(w, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes", virt * _pageSize);
+            _resident.Set(rss * _pageSize);
+            _virtual.Set(virt * _pageSize);
         }
-        if (CountOpenFds() is { } fds) Gauge(w, "process_open_fds", "gauge", "Number of open file descriptors", fds);
-        if (ReadMaxFds() is { } max) Gauge(w, "process_max_fds", "gauge", "Maximum number of open file descriptors", max);
-        Gauge(w, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds", _startTime);
-
-        Gauge(w, "dotnet_gc_heap_size_bytes", "gauge", "Bytes currently allocated on the managed heap", GC.GetTotalMemory(forceFullCollection: false));
-        Gauge(w, "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started", GC.GetTotalAllocatedBytes());
-        Gauge(w, "dotnet_gc_pause_seconds_total", "counter", "Time the runtime was paused for garbage collection", GC.GetTotalPauseDuration().TotalSeconds);
-        w.Family("dotnet_gc_collections_total", "counter", "Garbage collections since the process started, by generation");
-        for (int g = 0; g <= GC.MaxGeneration; g++) w.Sample("dotnet_gc_collections_total", "", "generation", g.ToString(System.Globalization.CultureInfo.InvariantCulture), GC.CollectionCount(g));
-        Gauge(w, "dotnet_threadpool_threads", "gauge", "Thread pool threads", ThreadPool.ThreadCount);
-        Gauge(w, "dotnet_threadpool_queue_length", "gauge", "Work items queued to the thread pool", ThreadPool.PendingWorkItemCount);
-    }
-
-    private static void Gauge(PrometheusTextWriter w, string name, string type, string help, double value)
-    {
-        w.Family(name, type, help);
-        w.Sample(name, "", value);
+        if (CountOpenFds() is { } fds) _openFds.Set(fds);
+        if (ReadMaxFds() is { } max) _maxFds.Set(max);
+        _heap.Set(GC.GetTotalMemory(forceFullCollection: false));
+        _allocated.IncTo(GC.GetTotalAllocatedBytes());
+        _pause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+        for (int g = 0; g <= GC.MaxGeneration; g++) _collections.WithLabels(g.ToString(CultureInfo.InvariantCulture)).IncTo(GC.CollectionCount(g));
+        _threads.Set(ThreadPool.ThreadCount);
+        _queue.Set(ThreadPool.PendingWorkItemCount);
     }
 
     /// <summary>/proc/self/statm: size and resident, in pages.</summary>
@@ -75,7 +92,7 @@ internal sealed class ProcessMetrics : IMetricsCollector
                 if (!line.StartsWith("Max open files", StringComparison.Ordinal)) continue;
                 var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
                 if (soft == "unlimited") return double.PositiveInfinity;
-                return double.TryParse(soft, System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : null;
+                return double.TryParse(soft, CultureInfo.InvariantCulture, out double v) ? v : null;
             }
             return null;
         }

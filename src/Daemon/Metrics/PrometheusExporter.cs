@@ -1,27 +1,28 @@
 using System.Text;
+using Prometheus;
+using ResShift.Pipeline.Metrics;
 
 namespace ResShift.Daemon.Metrics;
 
 /// <summary>
-/// Renders everything the daemon exports in Prometheus text format 0.0.4: the ResShift.* meters, build and
-/// engine info, process and runtime figures. Create one per process and dispose it at shutdown.
+/// Everything the daemon exports, in Prometheus text format 0.0.4, written by prometheus-net: the recorded metrics
+/// (<see cref="MetricsRegistry.Shared"/>, one per process) and this exporter's own registry (build and engine info,
+/// GPU memory, process and runtime figures). Create one per process and dispose it at shutdown.
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
-    private readonly MeterCollector _meters;
-    private readonly IMetricsCollector[] _collectors;
-    private int _lastSize = 8192;
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
 
     public PrometheusExporter(PrometheusExporterOptions? options = null)
     {
         options ??= new PrometheusExporterOptions();
-        var buckets = options.HistogramBuckets.ToDictionary(kv => kv.Key, kv => Metrics.HistogramBuckets.Validate(kv.Key, kv.Value), StringComparer.Ordinal);
+        var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
         Version = options.Version ?? BuildInfo.Version;
-        Engines = new EngineInfo();
-        _meters = new MeterCollector(options.MeterPrefixes, buckets, options.MaxSeriesPerFamily);
-        List<IMetricsCollector> collectors = [_meters, new BuildInfoMetric(Version), Engines];
-        if (options.ProcessMetrics) collectors.Add(new ProcessMetrics());
-        _collectors = [.. collectors];
+        factory.CreateGauge("resshift_build_info", "Version of the running resshift daemon (always 1)", ["version"]).WithLabels(LabelValue.Safe(Version)).Set(1);
+        Engines = new EngineInfo(factory, _registry);
+        if (options.ProcessMetrics) ProcessMetrics.Register(factory, _registry);
     }
 
     /// <summary>resshift_engine_info: register each engine when it is loaded.</summary>
@@ -30,15 +31,23 @@ public sealed class PrometheusExporter : IDisposable
     /// <summary>The version label of resshift_build_info.</summary>
     public string Version { get; }
 
-    /// <summary>One scrape, as the body of GET /metrics (<see cref="PrometheusText.ContentType"/>).</summary>
-    public string Scrape()
+    /// <summary>One scrape, written to <paramref name="to"/> (the body of GET /metrics, <see cref="ContentType"/>).</summary>
+    public async Task WriteAsync(Stream to, CancellationToken cancellationToken = default)
     {
-        var sb = new StringBuilder(Volatile.Read(ref _lastSize));
-        var writer = new PrometheusTextWriter(sb);
-        foreach (var c in _collectors) c.Collect(writer);
-        Volatile.Write(ref _lastSize, Math.Max(sb.Length + 1024, 8192));
-        return sb.ToString();
+        await MetricsRegistry.Shared.CollectAndExportAsTextAsync(to, cancellationToken).ConfigureAwait(false);
+        await _registry.CollectAndExportAsTextAsync(to, cancellationToken).ConfigureAwait(false);
     }
 
-    public void Dispose() => _meters.Dispose();
+    /// <summary>One scrape as a string (tests, diagnostics).</summary>
+    public string Scrape()
+    {
+        using var buffer = new MemoryStream();
+        WriteAsync(buffer).GetAwaiter().GetResult();
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    public void Dispose()
+    {
+        // Nothing runs between scrapes: the registries hold no threads or listeners.
+    }
 }

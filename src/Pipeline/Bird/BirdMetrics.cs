@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using ResShift.Pipeline.Metrics;
 
 namespace ResShift.Pipeline.Bird;
 
@@ -7,30 +7,25 @@ namespace ResShift.Pipeline.Bird;
 public sealed record BirdJobProgress(string Name, string Task, int Iteration, int Iterations, double Loss);
 
 /// <summary>
-/// BIRD's instruments: resshift_bird_iterations_total (by task) and resshift_bird_loss (the data-fidelity loss of
-/// each running job's last iteration, by job and task), plus the live list /v1/status shows.
+/// BIRD's metrics: resshift_bird_iterations_total (by task) and resshift_bird_loss (the data-fidelity loss of
+/// each running job's last iteration, by job and task; a finished job's series goes), plus the live list
+/// /v1/status shows.
 /// </summary>
 public static class BirdMetrics
 {
-    public const string MeterName = "ResShift.Pipeline.Bird";
-    public static readonly Meter Meter = new(MeterName, "1.0");
-    public static readonly Counter<long> Iterations = Meter.CreateCounter<long>("resshift_bird_iterations_total", description: "BIRD optimisation iterations completed, by task");
+    public static readonly TaggedCounter Iterations = new("resshift_bird_iterations_total", "BIRD optimisation iterations completed, by task", "task");
 
+    private static readonly LiveGauge Loss = new("resshift_bird_loss", "Data-fidelity loss of each running BIRD job's last iteration", "job", "task");
     private static readonly ConcurrentDictionary<object, BirdJobProgress> Live = new();
 
-    static BirdMetrics()
-    {
-        Meter.CreateObservableGauge("resshift_bird_loss",
-            () => Live.Values.Select(p => new Measurement<double>(p.Loss, new("job", p.Name), new("task", p.Task))),
-            description: "Data-fidelity loss of each running BIRD job's last iteration");
-    }
+    static BirdMetrics() => MetricsRegistry.Shared.AddBeforeCollectCallback(() => Loss.Observe(Live.Values.Select(p => (p.Loss, new[] { p.Name, p.Task }))));
 
     public static IReadOnlyList<BirdJobProgress> Running => [.. Live.Values.OrderBy(p => p.Name, StringComparer.Ordinal)];
 
     internal static void Report(object job, BirdJobProgress progress)
     {
         Live[job] = progress;
-        Iterations.Add(1, new KeyValuePair<string, object?>("task", progress.Task));
+        Iterations.Inc(progress.Task);
     }
 
     internal static void Finished(object job) => Live.TryRemove(job, out _);

@@ -1,21 +1,19 @@
-using System.Diagnostics.Metrics;
-using ResShift.Pipeline.Processing;
+using Prometheus;
+using ResShift.Pipeline.Metrics;
 
 namespace ResShift.Pipeline.Video;
 
-/// <summary>Video instruments on the pipeline's meter, named with their Prometheus names like <see cref="PipelineMetrics"/>.</summary>
+/// <summary>Video metrics, in the same registry as <see cref="Processing.PipelineMetrics"/>.</summary>
 public static class VideoMetrics
 {
-    private static int _inflight;
-    public static readonly Counter<long> Frames = PipelineMetrics.Meter.CreateCounter<long>("resshift_video_frames_total", description: "Video frames restored and encoded");
-    public static readonly Histogram<double> JobDuration = PipelineMetrics.Meter.CreateHistogram<double>("resshift_video_job_duration_seconds", "s", "Wall time of one video job, probe to final mux");
-    public static readonly Histogram<double> SegmentDuration = PipelineMetrics.Meter.CreateHistogram<double>("resshift_video_segment_duration_seconds", "s", "Wall time to restore and encode one segment");
+    public static readonly TaggedCounter Frames = new("resshift_video_frames_total", "Video frames restored and encoded");
+    public static readonly TaggedHistogram JobDuration = new("resshift_video_job_duration_seconds", "Wall time of one video job, probe to final mux",
+        HistogramBuckets.For("resshift_video_job_duration_seconds"));
+    public static readonly TaggedHistogram SegmentDuration = new("resshift_video_segment_duration_seconds", "Wall time to restore and encode one segment",
+        HistogramBuckets.For("resshift_video_segment_duration_seconds"));
 
-    static VideoMetrics()
-    {
-        PipelineMetrics.Meter.CreateObservableGauge("resshift_video_jobs_inflight", () => Volatile.Read(ref _inflight), description: "Video jobs running now");
-    }
+    private static readonly Gauge InFlight = MetricsRegistry.Gauge("resshift_video_jobs_inflight", "Video jobs running now");
 
-    internal static void Enter() => Interlocked.Increment(ref _inflight);
-    internal static void Exit() => Interlocked.Decrement(ref _inflight);
+    internal static void Enter() => InFlight.Inc();
+    internal static void Exit() => InFlight.Dec();
 }

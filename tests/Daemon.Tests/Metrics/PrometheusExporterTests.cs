@@ -23,6 +23,12 @@ public sealed class PrometheusExporterTests
         Assert.True(s.Samples["process_resident_memory_bytes"] > 1 << 20);
         Assert.InRange(s.Samples["process_start_time_seconds"], DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
         Assert.Equal("counter", s.Types["dotnet_gc_collections_total"]);
+        // Our process families, not prometheus-net's default set (nor its meter/event-counter adapters).
+        foreach (var name in s.Types.Keys)
+            Assert.True(name.StartsWith("resshift_", StringComparison.Ordinal) || name.StartsWith("process_", StringComparison.Ordinal)
+                || name.StartsWith("dotnet_gc_", StringComparison.Ordinal) || name.StartsWith("dotnet_threadpool_", StringComparison.Ordinal), name);
+        Assert.DoesNotContain("process_working_set_bytes", s.Types.Keys);
+        Assert.DoesNotContain("dotnet_collection_count_total", s.Types.Keys);
     }
 
     [Fact]
@@ -37,7 +43,7 @@ public sealed class PrometheusExporterTests
         Assert.True(exporter.Engines.Unregister("m", "tensorrt", "fp16", "cuda:0"));
         Assert.False(exporter.Engines.Unregister("m", "tensorrt", "fp16", "cuda:0"));
         b.Dispose();
-        Assert.DoesNotContain("resshift_engine_info", exporter.Scrape());
+        Assert.DoesNotContain("resshift_engine_info{", exporter.Scrape());
 
         var e = Assert.Throws<ArgumentException>(() => exporter.Engines.Register("/models/x.onnx", "cpu", "fp32", "cpu"));
         Assert.Contains("path", e.Message);
@@ -50,6 +56,7 @@ public sealed class PrometheusExporterTests
         PipelineMetrics.Jobs.Add(1, new("source", "unit"), new("result", "ok"));
         PipelineMetrics.BatchSize.Record(4);
         PipelineMetrics.StageDuration.Record(0.02, new KeyValuePair<string, object?>("stage", "denoise"));
+        PipelineMetrics.Jobs.Add(1, new("source", "/srv/in/secret.png"), new("result", "ok")); // never a path
         var s = Scrape.Parse(exporter.Scrape());
 
         Assert.Equal("counter", s.Types["resshift_jobs_total"]);
@@ -59,6 +66,8 @@ public sealed class PrometheusExporterTests
         Assert.True(s.Samples.ContainsKey("resshift_stage_duration_seconds_bucket{stage=\"denoise\",le=\"600\"}"));
         Assert.Equal("gauge", s.Types["resshift_queue_depth"]);
         Assert.Equal("gauge", s.Types["resshift_inflight_jobs"]);
+        Assert.True(s.Samples["resshift_jobs_total{result=\"ok\",source=\"redacted_path\"}"] >= 1);
+        Assert.DoesNotContain("/srv", exporter.Scrape());
         foreach (var q in new[] { "intake", "tiles", "write" }) Assert.True(s.Samples.ContainsKey($"resshift_queue_depth{{queue=\"{q}\"}}"), q);
     }
 }

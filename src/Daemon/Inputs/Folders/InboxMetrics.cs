@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using ResShift.Pipeline.Processing;
+using System.Globalization;
+using ResShift.Pipeline.Metrics;
 
 namespace ResShift.Daemon.Inputs.Folders;
 
@@ -12,13 +12,11 @@ namespace ResShift.Daemon.Inputs.Folders;
 public static class InboxMetrics
 {
     private static readonly ConcurrentDictionary<int, Func<int>> Roots = new();
+    private static readonly LiveGauge Files = new("resshift_inbox_files",
+        "Files in each watch root's inbox at its last scan (root: index in the Watch list)", "root");
 
-    static InboxMetrics()
-    {
-        PipelineMetrics.Meter.CreateObservableGauge("resshift_inbox_files",
-            () => Roots.Select(r => new Measurement<long>(r.Value(), new KeyValuePair<string, object?>("root", r.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)))),
-            description: "Files in each watch root's inbox at its last scan (root: index in the Watch list)");
-    }
+    static InboxMetrics() => MetricsRegistry.Shared.AddBeforeCollectCallback(() =>
+        Files.Observe(Roots.Select(r => ((double)r.Value(), new[] { r.Key.ToString(CultureInfo.InvariantCulture) }))));
 
     public static void Register(int index, Func<int> files) => Roots[index] = files;
 

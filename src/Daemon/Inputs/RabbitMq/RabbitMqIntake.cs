@@ -17,8 +17,6 @@ namespace ResShift.Daemon.Inputs.RabbitMq;
 /// </summary>
 public sealed class RabbitMqIntake : IIntake
 {
-    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(500), MaxBackoff = TimeSpan.FromSeconds(15);
-
     private readonly RabbitMqSettings _settings;
     private readonly QueueJobRunner _runner;
     private readonly Segments.SegmentJobRunner _segments;
@@ -55,44 +53,45 @@ public sealed class RabbitMqIntake : IIntake
     /// <summary>Connects, consumes and reconnects until <paramref name="stop"/>; then cancels the consumer and returns, keeping the session for the drain's acks.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        TimeSpan backoff = MinBackoff;
+        var reconnect = ReconnectPolicy.Build<BrokerSession>((e, pause) =>
+        {
+            _problem = $"rabbitmq queue {_settings.Queue}: cannot connect to {RabbitMqSettings.Redact(_settings.Uri)}: {e.Message}";
+            _log.LogWarning("queue {Queue}: {Problem}; next try in {Backoff:0.0} s", _settings.Queue, _problem, pause.TotalSeconds);
+        });
         while (!stop.IsCancellationRequested)
         {
-            BrokerSession? session = null;
+            BrokerSession session;
             try
             {
-                session = await BrokerSession.OpenAsync(_settings, _prefetch, _log, stop).ConfigureAwait(false);
-                _session = session;
-                await session.ConsumeAsync(_settings.Queue, e => OnDeliveryAsync(e, session, HandleAsync), stop).ConfigureAwait(false);
-                await session.ConsumeAsync(_settings.SegmentsQueue, e => OnDeliveryAsync(e, session, HandleSegmentAsync), stop).ConfigureAwait(false);
-                _problem = null;
-                backoff = MinBackoff;
-                _log.LogInformation("queue {Queue}: consuming on {Uri} (RabbitMQ {Version}, prefetch {Prefetch})", _settings.Queue,
-                    RabbitMqSettings.Redact(_settings.Uri), session.BrokerVersion?.ToString() ?? "?", _prefetch);
-                string reason = await session.Lost.WaitAsync(stop).ConfigureAwait(false);
-                _problem = $"rabbitmq queue {_settings.Queue}: disconnected ({reason}); reconnecting";
-                _log.LogWarning("queue {Queue}: {Reason}; reconnecting ({Held} jobs in work will be redelivered)", _settings.Queue, reason, Claimed);
+                session = await reconnect.ExecuteAsync(ConnectAsync, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception e)
-            {
-                _problem = $"rabbitmq queue {_settings.Queue}: cannot connect to {RabbitMqSettings.Redact(_settings.Uri)}: {e.Message}";
-                _log.LogWarning("queue {Queue}: {Problem}; next try in {Backoff:0.0} s", _settings.Queue, _problem, backoff.TotalSeconds);
-            }
-            if (session is not null && ReferenceEquals(_session, session)) _session = null;
-            if (session is not null) Background.Run(() => DisposeWhenIdleAsync(session), _log, $"queue {_settings.Queue}: closing a lost connection");
+            _problem = null;
+            _log.LogInformation("queue {Queue}: consuming on {Uri} (RabbitMQ {Version}, prefetch {Prefetch})", _settings.Queue,
+                RabbitMqSettings.Redact(_settings.Uri), session.BrokerVersion?.ToString() ?? "?", _prefetch);
             try
             {
-                await Task.Delay(backoff, stop).ConfigureAwait(false);
+                string reason = await session.Lost.WaitAsync(stop).ConfigureAwait(false);
+                _problem = $"rabbitmq queue {_settings.Queue}: disconnected ({reason}); reconnecting";
+                _log.LogWarning("queue {Queue}: {Reason}; reconnecting ({Held} jobs in work will be redelivered)", _settings.Queue, reason, Claimed);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            Abandon(session);
+            try
+            {
+                // A connection that drops as soon as it is made must not spin: the first pause of an outage.
+                await Task.Delay(ReconnectPolicy.FirstDelay, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
         _stopping = true;
         if (_session is { } live)
@@ -296,6 +295,31 @@ public sealed class RabbitMqIntake : IIntake
     }
 
     /// <summary>A lost session is closed once nothing holds it any more (its jobs may still be finishing).</summary>
+    /// <summary>One try: a session consuming both queues, or an exception (the session, if opened, is closed).</summary>
+    private async ValueTask<BrokerSession> ConnectAsync(CancellationToken stop)
+    {
+        BrokerSession session = await BrokerSession.OpenAsync(_settings, _prefetch, _log, stop).ConfigureAwait(false);
+        try
+        {
+            _session = session;
+            await session.ConsumeAsync(_settings.Queue, e => OnDeliveryAsync(e, session, HandleAsync), stop).ConfigureAwait(false);
+            await session.ConsumeAsync(_settings.SegmentsQueue, e => OnDeliveryAsync(e, session, HandleSegmentAsync), stop).ConfigureAwait(false);
+            return session;
+        }
+        catch
+        {
+            Abandon(session);
+            throw;
+        }
+    }
+
+    /// <summary>A lost or half-made session: no longer the current one, closed once its jobs have settled.</summary>
+    private void Abandon(BrokerSession session)
+    {
+        if (ReferenceEquals(_session, session)) _session = null;
+        Background.Run(() => DisposeWhenIdleAsync(session), _log, $"queue {_settings.Queue}: closing a lost connection");
+    }
+
     private async Task DisposeWhenIdleAsync(BrokerSession session)
     {
         await _claims.WaitUntilAsync(held => !held.Any(d => ReferenceEquals(d.Session, session)), CancellationToken.None).ConfigureAwait(false);

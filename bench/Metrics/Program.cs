@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(ResShift.Metrics.Bench.TilePathBenchmarks).Assembly).Run(args);
