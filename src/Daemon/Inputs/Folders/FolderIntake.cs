@@ -44,7 +44,7 @@ public sealed class FolderIntake : IIntake
     public Configuration.VideoSettings? VideoDefaults { init => _root.Video = (_root.Settings.Video ?? new()).Over(value); }
 
     /// <summary>This root's place in the configuration's Watch list (the label of its metrics).</summary>
-    public int Index { get; init; }
+    public int Index { get => _root.Index; init => _root.Index = value; }
     public string Describe => "folder:" + _root.Path;
     public string ClaimsName => "claimed";
     /// <summary>Why this root cannot take work now (gone, replaced or unwritable since start), for /readyz; null when it can.</summary>
@@ -127,7 +127,7 @@ public sealed class FolderIntake : IIntake
     {
         Layout.Open();
         await _lease.TakeAsync(stop).ConfigureAwait(false);
-        int stale = Layout.RemoveStaleTemporaries(DateTime.UtcNow) + ClaimOwners.RemoveTemporaries(_lease.Owners, _root.Path);
+        int stale = Layout.RemoveStaleTemporaries(DateTime.UtcNow) + new StateSweep(_lease.Owners).RemoveTemporaries();
         if (stale > 0) _root.Log.LogInformation("{Root}: removed {Count} temporary files left by an interrupted write", _root.Path, stale);
         int spooled = Video.VideoSpool.Prune(Layout.RootDir, Layout.ProcessingDir);
         if (spooled > 0) _root.Log.LogInformation("{Root}: removed {Count} video spool entries whose input has left processing/", _root.Path, spooled);

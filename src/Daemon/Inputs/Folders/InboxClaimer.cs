@@ -101,7 +101,7 @@ internal sealed class InboxClaimer(WatchRoot root, RootHealth health, LeaseKeepe
     private async Task<bool> MarkAsync(string rel, CancellationToken stop)
     {
         if (await Owners.TryMarkAsync(rel, stop).ConfigureAwait(false)) return true;
-        if (Owners.OwnerOf(rel) is not { } owner || Layout.ProcessingDir.Stat(rel) is not null) return false;
+        if (Owners.OwnerOf(rel) is not { } owner || Layout.InProcessing(rel)) return false;
         Owners.RemoveStale(rel, owner, DateTime.UtcNow);
         return await Owners.TryMarkAsync(rel, stop).ConfigureAwait(false);
     }

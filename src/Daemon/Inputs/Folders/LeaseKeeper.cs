@@ -19,7 +19,7 @@ internal sealed class LeaseKeeper(WatchRoot root, RootHealth health) : IAsyncDis
     /// <summary>Writes the lease (the layout must be open) and starts refreshing it.</summary>
     public async Task TakeAsync(CancellationToken stop)
     {
-        _owners ??= new ClaimOwners(root.Layout.RootDir, TimeSpan.FromSeconds(root.Settings.LeaseSeconds));
+        _owners ??= new ClaimOwners(root.Layout.RootDir, TimeSpan.FromSeconds(root.Settings.LeaseSeconds), root.Ignored);
         await _owners.RefreshAsync(DateTime.UtcNow, stop).ConfigureAwait(false);
         _refresh ??= RefreshAsync(_owners, _stop.Token);
     }

@@ -36,10 +36,11 @@ internal sealed class OrphanClaims(WatchRoot root, LeaseKeeper lease, RootClaims
         if (Layout.RootDir.RemoveDeadTemporaries() is > 0 and var swept)
             root.Log.LogInformation("{Root}: removed {Count} temporary files of a daemon that is gone", root.Path, swept);
         var queued = _resume.Select(r => r.Rel).ToHashSet(StringComparer.Ordinal);
-        var files = Directory.EnumerateFiles(Layout.Processing, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Select(f => Path.GetRelativePath(Layout.Processing, f)).Order(StringComparer.Ordinal).ToList();
+        // Files and links (a link here is refused by its job and moved aside as it is); no link is entered.
+        var files = HandleTree.Walk(Layout.ProcessingDir).Where(e => e.Kind != HandleTree.Kind.Directory)
+            .Select(e => e.Relative).Order(StringComparer.Ordinal).ToList();
         int added = 0;
-        RemoveStaleMarkers(now);
+        SweepState(now);
         foreach (string rel in files)
         {
             if (root.Masks && MaskNaming.IsMask(Path.GetFileName(rel))) continue; // resumed with its image
@@ -66,7 +67,7 @@ internal sealed class OrphanClaims(WatchRoot root, LeaseKeeper lease, RootClaims
                 Owners.Release(rel);
                 continue;
             }
-            if (owner is not null) root.Log.LogInformation("{Root}: took over {Name} from {Owner} (its lease expired)", root.Path, rel, owner);
+            if (owner is not null) root.Log.LogInformation("{Root}: took over {Name} from {Owner} (no live lease)", root.Path, rel, owner);
             if (await jobs.AlreadyDoneAsync(rel, stop).ConfigureAwait(false))
             {
                 // The crash came after the output and sidecar were durable: only the move to done/ was missing.
@@ -82,18 +83,17 @@ internal sealed class OrphanClaims(WatchRoot root, LeaseKeeper lease, RootClaims
         }
     }
 
-    /// <summary>Markers a dead daemon left for files no longer in processing/ (killed between the move and the marker's removal).</summary>
-    private void RemoveStaleMarkers(DateTime now)
+    /// <summary>
+    /// What dead daemons left in .claims/ and .owners/: markers of files no longer in processing/ (killed between the
+    /// move and the marker's removal), takeover files, links, and leases long expired.
+    /// </summary>
+    private void SweepState(DateTime now)
     {
-        string markers = Path.Combine(root.Path, ".claims");
-        if (!Directory.Exists(markers)) return;
-        if (Owners.RemoveDeadTakeovers(root.Path, now) is > 0 and var takeovers)
-            root.Log.LogInformation("{Root}: removed {Count} takeover files of a daemon that died taking claims over", root.Path, takeovers);
-        foreach (string marker in Directory.EnumerateFiles(markers, "*.owner", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-        {
-            string rel = Path.GetRelativePath(markers, marker)[..^".owner".Length];
-            if (claims.Contains(rel) || Layout.ProcessingDir.Stat(rel) is not null) continue;
-            if (Owners.OwnerOf(rel) is { } owner) Owners.RemoveStale(rel, owner, now);
-        }
+        var sweep = new StateSweep(Owners);
+        var (takeovers, links) = sweep.SweepClaims(now, rel => claims.Contains(rel) || Layout.InProcessing(rel));
+        if (takeovers > 0) root.Log.LogInformation("{Root}: removed {Count} takeover files of a daemon that died taking claims over", root.Path, takeovers);
+        if (links > 0) root.Log.LogWarning("{Root}: removed {Count} symbolic links from .claims/ (never followed)", root.Path, links);
+        if (sweep.PruneLeases(now) is > 0 and var pruned)
+            root.Log.LogInformation("{Root}: removed {Count} leases of daemons that are gone (not written for {Hours:0.#} h)", root.Path, pruned, Owners.PruneAge.TotalHours);
     }
 }

@@ -34,6 +34,13 @@ internal sealed class WatchRoot(WatchSettings settings, ModelPipeline model, lon
     /// <summary>This root's video settings over the daemon's defaults (set once, before the intake runs).</summary>
     public Configuration.VideoSettings Video { get; set; } = settings.Video ?? new();
 
+    /// <summary>This root's place in the configuration's Watch list (the label of its metrics).</summary>
+    public int Index { get; set; }
+
+    /// <summary>The root's own state files (leases, claim markers) that were not believed, reported once each.</summary>
+    public IgnoredState Ignored => _ignored ??= new IgnoredState(Path, () => Index, log);
+    private IgnoredState? _ignored;
+
     public long Completed => Interlocked.Read(ref _completed);
     public long Failed => Interlocked.Read(ref _failed);
     public void CountCompleted() => Interlocked.Increment(ref _completed);
