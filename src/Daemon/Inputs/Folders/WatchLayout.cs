@@ -68,6 +68,19 @@ public sealed class WatchLayout : IDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="relative"/> is in processing/ (a link on its way counts as there: nothing is done through it).</summary>
+    public bool InProcessing(string relative)
+    {
+        try
+        {
+            return ProcessingDir.Stat(relative) is not null;
+        }
+        catch (UnsafePathException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>
     /// Moves <paramref name="relative"/> to <paramref name="to"/> under the same name, or the first free
     /// variant of it (<see cref="Variant"/>) when that is taken; the name it got, or null when the source is gone.
@@ -150,11 +163,12 @@ public sealed class WatchLayout : IDisposable
     public int RemoveStaleTemporaries(DateTime now)
     {
         int removed = RootDir.RemoveDeadTemporaries();
-        foreach (var (path, dir) in new[] { (Outbox, OutboxDir), (Failed, FailedDir), (Done, DoneDir), (Review, ReviewDir) })
-            foreach (string f in Directory.EnumerateFiles(path, "*" + RootDirectory.TempSuffix, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        // Walked through the handles: a link (failed/ keeps refused links as they are) is never entered.
+        foreach (RootDirectory dir in new[] { OutboxDir, FailedDir, DoneDir, ReviewDir })
+            foreach (HandleTree.Entry f in HandleTree.Walk(dir))
             {
-                string rel = Path.GetRelativePath(path, f);
-                if (dir.Stat(rel) is { } e && now - e.ModifiedUtc >= LegacyTemporaryAge && dir.Delete(rel)) removed++;
+                if (f.Kind != HandleTree.Kind.File || !f.Relative.EndsWith(RootDirectory.TempSuffix, StringComparison.Ordinal)) continue;
+                if (dir.Stat(f.Relative) is { } e && now - e.ModifiedUtc >= LegacyTemporaryAge && dir.Delete(f.Relative)) removed++;
             }
         return removed;
     }
