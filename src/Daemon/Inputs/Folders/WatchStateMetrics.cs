@@ -1,5 +1,4 @@
-using System.Diagnostics.Metrics;
-using ResShift.Pipeline.Processing;
+using ResShift.Pipeline.Metrics;
 
 namespace ResShift.Daemon.Inputs.Folders;
 
@@ -11,6 +10,6 @@ namespace ResShift.Daemon.Inputs.Folders;
 /// </summary>
 public static class WatchStateMetrics
 {
-    public static readonly Counter<long> Ignored = PipelineMetrics.Meter.CreateCounter<long>("resshift_watch_state_ignored_total",
-        description: "Lease and claim-marker files of watch roots that were ignored, by root (index in the Watch list) and reason");
+    public static readonly TaggedCounter Ignored = new("resshift_watch_state_ignored_total",
+        "Lease and claim-marker files of watch roots that were ignored, by root (index in the Watch list) and reason", "root", "reason");
 }
