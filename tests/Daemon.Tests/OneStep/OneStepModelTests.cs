@@ -67,7 +67,9 @@ public class OneStepModelTests(ITestOutputHelper log)
         Assert.Equal(e.Length, a.Length);
         double psnr = Psnr(e, a);
         log.WriteLine($"tiny-x4 one step (t = 14 of 15), 6 tiles: PSNR {psnr:F1} dB");
-        Assert.True(psnr >= 60, $"PSNR {psnr:F1} dB");
+        // 62.4 dB measured here (8-bit against 8-bit, ~4 % of values one level apart); the floor leaves room for
+        // another CPU's last bits, and stays far above the < 40 dB of the wrong loop checked below.
+        Assert.True(psnr >= 50, $"PSNR {psnr:F1} dB");
         Assert.True(e.Max() - e.Min() > 0.3, "the expected output is not trivially flat");
 
         // The 15-step loop over the same graphs is another image (parity-s15 is that loop on the same card).
