@@ -223,9 +223,9 @@ def main(argv=None):
           "decoder": {"inputs": ["latent"], "outputs": ["image"]}}
     sources = []
     if not a.random_init:
-        sources = [{"role": "denoiser", "url": configs.url(cfg["checkpoint"]), "sha256": sha256_file(a.checkpoint)},
-                   {"role": "autoencoder", "url": configs.url(cfg["autoencoder"]),
-                    "sha256": sha256_file(a.autoencoder)}]
+        den_url, ae_url = configs.source_urls(cfg)
+        sources = [{"role": "denoiser", "url": den_url, "sha256": sha256_file(a.checkpoint)},
+                   {"role": "autoencoder", "url": ae_url, "sha256": sha256_file(a.autoencoder)}]
     argv_rel = []
     for x in (argv if argv is not None else sys.argv[1:]):
         argv_rel.append(os.path.basename(x) if x.endswith(".pth") else x)
@@ -233,7 +233,8 @@ def main(argv=None):
         "id": model_id, "name": cfg["name"] + (" [tiny widths, random]" if a.widths == "tiny" and model_id not in configs.TEST_MODELS else ""),
         "task": cfg["task"], "scale": cfg["scale"], "input": cfg["input"],
         "latent": {"factor": geo["factor"], "channels": geo["lat_ch"]},
-        "schedule": {k: cfg["schedule"][k] for k in ("T", "kappa", "min_noise_level", "etas_end", "power")},
+        "schedule": {k: cfg["schedule"][k] for k in ("T", "kappa", "min_noise_level", "etas_end", "power", "timesteps")
+                     if k in cfg["schedule"]},
         "lq_pad_multiple": cfg["lq_pad_multiple"],
         "tile": {"lq": a.tile},
         "files": {k: files[k] for k in ("encoder", "denoiser", "decoder") if k in files},

@@ -6,16 +6,19 @@
 # the GitHub release into engines/.weights/ (short connect timeout; fails fast and clearly when offline).
 # When engines/<MODEL_ID>/model.json records a sha256 for a source, the file must match it; otherwise the hash is
 # printed so it can be recorded.
+# SinSR's denoisers (sinsr-realsr-x4-v1/-v2) come from SinSR's release, their autoencoder from ResShift's.
 # Env: RESSHIFT_RELEASE_BASE (default https://github.com/zsyOAOA/ResShift/releases/download/v2.0/),
+#      SINSR_RELEASE_BASE (default https://github.com/wyf0912/SinSR/releases/download/v1.0/),
 #      PYTHON (default /usr/bin/python3), CONNECT_TIMEOUT (default 5 s).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PY=${PYTHON:-/usr/bin/python3}
 BASE=${RESSHIFT_RELEASE_BASE:-https://github.com/zsyOAOA/ResShift/releases/download/v2.0/}
+SINSR_BASE=${SINSR_RELEASE_BASE:-https://github.com/wyf0912/SinSR/releases/download/v1.0/}
 CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-5}
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 case "$1" in -h|--help) usage; exit 0;; esac
 id="$1"; shift
@@ -65,7 +68,8 @@ EOF
     ;;
 esac
 
-# id -> task, denoiser file, autoencoder file, default LQ tile
+# id -> task, denoiser file, autoencoder file, default LQ tile (and the denoiser's release when not ResShift's)
+ckpt_base="$BASE"
 case "$id" in
   resshift-realsr-x4-v3) task=realsr; ckpt=resshift_realsrx4_s4_v3.pth; ae=autoencoder_vq_f4.pth; dtile=64;;
   resshift-realsr-x4-v2) task=realsr; ckpt=resshift_realsrx4_s15_v2.pth; ae=autoencoder_vq_f4.pth; dtile=64;;
@@ -74,6 +78,8 @@ case "$id" in
   resshift-inpaint-imagenet) task=inpaint; ckpt=resshift_inpainting_imagenet_s4.pth; ae=autoencoder_vq_f4.pth; dtile=256;;
   resshift-inpaint-face) task=inpaint; ckpt=resshift_inpainting_face_s4.pth; ae=celeba256_vq_f4_dim3_face.pth; dtile=256;;
   resshift-faceir) task=faceir; ckpt=resshift_faceir_s4.pth; ae=ffhq512_vq_f8_dim8_face.pth; dtile=512;;
+  sinsr-realsr-x4-v1) task=realsr; ckpt=SinSR_v1.pth; ae=autoencoder_vq_f4.pth; dtile=64; ckpt_base="$SINSR_BASE";;
+  sinsr-realsr-x4-v2) task=realsr; ckpt=SinSR_v2.pth; ae=autoencoder_vq_f4.pth; dtile=64; ckpt_base="$SINSR_BASE";;
   tiny-x4) echo "tiny-x4 has no checkpoints: run engines/tiny-x4/regenerate.sh" >&2; exit 2;;
   *) echo "make_models.sh: unknown model id '$id'" >&2; exit 2;;
 esac
@@ -92,8 +98,8 @@ for s in m.get("sources") or []:
 EOF
 }
 
-fetch() {  # role file -> prints local path
-  local role="$1" file="$2" url="${BASE}${2}"
+fetch() {  # role file base -> prints local path
+  local role="$1" file="$2" url="${3}${2}"
   if [ -n "$weights" ] && [ -f "$weights/$file" ]; then echo "$weights/$file"; return 0; fi
   local dir="$here/.weights"
   if [ -f "$dir/$file" ]; then echo "$dir/$file"; return 0; fi
@@ -105,7 +111,7 @@ fetch() {  # role file -> prints local path
 make_models.sh: cannot download the $role checkpoint for $id
   URL: $url
   This machine may have no internet access.  Manual alternative: download
-    ${BASE}${ckpt}
+    ${ckpt_base}${ckpt}
     ${BASE}${ae}
   on a connected machine, put both .pth files in one folder and run
     engines/make_models.sh $id --weights /path/to/folder
@@ -132,8 +138,8 @@ check_sha() {  # role path
   fi
 }
 
-ckpt_path="$(fetch denoiser "$ckpt")" || exit 3
-ae_path="$(fetch autoencoder "$ae")" || exit 3
+ckpt_path="$(fetch denoiser "$ckpt" "$ckpt_base")" || exit 3
+ae_path="$(fetch autoencoder "$ae" "$BASE")" || exit 3
 check_sha denoiser "$ckpt_path" || exit 4
 check_sha autoencoder "$ae_path" || exit 4
 

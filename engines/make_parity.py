@@ -3,6 +3,7 @@
 
   make_parity.py --id tiny-x4 --random-init --seed 1234 --widths tiny --out engines/tiny-x4/parity
   make_parity.py --id tiny-x4 --random-init --seed 1234 --widths tiny --tiled --out engines/tiny-x4/parity-tiled
+  make_parity.py --id tiny-x4-one-step --random-init --seed 1234 --widths tiny --tiled --out engines/tiny-x4/parity-one-step
   make_parity.py --id resshift-realsr-x4-v3 --checkpoint A.pth --autoencoder B.pth --out DIR
 
 Cases: a 64x64 synthetic RGB image (gradients + shapes) and a 37x50 (HxW) crop of it that is reflect-padded to
@@ -294,6 +295,9 @@ def main(argv=None):
             "notes": "Tiling and averaging written from resshift.md section 5, independently of the C# code. "
                      "out.png = round_half_even(255*(0.5*mean_over_tiles(clamp(tile_output,-1,1))+0.5)).",
         }
+        if cfg["schedule"].get("timesteps"):  # a shortened loop (SinSR): say which steps ran
+            index["timesteps"] = cfg["schedule"]["timesteps"]
+            index["notes"] += " Only the listed denoiser calls ran; the last one's x0 was decoded."
         with open(os.path.join(a.out, "index.json"), "w") as f:
             json.dump(index, f, indent=1)
             f.write("\n")

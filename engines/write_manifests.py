@@ -23,7 +23,10 @@ PARAMS = {  # measured with count_params (engines/README.md), same as the refere
 def manifest(model_id):
     cfg = configs.get(model_id)
     factor = configs.latent_factor(cfg["vq"])
-    steps = cfg["schedule"]["T"]
+    steps = len(configs.timesteps(cfg["schedule"]))
+    den_url, ae_url = configs.source_urls(cfg)
+    one = f" at t = {cfg['schedule']['timesteps'][0]} of the {cfg['schedule']['T']}-step schedule" \
+        if cfg["schedule"].get("timesteps") else ""
     return {
         "id": model_id,
         "name": cfg["name"],
@@ -38,13 +41,13 @@ def manifest(model_id):
         "io": {"encoder": {"inputs": ["image"], "outputs": ["latent"]},
                "denoiser": {"inputs": ["x", "t", "lq"] + (["mask"] if cfg["unet"]["cond_mask"] else []), "outputs": ["x0"]},
                "decoder": {"inputs": ["latent"], "outputs": ["image"]}},
-        "sources": [{"role": "denoiser", "url": configs.url(cfg["checkpoint"]), "sha256": None},
-                    {"role": "autoencoder", "url": configs.url(cfg["autoencoder"]), "sha256": None}],
+        "sources": [{"role": "denoiser", "url": den_url, "sha256": None},
+                    {"role": "autoencoder", "url": ae_url, "sha256": None}],
         "licence": cfg["licence"],
         "verification": None,
         "parameters": {"denoiser": PARAMS[cfg["task"]], "autoencoder": PARAMS[cfg["autoencoder"]]},
         "reference_config": cfg["ref_config"],
-        "generated_by": f"engines/write_manifests.py (no graphs yet: {steps}-step model; "
+        "generated_by": f"engines/write_manifests.py (no graphs yet: {steps}-step model{one}; "
                         f"ONNX files appear after 'make models MODEL={model_id}')",
     }
 

@@ -5,6 +5,8 @@ Values transcribed from the reference configs (configs/*.yaml) and inference_res
 import copy
 
 RELEASE = "https://github.com/zsyOAOA/ResShift/releases/download/v2.0/"
+# SinSR (Wang et al., CVPR 2024): one-step distillations of realsr v1 on the same network; GitHub release v1.0.
+SINSR_RELEASE = "https://github.com/wyf0912/SinSR/releases/download/v1.0/"
 
 UNET_BASE = dict(image_size=64, in_channels=3, model_channels=160, out_channels=3, num_res_blocks=2,
                  attention_resolutions=[64, 32, 16, 8], channel_mult=[1, 2, 2, 4], num_head_channels=32,
@@ -18,9 +20,15 @@ VQ_F8_FACE = dict(embed_dim=8, n_embed=4096, ch=64, ch_mult=[1, 2, 4, 8], num_re
 
 SCHED_T4 = dict(T=4, kappa=2.0, min_noise_level=0.2, etas_end=0.99, power=0.3)
 SCHED_T15 = dict(T=15, kappa=2.0, min_noise_level=0.04, etas_end=0.99, power=0.3)
+# SinSR's sampler (models/gaussian_diffusion.py, p_sample_loop_progressive with one_step): the first step of the
+# 15-step loop, t = 14, whose pred_xstart is decoded. "timesteps" lists the denoiser calls; the last one's x0 is
+# the result (for a full loop that is t = 0, where x = x0 anyway). Absent = T-1..0.
+SCHED_T15_ONE_STEP = dict(SCHED_T15, timesteps=[14])
 
 NTU = {"id": "NTU-S-Lab-1.0", "name": "NTU S-Lab License 1.0", "commercial_use": False,
        "url": "https://github.com/zsyOAOA/ResShift/blob/master/LICENSE"}
+CC_BY_NC_SA = {"id": "CC-BY-NC-SA-4.0", "name": "Creative Commons Attribution-NonCommercial-ShareAlike 4.0",
+               "commercial_use": False, "url": "https://github.com/wyf0912/SinSR/blob/main/LICENSE"}
 MIT = {"id": "MIT", "name": "MIT License", "commercial_use": True, "url": "https://opensource.org/licenses/MIT"}
 
 
@@ -71,6 +79,16 @@ MODELS = {
                           "configs/faceir_gfpgan512_lpips.yaml"),
 }
 
+# SinSR: ResShift's UNetModelSwin with the realsr v1 settings. Its config writes `in_channels: 6` (latent 3 + LQ 3,
+# concatenated inside the class); ours writes the latent's 3 and adds the LQ's 3 (same first conv, 6 -> 160).
+# The VQ-f4 autoencoder is ResShift's (its own release, NTU S-Lab licence); the denoiser weights are SinSR's.
+SINSR_UNET = dict(UNET_BASE, ref_in_channels=6)
+for _v in ("v1", "v2"):
+    MODELS[f"sinsr-realsr-x4-{_v}"] = dict(
+        _m(f"SinSR real-world SR x4 ({_v}, 1 step)", "realsr", 4, SINSR_UNET, VQ_F4, SCHED_T15_ONE_STEP, 64,
+           f"SinSR_{_v}.pth", "autoencoder_vq_f4.pth", "configs/SinSR.yaml (github.com/wyf0912/SinSR)"),
+        licence=CC_BY_NC_SA, checkpoint_release=SINSR_RELEASE)
+
 # Tiny widths: same topology (4 levels, 2 res blocks, Swin stage after the first res block of every level and
 # in the middle, window 8 / shift 4, 2 heads, VQ with 3 levels, mid attention), much narrower: UNet and Swin
 # width 16, VQ width 24, GroupNorm with 8 groups, so that the three graphs together stay well under 5 MB.
@@ -98,7 +116,11 @@ MODELS["tiny-face"] = dict(MODELS["resshift-faceir"], name="Tiny ResShift face r
 # tiny-x4's weights under the 15-step schedule (v1/v2's): parity data only (engines/tiny-x4/parity-s15), to show a
 # 15-step model runs through the same code with its schedule taken from the manifest.
 MODELS["tiny-x4-s15"] = dict(MODELS["tiny-x4"], name="Tiny ResShift x4, 15-step schedule (parity only)", schedule=SCHED_T15)
-TEST_MODELS = ("tiny-x4", "tiny-inpaint", "tiny-face", "tiny-x4-s15")
+# tiny-x4's weights under SinSR's one-step sampling (t = 14 of the 15-step schedule, x0 decoded): parity only
+# (engines/tiny-x4/parity-one-step), for the C# one-step path.
+MODELS["tiny-x4-one-step"] = dict(MODELS["tiny-x4"], name="Tiny x4, one step at t = 14 of 15 (parity only)",
+                                  schedule=SCHED_T15_ONE_STEP)
+TEST_MODELS = ("tiny-x4", "tiny-inpaint", "tiny-face", "tiny-x4-s15", "tiny-x4-one-step")
 
 # Default LQ tile of each released model for export (latent side = tile*scale/factor, a multiple of 64).
 DEFAULT_TILE = {"realsr": 64, "bicsr": 64, "inpaint": 256, "faceir": 512}
@@ -119,5 +141,15 @@ def latent_factor(vq_cfg):
     return 2 ** (len(vq_cfg["ch_mult"]) - 1)
 
 
-def url(filename):
-    return RELEASE + filename if filename else None
+def url(filename, release=RELEASE):
+    return release + filename if filename else None
+
+
+def source_urls(cfg):
+    """(denoiser URL, autoencoder URL): SinSR's denoisers come from its own release, the VQ from ResShift's."""
+    return url(cfg["checkpoint"], cfg.get("checkpoint_release", RELEASE)), url(cfg["autoencoder"])
+
+
+def timesteps(schedule):
+    """The denoiser calls of a schedule, in order (default: the whole loop T-1..0)."""
+    return list(schedule.get("timesteps") or range(schedule["T"] - 1, -1, -1))

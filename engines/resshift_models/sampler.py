@@ -1,4 +1,5 @@
-"""The ResShift sampling loop (resshift.md section 3) in PyTorch, one tile, SR x4 / sf=1 tasks.
+"""The ResShift sampling loop (resshift.md section 3) in PyTorch, one tile, SR x4 / sf=1 tasks; a schedule
+with "timesteps" runs only those steps (SinSR: t = 14 of 15) and returns the last one's x0.
 
 Used to produce parity data for the C# runtime.  noise_scale s multiplies prior_std and sigma; s = 0 is the
 deterministic posterior-mean path.
@@ -56,13 +57,17 @@ def sample(unet, vq, y, sched_cfg, sf=4, pad_multiple=64, noise_scale=0.0, gener
     x = z_y + f32(s["prior_std"] * noise_scale) * noise(z_y)
     if record is not None:
         record.update(y=yp.clone(), y_up=y_up.clone(), z_y=z_y.clone(), x_T=x.clone(), steps=[])
-    T = sched_cfg["T"]
-    for t in range(T - 1, -1, -1):
+    steps = s["timesteps"]
+    for i, t in enumerate(steps):
         tt = torch.full((y.shape[0],), t, dtype=torch.int64, device=y.device)
         x_in = x / f32(s["input_std"][t])
         x0 = unet(x_in, tt, yp, mask) if mask is not None else unet(x_in, tt, yp)
-        x = f32(s["c1"][t]) * x + f32(s["c2"][t]) * x0
-        if t > 0:
+        if i == len(steps) - 1:
+            # the last call's prediction is the result: at t = 0 (the whole loop) c1 = 0, c2 = 1 and no noise,
+            # so this is the update itself; a shortened loop (SinSR, t = 14) returns pred_xstart as its reference
+            x = x0
+        else:
+            x = f32(s["c1"][t]) * x + f32(s["c2"][t]) * x0
             x = x + f32(s["sigma"][t] * noise_scale) * noise(x)
         if record is not None:
             record["steps"].append(dict(t=t, x_in=x_in.clone(), x0=x0.clone(), x=x.clone()))

@@ -4,7 +4,12 @@ import math
 import numpy as np
 
 
-def make_schedule(T, kappa=2.0, min_noise_level=0.2, etas_end=0.99, power=0.3):
+def make_schedule(T, kappa=2.0, min_noise_level=0.2, etas_end=0.99, power=0.3, timesteps=None):
+    """`timesteps`: the denoiser calls in order, a prefix T-1, T-2, .. of the loop (SinSR: [T-1]); the last call's
+    x0 is the result. Default: the whole loop T-1..0."""
+    steps = list(range(T - 1, -1, -1)) if timesteps is None else [int(t) for t in timesteps]
+    if not steps or steps != list(range(T - 1, T - 1 - len(steps), -1)):
+        raise ValueError(f"timesteps {timesteps} must be T-1, T-2, ... (a prefix of the {T}-step loop)")
     s0 = min(min_noise_level / kappa, min_noise_level)
     b = math.exp(math.log(etas_end / s0) / (T - 1))
     expo = (np.arange(T, dtype=np.float64) / (T - 1)) ** power * (T - 1)
@@ -23,5 +28,5 @@ def make_schedule(T, kappa=2.0, min_noise_level=0.2, etas_end=0.99, power=0.3):
         # sigma[t] multiplies the noise of step t; at t = 0 no noise is added, so its effective value is 0
         # (the golden file stores it that way).  sigma[t>0] = sqrt(clipped variance).
         "sigma": np.concatenate([[0.0], np.sqrt(var_clipped[1:])]), "input_std": np.sqrt(kappa ** 2 * eta + 1.0),
-        "prior_std": kappa * sqrt_eta[-1],
+        "prior_std": kappa * sqrt_eta[-1], "timesteps": steps,
     }

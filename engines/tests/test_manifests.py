@@ -19,7 +19,7 @@ RELEASED = [k for k in configs.MODELS if k not in configs.TEST_MODELS]
 def test_every_released_model_has_a_committed_manifest_equal_to_its_config():
     assert sorted(RELEASED) == sorted(["resshift-realsr-x4-v1", "resshift-realsr-x4-v2", "resshift-realsr-x4-v3",
                                        "resshift-bicsr-x4", "resshift-inpaint-imagenet", "resshift-inpaint-face",
-                                       "resshift-faceir"])
+                                       "resshift-faceir", "sinsr-realsr-x4-v1", "sinsr-realsr-x4-v2"])
     for model_id in RELEASED:
         committed = json.load(open(os.path.join(ENGINES, model_id, "model.json")))
         assert committed == json.loads(json.dumps(write_manifests.manifest(model_id))), model_id
@@ -38,8 +38,28 @@ def test_task_contract_and_shapes_in_the_manifests():
     assert (f["scale"], f["latent"], f["input"]["exact_size"], f["lq_pad_multiple"]) == (1, {"factor": 8, "channels": 8}, 512, 512)
     assert m["resshift-inpaint-face"]["sources"][1]["url"].endswith("celeba256_vq_f4_dim3_face.pth")
     for i in RELEASED:
-        assert m[i]["licence"]["id"] == "NTU-S-Lab-1.0" and m[i]["licence"]["commercial_use"] is False
-        assert all(s["url"].startswith(configs.RELEASE) for s in m[i]["sources"])
+        sinsr = i.startswith("sinsr-")
+        assert m[i]["licence"]["id"] == ("CC-BY-NC-SA-4.0" if sinsr else "NTU-S-Lab-1.0")
+        assert m[i]["licence"]["commercial_use"] is False
+        den, ae = m[i]["sources"]
+        assert den["url"].startswith(configs.SINSR_RELEASE if sinsr else configs.RELEASE)
+        assert ae["url"].startswith(configs.RELEASE)
+
+
+def test_sinsr_manifests_are_one_step_at_t14_of_the_v1_schedule_with_resshifts_autoencoder():
+    for v in ("v1", "v2"):
+        m = json.load(open(os.path.join(ENGINES, f"sinsr-realsr-x4-{v}", "model.json")))
+        assert m["schedule"] == {"T": 15, "kappa": 2.0, "min_noise_level": 0.04, "etas_end": 0.99, "power": 0.3,
+                                 "timesteps": [14]}
+        assert (m["task"], m["scale"], m["latent"], m["tile"]) == ("realsr", 4, {"factor": 4, "channels": 3}, {"lq": 64})
+        assert [s["url"] for s in m["sources"]] == [
+            f"https://github.com/wyf0912/SinSR/releases/download/v1.0/SinSR_{v}.pth",
+            "https://github.com/zsyOAOA/ResShift/releases/download/v2.0/autoencoder_vq_f4.pth"]
+        assert m["io"]["denoiser"]["inputs"] == ["x", "t", "lq"]
+        assert m["parameters"] == {"denoiser": 118593583, "autoencoder": 55322782}
+    # the reference config writes in_channels 6 (latent 3 + LQ 3); ours builds the same 6 -> 160 first conv
+    cfg = configs.get("sinsr-realsr-x4-v1")
+    assert cfg["unet"]["ref_in_channels"] == 6 == cfg["unet"]["in_channels"] + 3
 
 
 def test_make_models_fails_fast_and_clearly_for_every_released_model_without_weights():
@@ -50,6 +70,7 @@ def test_make_models_fails_fast_and_clearly_for_every_released_model_without_wei
             r = subprocess.run(["bash", os.path.join(ENGINES, "make_models.sh"), model_id, "--out", d],
                                capture_output=True, text=True, timeout=60,
                                env=dict(os.environ, RESSHIFT_RELEASE_BASE="http://127.0.0.1:9/", RESSHIFT_WEIGHTS=d,
+                                        SINSR_RELEASE_BASE="http://127.0.0.1:9/",
                                         CONNECT_TIMEOUT="3"))
             assert r.returncode == 3, (model_id, r.returncode, r.stderr)
             assert time.monotonic() - t0 < 20

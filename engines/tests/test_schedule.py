@@ -26,3 +26,15 @@ def test_schedule_matches_golden():
         assert n >= 10
     s4 = make_schedule(4)
     assert abs(s4["sqrt_eta"][0] - 0.1) < 1e-15 and s4["c1"][0] == 0.0 and s4["c2"][0] == 1.0
+
+
+def test_timesteps_are_a_prefix_of_the_loop():
+    assert make_schedule(4)["timesteps"] == [3, 2, 1, 0]
+    assert make_schedule(15, min_noise_level=0.04, timesteps=[14])["timesteps"] == [14]
+    assert make_schedule(15, min_noise_level=0.04, timesteps=[14, 13])["timesteps"] == [14, 13]
+    for bad in ([], [13], [14, 12], [0], [15]):
+        try:
+            make_schedule(15, min_noise_level=0.04, timesteps=bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"timesteps {bad} accepted")

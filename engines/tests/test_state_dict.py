@@ -70,3 +70,14 @@ def test_other_official_layouts():
         assert configs.get(mid)["unet"] == configs.get("resshift-realsr-x4-v3")["unet"]
     assert configs.get("resshift-realsr-x4-v1")["schedule"]["T"] == 15
     assert configs.get("resshift-realsr-x4-v1")["schedule"]["min_noise_level"] == 0.04
+
+
+def test_sinsr_unet_has_the_realsr_reference_layout_and_loads_strictly():
+    # SinSR's UNetModelSwin (its configs/SinSR.yaml, in_channels 6 = latent 3 + LQ 3) has the same state-dict keys
+    # and shapes as ResShift's realsr denoiser: checked once against SinSR's own class (engines/README.md), so the
+    # realsr key list stands for both. Its loader unwraps "state_dict" and strips "module.", as ours does.
+    cfg = configs.get("sinsr-realsr-x4-v1")
+    u = build_unet(cfg)
+    keys = _ref("unet_realsr")
+    _same_layout(u, keys)
+    _round_trip(u, keys, 3, wrap=True)

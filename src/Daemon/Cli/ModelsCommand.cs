@@ -60,7 +60,8 @@ public static class ModelsCommand
                 o.WriteLine($"task      {m.Task}, scale ×{m.Scale}, latent f{m.Latent.Factor} × {m.Latent.Channels} channels, {m.Steps} steps");
                 o.WriteLine($"input     {InputLine(m)}{(m.Input?.Accepts is { } a ? ": " + a : "")}");
                 o.WriteLine($"padding   LQ reflect-padded to a multiple of {m.LqPadMultiple}");
-                o.WriteLine($"schedule  T={m.Schedule.T} kappa={m.Schedule.Kappa} min_noise_level={m.Schedule.MinNoiseLevel} etas_end={m.Schedule.EtasEnd} power={m.Schedule.Power}");
+                o.WriteLine($"schedule  T={m.Schedule.T} kappa={m.Schedule.Kappa} min_noise_level={m.Schedule.MinNoiseLevel} etas_end={m.Schedule.EtasEnd} power={m.Schedule.Power}" +
+                    (m.Schedule.Timesteps is { } ts ? $"; runs t = {string.Join(", ", ts)} only, decoding the last x0" : ""));
                 o.WriteLine($"tile      {m.Tile.Lq}×{m.Tile.Lq} LQ → {m.Geometry.ImageTile}×{m.Geometry.ImageTile} output");
             }
             o.WriteLine($"licence   {LicenceLine(m)}{(m.Licence.Url is null ? "" : " — " + m.Licence.Url)}");

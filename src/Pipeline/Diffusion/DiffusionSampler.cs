@@ -11,6 +11,7 @@ namespace ResShift.Pipeline.Diffusion;
 /// The ResShift sampling loop (resshift.md §3) over a batch of padded LQ tiles, all at the same step:
 /// y_up = bicubic(y); z_y = E(y_up); x = z_y + s·prior_std·ε_T; for t = T-1..0:
 /// x0 = D(x / input_std[t], t, y); x = c1[t]·x + c2[t]·x0 + (t > 0 ? s·σ[t]·ε_t : 0); image = Dec(x).
+/// The steps run are the schedule's timesteps (a prefix of T-1..0; SinSR: t = 14 only), the last one's x0 decoded.
 /// Thread-safe: each call owns its work buffers.
 /// </summary>
 public sealed class DiffusionSampler
@@ -67,13 +68,24 @@ public sealed class DiffusionSampler
             AddNoise(x.Span, origins, _k.T, _k.PriorStd, scaled.Span);
             TimeSpan encode = Lap(clock);
 
-            for (int t = _k.T - 1; t >= 0; t--)
+            int[] steps = _k.Timesteps;
+            for (int i = 0; i < steps.Length; i++)
             {
+                int t = steps[i];
                 cancellationToken.ThrowIfCancellationRequested();
                 TensorPrimitives.Divide(x.Span, _k.InputStd[t], scaled.Span);
                 await _engines.DenoiseAsync(scaled, t, lq, x0, n, cancellationToken).ConfigureAwait(false);
-                Update(x.Span, x0.Span, t);
-                if (t > 0) AddNoise(x.Span, origins, t, _k.Sigma[t], scaled.Span);
+                if (i < steps.Length - 1)
+                {
+                    Update(x.Span, x0.Span, _k.C1[t], _k.C2[t]);
+                    AddNoise(x.Span, origins, t, _k.Sigma[t], scaled.Span);
+                }
+                else
+                {
+                    // The last call's x0 is the result: at t = 0 that is the update itself (c1 = 0, c2 = 1, no noise);
+                    // a shortened loop (SinSR: t = 14) returns its pred_xstart, as its reference sampler does.
+                    Update(x.Span, x0.Span, 0f, 1f);
+                }
             }
             TimeSpan denoise = Lap(clock);
 
@@ -90,11 +102,11 @@ public sealed class DiffusionSampler
         }
     }
 
-    /// <summary>x = c1·x + c2·x0. At t = 0, c1 = 0 and c2 = 1, so x becomes x0 exactly.</summary>
-    private void Update(Span<float> x, ReadOnlySpan<float> x0, int t)
+    /// <summary>x = c1·x + c2·x0. With c1 = 0 and c2 = 1 (t = 0, or the last call of a shortened loop) x becomes x0.</summary>
+    private static void Update(Span<float> x, ReadOnlySpan<float> x0, float c1, float c2)
     {
-        TensorPrimitives.Multiply(x, _k.C1[t], x);
-        TensorPrimitives.MultiplyAdd(x0, _k.C2[t], x, x);
+        TensorPrimitives.Multiply(x, c1, x);
+        TensorPrimitives.MultiplyAdd(x0, c2, x, x);
     }
 
     /// <summary>x += scale·s_tile·ε(step) tile by tile; <paramref name="scratch"/> holds the drawn noise.</summary>

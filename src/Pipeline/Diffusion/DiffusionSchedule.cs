@@ -11,6 +11,9 @@ public sealed class DiffusionSchedule
     public int T => Parameters.T;
     public double Kappa => Parameters.Kappa;
 
+    /// <summary>The denoiser calls in order (T-1..0, or a model's shorter prefix such as SinSR's [14]).</summary>
+    public int[] Timesteps { get; }
+
     public double[] SqrtEta { get; }
     public double[] Eta { get; }
     public double[] EtaPrev { get; }
@@ -29,6 +32,7 @@ public sealed class DiffusionSchedule
     {
         p.Validate();
         Parameters = p;
+        Timesteps = p.DenoiserSteps;
         int n = p.T;
         SqrtEta = new double[n];
         SqrtEta[0] = Math.Min(p.MinNoiseLevel / p.Kappa, p.MinNoiseLevel);

@@ -40,7 +40,8 @@ public interface ISamplerDevice
 /// The ResShift loop expressed as device operations (the same maths as <see cref="DiffusionSampler"/>, which
 /// calls the engines through host memory): upload; up = bicubic(lq); x = E(up); x += prior_std·s·ε_T and
 /// scaled = x / input_std[T-1]; for t = T-1..0: x0 = D(scaled, t, lq); x = c1[t]·x + c2[t]·x0 (+ σ[t]·s·ε_t when
-/// t &gt; 0) and scaled = x / input_std[t-1]; image = Dec(x); download. The order is the only thing this class owns.
+/// t &gt; 0) and scaled = x / input_std[t-1]; image = Dec(x); download. The steps are the schedule's timesteps (a prefix
+/// of T-1..0), the last one's x0 being the result. The order is the only thing this class owns.
 /// </summary>
 public sealed class DeviceSamplerLoop(SamplerConstants constants)
 {
@@ -53,11 +54,16 @@ public sealed class DeviceSamplerLoop(SamplerConstants constants)
         device.Upsample();
         await device.EncodeAsync(cancellationToken).ConfigureAwait(false);
         device.Update(k.T, 1f, 0f, withX0: false, k.PriorStd, k.InputStd[k.T - 1]);
-        for (int t = k.T - 1; t >= 0; t--)
+        int[] steps = k.Timesteps;
+        for (int i = 0; i < steps.Length; i++)
         {
+            int t = steps[i];
             cancellationToken.ThrowIfCancellationRequested();
             await device.DenoiseAsync(t, cancellationToken).ConfigureAwait(false);
-            device.Update(t, k.C1[t], k.C2[t], withX0: true, t > 0 ? k.Sigma[t] : 0f, t > 0 ? k.InputStd[t - 1] : 0f);
+            if (i < steps.Length - 1)
+                device.Update(t, k.C1[t], k.C2[t], withX0: true, k.Sigma[t], k.InputStd[steps[i + 1]]);
+            else // the last call's x0 is the result (t = 0: the update itself; SinSR's t = 14: its pred_xstart)
+                device.Update(t, 0f, 1f, withX0: true, 0f, 0f);
         }
         await device.DecodeAsync(cancellationToken).ConfigureAwait(false);
         await device.DownloadAsync(output, cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,9 @@ namespace ResShift.Pipeline.Diffusion;
 public sealed class SamplerConstants
 {
     public int T { get; }
+
+    /// <summary>The denoiser calls in order; the last one's x0 is the result.</summary>
+    public int[] Timesteps { get; }
     public float NoiseScale { get; }
     public float PriorStd { get; }
     public float[] C1 { get; }
@@ -19,6 +22,7 @@ public sealed class SamplerConstants
         if (!(noiseScale >= 0 && noiseScale <= 1))
             throw new ArgumentOutOfRangeException(nameof(noiseScale), noiseScale, "noise scale must be in [0, 1]");
         T = schedule.T;
+        Timesteps = schedule.Timesteps;
         NoiseScale = (float)noiseScale;
         PriorStd = (float)(schedule.PriorStd * noiseScale);
         C1 = Array.ConvertAll(schedule.C1, v => (float)v);

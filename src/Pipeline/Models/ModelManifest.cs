@@ -52,7 +52,7 @@ public sealed class ModelManifest
     public bool HasGraphs => IsBird ? Files.ContainsKey("unet") : Files.ContainsKey("encoder") && Files.ContainsKey("denoiser") && Files.ContainsKey("decoder");
 
     public ScheduleParameters ScheduleParameters => IsBird ? throw NotResShift() :
-        new(Schedule.T, Schedule.Kappa, Schedule.MinNoiseLevel, Schedule.EtasEnd, Schedule.Power);
+        new(Schedule.T, Schedule.Kappa, Schedule.MinNoiseLevel, Schedule.EtasEnd, Schedule.Power, Schedule.Timesteps);
 
     public ModelGeometry Geometry => IsBird ? throw NotResShift() :
         new(Tile.Lq, Scale, Latent.Factor, Latent.Channels, MaskChannels: Input?.Mask == true ? 1 : 0);
@@ -60,8 +60,8 @@ public sealed class ModelManifest
     /// <summary>What a job for this model must bring, for the pipeline to check.</summary>
     public InputContract InputContract => Input is null ? InputContract.Any : new(Input.Mask, Input.ExactSize, Input.Accepts);
 
-    /// <summary>Sampling steps (T; a BIRD model's T / delta_t).</summary>
-    public int Steps => IsBird ? Bird!.T / Bird.DeltaT : Schedule.T;
+    /// <summary>Denoiser calls per tile (T, or the length of schedule.timesteps: SinSR 1; a BIRD model's T / delta_t).</summary>
+    public int Steps => IsBird ? Bird!.T / Bird.DeltaT : Schedule.Timesteps?.Length ?? Schedule.T;
 
     private InvalidOperationException NotResShift() =>
         new($"model '{Id}' is a BIRD model: it has no ResShift schedule or tile geometry (use it with restore --task)");
@@ -152,7 +152,9 @@ public sealed record ScheduleSpec(
     [property: JsonPropertyName("kappa")] double Kappa,
     [property: JsonPropertyName("min_noise_level")] double MinNoiseLevel,
     [property: JsonPropertyName("etas_end")] double EtasEnd,
-    [property: JsonPropertyName("power")] double Power);
+    [property: JsonPropertyName("power")] double Power,
+    // The denoiser calls in order, a prefix of T-1..0 (SinSR: [14]); absent = the whole loop.
+    [property: JsonPropertyName("timesteps")] int[]? Timesteps = null);
 
 /// <summary>model.json "input": the job contract of the model's task.</summary>
 public sealed record InputSpec(

@@ -56,6 +56,29 @@ public class DeviceSamplerLoopTests
         await AssertSameBits(new FakeEngine { MaxBatch = 4 }, schedule, noiseScale, origins, seed: 5);
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    public async Task On_the_fake_engine_a_one_step_schedule_gives_the_host_samplers_bits(double noiseScale)
+    {
+        var schedule = new DiffusionSchedule(new ScheduleParameters(15, 2.0, 0.04, 0.99, 0.3, [14]));
+        await AssertSameBits(new FakeEngine { MaxBatch = 4 }, schedule, noiseScale, [new(1, 0, 0), new(2, 8, 0, 0.5f)], seed: 9);
+    }
+
+    [Fact]
+    public async Task A_one_step_schedule_is_one_denoiser_call_at_t14_whose_x0_is_decoded()
+    {
+        var device = new RecordingDevice();
+        var constants = new SamplerConstants(new DiffusionSchedule(new ScheduleParameters(15, 2.0, 0.04, 0.99, 0.3, [14])), 1.0);
+        await new DeviceSamplerLoop(constants).SampleAsync(device, new float[48], [new(1, 0, 0)], new float[768], CancellationToken.None);
+        Assert.Equal(
+        [
+            "tiles 1", "upload", "bicubic", "encode", "update 15 x0=False noise=True scaled=True",
+            "denoise 14", "update 14 x0=True noise=False scaled=False",
+            "decode", "download",
+        ], device.Calls);
+    }
+
     /// <summary>Records the order of device operations and the arguments of each update.</summary>
     private sealed class RecordingDevice : ISamplerDevice
     {

@@ -158,4 +158,33 @@ public class SamplerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
             await sampler.SampleAsync(Lq(1, 1), [new TileNoiseOrigin(1, 0, 0)], new float[768], cts.Token));
     }
+
+    /// <summary>
+    /// SinSR's sampler: x_T = z_y + s·prior_std·ε_T, one call at t = T-1 on x_T / input_std[T-1], and its x0 decoded:
+    /// no update, no step noise.
+    /// </summary>
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    public async Task OneStepScheduleDecodesTheFirstCallsX0(double noiseScale)
+    {
+        var schedule = new DiffusionSchedule(new ScheduleParameters(15, 2.0, 0.04, 0.99, 0.3, [14]));
+        var engine = new RecordingEngine();
+        var noise = new TableNoise();
+        var k = new SamplerConstants(schedule, noiseScale);
+        float[] lq = Lq(1, 6);
+        await new DiffusionSampler(engine, k, noise).SampleAsync(lq, [new TileNoiseOrigin(3, 0, 0)], new float[768], CancellationToken.None);
+
+        Assert.Equal(new long[] { 14 }, engine.DenoiseCalls.Select(c => c.T));
+        Assert.Equal(noiseScale == 0 ? [] : new[] { 15 }, noise.Steps); // the prior draw only
+        float[] x = engine.EncodeOutputs[0].ToArray();
+        var eps = new float[48];
+        noise.Fill(new NoiseRequest(3, 15, 3, 0, 0, 4, 4), eps);
+        for (int i = 0; i < 48; i++)
+        {
+            float xt = MathF.FusedMultiplyAdd(eps[i], k.PriorStd, x[i]);
+            Assert.Equal(xt / (float)schedule.InputStd[14], engine.DenoiseCalls[0].XScaled[i], 5);
+        }
+        Assert.Equal(engine.DenoiseCalls[0].X0, engine.DecodeInputs[0]);
+    }
 }

@@ -92,4 +92,36 @@ public class ScheduleTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerConstants(s, 1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerConstants(s, double.NaN));
     }
+
+    [Fact]
+    public void SinsrManifestsRunOneStepAtT14OfTheV1Schedule()
+    {
+        var registry = new ModelRegistry(Path.Combine(TestData.RepositoryRoot(), "engines"));
+        var v1 = new DiffusionSchedule(registry.Get("resshift-realsr-x4-v1").ScheduleParameters);
+        foreach (string id in new[] { "sinsr-realsr-x4-v1", "sinsr-realsr-x4-v2" })
+        {
+            ModelManifest m = registry.Get(id);
+            var s = new DiffusionSchedule(m.ScheduleParameters);
+            Assert.Equal([14], s.Timesteps);
+            Assert.Equal(1, m.Steps);
+            Assert.Equal(v1.InputStd, s.InputStd); // the same 15-step schedule, only its first step run
+            Assert.Equal(v1.PriorStd, s.PriorStd);
+            Assert.Equal(("CC-BY-NC-SA-4.0", false), (m.Licence.Id, m.Licence.CommercialUse));
+        }
+        Assert.Equal(Enumerable.Range(0, 15).Reverse(), v1.Timesteps);
+        Assert.Equal(15, registry.Get("resshift-realsr-x4-v1").Steps);
+    }
+
+    [Theory]
+    [InlineData(new[] { 14 }, true)]
+    [InlineData(new[] { 14, 13, 12 }, true)]
+    [InlineData(new[] { 13 }, false)]      // not from T-1: the prior x_T belongs to t = 14
+    [InlineData(new[] { 14, 12 }, false)]  // c1/c2 of step t move to t-1 only
+    [InlineData(new int[0], false)]
+    public void TimestepsMustBeAPrefixOfTheLoop(int[] timesteps, bool valid)
+    {
+        var p = new ScheduleParameters(15, 2.0, 0.04, 0.99, 0.3, timesteps);
+        if (valid) Assert.Equal(timesteps, new DiffusionSchedule(p).Timesteps);
+        else Assert.Contains("timesteps", Assert.Throws<ArgumentException>(() => new DiffusionSchedule(p)).Message);
+    }
 }
