@@ -96,6 +96,7 @@ public static class ModelsCommand
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(id)!);
             ModelFileCheck.EnsureIntact(m);
             o.WriteLine($"{m.Id}: file hashes ok ({m.Files.Count} files); licence {LicenceLine(m)}");
+            o.WriteLine($"runtime: {ResShift.Engines.OnnxRuntime.OrtRuntime.Describe()}");
             bool ok = true;
             foreach (GraphVerification g in m.IsBird ? [ResShift.Pipeline.Bird.BirdVerification.Run(m)] : VerificationBundle.Run(m))
             {

@@ -7,8 +7,7 @@ namespace ResShift.Pipeline.Bird;
 public sealed class OrtUNetEngine : IUNetEngine
 {
     private readonly OrtSession _session;
-    private readonly OrtNames _in = OrtNames.Create("x", "t");
-    private readonly OrtNames _out = OrtNames.Create("eps");
+    private static readonly string[] In = ["x", "t"], Out = ["eps"];
 
     public int Image { get; }
     public int Channels { get; }
@@ -24,18 +23,15 @@ public sealed class OrtUNetEngine : IUNetEngine
     public void Run(ReadOnlyMemory<float> x, ReadOnlyMemory<long> t, Memory<float> eps, int batch, CancellationToken cancellationToken)
     {
         int n = Channels * Image * Image;
-        ReadOnlySpan<long> shape = [batch, Channels, Image, Image];
-        ReadOnlySpan<long> tShape = [batch];
-        using var xt = OrtTensor.Over(x[..(batch * n)], shape);
-        using var tt = OrtTensor.Over(t[..batch], tShape);
-        using var et = OrtTensor.Over(eps[..(batch * n)], shape);
-        _session.Run(_in, [xt, tt], _out, [et], cancellationToken);
+        long[] shape = [batch, Channels, Image, Image];
+        using var xt = OrtTensors.Over(x[..(batch * n)], shape);
+        using var tt = OrtTensors.Over(t[..batch], batch);
+        using var et = OrtTensors.Over(eps[..(batch * n)], shape);
+        _session.Run(In, [xt, tt], Out, [et], cancellationToken);
     }
 
     public void Dispose()
     {
         _session.Dispose();
-        _in.Dispose();
-        _out.Dispose();
     }
 }
