@@ -69,6 +69,7 @@ public static class BirdRestore
         int total = settings.IterationsOrDefault;
         var jobs = items.Select(item => new BirdRestoreJob(item.Path, singleFile ? outRoot : Path.Combine(outRoot, item.RelativeOutput), m, settings, decoder, encoder)
         {
+            CheckpointIgnored = reason => w.WriteLine($"  {Path.GetFileName(item.Path)}: {reason}"),
             IterationDone = (it, n, loss) =>
             {
                 progress.TileDone();

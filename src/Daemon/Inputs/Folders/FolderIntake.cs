@@ -49,7 +49,7 @@ public sealed class FolderIntake : IIntake
         _settings = settings;
         _layout = new WatchLayout(settings.Root);
         _model = model;
-        _jobs = new JobFactory(maxPixels);
+        _jobs = new JobFactory(maxPixels, log);
         _log = log;
         _masks = !model.IsBird && model.Model.InputContract.Mask;
         _scanner = new InboxScanner(_layout, TimeSpan.FromSeconds(settings.SettleSeconds), _masks)
