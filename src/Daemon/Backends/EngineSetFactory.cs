@@ -69,8 +69,9 @@ public static class EngineSetFactory
                 log($"engine auto: using the CPU engine for model '{manifest.Id}' (the {signature.Role} runs on ONNX Runtime's CPU provider)");
                 goto case EngineKind.Cpu;
             case EngineKind.Cpu:
-                var settings = OrtEnvironmentSettings.Apply(new OrtSessionSettings { IntraOpThreads = threads > 0 ? threads : Environment.ProcessorCount },
-                    Environment.GetEnvironmentVariable);
+                // threads 0 keeps ONNX Runtime's own default (physical cores), as BIRD always had: its small UNet calls
+                // were slower with every logical core on a busy 2-core machine (bench bird-tiny).
+                var settings = OrtEnvironmentSettings.Apply(new OrtSessionSettings { IntraOpThreads = threads }, Environment.GetEnvironmentVariable);
                 return new OnnxRuntimeGraph(manifest.PathOf(graph), signature, maxBatch, settings);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
