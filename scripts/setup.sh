@@ -14,6 +14,5 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-scripts/fetch-onnxruntime.sh
 scripts/prometheus-tools.sh >/dev/null
 dotnet restore ResShift.Pipeline.sln --nologo -v q

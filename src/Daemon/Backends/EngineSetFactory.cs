@@ -51,6 +51,34 @@ public static class EngineSetFactory
     }
 
     /// <summary>
+    /// Opens one graph of a model behind the engine contract with named inputs and a dynamic batch (BIRD's UNet):
+    /// checks the model's files, then loads the backend asked for, checking the graph against
+    /// <paramref name="signature"/>. Only the CPU engine runs single graphs today: auto picks it (and says so),
+    /// tensorrt is refused with the reason.
+    /// </summary>
+    public static IBatchedGraph CreateGraph(ModelManifest manifest, string graph, GraphSignature signature, EngineKind kind, int maxBatch,
+        int threads = 0, Action<string>? log = null)
+    {
+        ModelFileCheck.EnsureIntact(manifest);
+        log ??= Console.Error.WriteLine;
+        switch (kind)
+        {
+            case EngineKind.TensorRt:
+                throw new NotSupportedException($"model '{manifest.Id}': the TensorRT engine runs ResShift's three graphs only, not the {signature.Role}; use --engine cpu");
+            case EngineKind.Auto:
+                log($"engine auto: using the CPU engine for model '{manifest.Id}' (the {signature.Role} runs on ONNX Runtime's CPU provider)");
+                goto case EngineKind.Cpu;
+            case EngineKind.Cpu:
+                // threads 0 keeps ONNX Runtime's own default (physical cores), as BIRD always had: its small UNet calls
+                // were slower with every logical core on a busy 2-core machine (bench bird-tiny).
+                var settings = OrtEnvironmentSettings.Apply(new OrtSessionSettings { IntraOpThreads = threads }, Environment.GetEnvironmentVariable);
+                return new OnnxRuntimeGraph(manifest.PathOf(graph), signature, maxBatch, settings);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+
+    /// <summary>
     /// Built TensorRT engines live next to the model (&lt;model dir&gt;/trt/), or under $RESSHIFT_TRT_CACHE/&lt;model id&gt;/
     /// (a volume that outlives the container, so a new pod does not rebuild them).
     /// </summary>

@@ -41,7 +41,8 @@ public static class BenchCommand
             {
                 // BIRD: UNet calls/s of one job alone, then of --batch jobs sharing the batcher (iterations = --batches).
                 int nb = Math.Max(1, parse.GetValue(batch)), its = Math.Max(1, parse.GetValue(batches));
-                using var unet = new ResShift.Pipeline.Bird.OrtUNetEngine(m, new ResShift.Engines.OnnxRuntime.OrtSessionSettings { IntraOpThreads = parse.GetValue(threads) });
+                using var unet = EngineSetFactory.CreateGraph(m, ResShift.Pipeline.Bird.BirdUNet.Graph, ResShift.Pipeline.Bird.BirdUNet.Signature(m),
+                    parse.GetValue(engine), nb, parse.GetValue(threads));
                 var birdOut = parse.InvocationConfiguration.Output;
                 foreach (var (nJobs, mb) in new[] { (1, 1), (nb, nb) })
                 {

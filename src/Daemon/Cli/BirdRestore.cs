@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using ResShift.Engines.OnnxRuntime;
+using ResShift.Daemon.Backends;
+using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Bird;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
@@ -68,6 +69,7 @@ public static class BirdRestore
         int total = settings.IterationsOrDefault;
         var jobs = items.Select(item => new BirdRestoreJob(item.Path, singleFile ? outRoot : Path.Combine(outRoot, item.RelativeOutput), m, settings, decoder, encoder)
         {
+            CheckpointIgnored = reason => w.WriteLine($"  {Path.GetFileName(item.Path)}: {reason}"),
             IterationDone = (it, n, loss) =>
             {
                 progress.TileDone();
@@ -77,7 +79,7 @@ public static class BirdRestore
         }).ToList();
         foreach (var _ in jobs) progress.Planned(total);
 
-        using var engine = new OrtUNetEngine(m, new OrtSessionSettings { IntraOpThreads = threads });
+        using IBatchedGraph engine = EngineSetFactory.CreateGraph(m, BirdUNet.Graph, BirdUNet.Signature(m), EngineKind.Cpu, Math.Max(1, batch), threads);
         await using var batcher = new UNetBatcher(engine, Math.Max(1, batch), TimeSpan.FromMilliseconds(2));
         int failed = await progress.RunAsync(async report =>
         {

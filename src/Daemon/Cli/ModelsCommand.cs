@@ -97,8 +97,12 @@ public static class ModelsCommand
             ModelManifest m = ModelRegistry.Discover(parse.GetValue(dir)).Get(parse.GetValue(id)!);
             ModelFileCheck.EnsureIntact(m);
             o.WriteLine($"{m.Id}: file hashes ok ({m.Files.Count} files); licence {LicenceLine(m)}");
+            o.WriteLine($"runtime: {ResShift.Engines.OnnxRuntime.OrtRuntime.Describe()}");
             bool ok = true;
-            foreach (GraphVerification g in m.IsBird ? [ResShift.Pipeline.Bird.BirdVerification.Run(m)] : VerificationBundle.Run(m))
+            foreach (GraphVerification g in m.IsBird
+                         ? [ResShift.Pipeline.Bird.BirdVerification.Run(m, batch => Backends.EngineSetFactory.CreateGraph(m, ResShift.Pipeline.Bird.BirdUNet.Graph,
+                             ResShift.Pipeline.Bird.BirdUNet.Signature(m), EngineKind.Cpu, batch))]
+                         : VerificationBundle.Run(m))
             {
                 ok &= g.Passed;
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -41,7 +41,7 @@ public static class ResShiftCli
                 ProcessTerminationTimeout = serve ? null : TimeSpan.FromSeconds(15),
             });
         }
-        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or IOException or ResShift.Pipeline.Imaging.ImageDecodeException or ResShift.Pipeline.Imaging.ImageEncodeException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
+        catch (Exception e) when (e is KeyNotFoundException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or Engines.OnnxRuntime.OnnxRuntimeException or Engines.OnnxRuntime.ModelContractException or DllNotFoundException or IOException or ResShift.Pipeline.Imaging.ImageDecodeException or ResShift.Pipeline.Imaging.ImageEncodeException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
         {
             error.WriteLine($"resshift: {e.Message}");
             return e is KeyNotFoundException or ArgumentException or Engines.TensorRt.TensorRtUnavailableException ? ExitCodes.Usage : ExitCodes.SomeFailed;

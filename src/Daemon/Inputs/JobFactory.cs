@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Inputs.Review;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Bird;
@@ -15,7 +16,7 @@ namespace ResShift.Daemon.Inputs;
 /// present always has its sidecar.
 /// One per intake (the decoder carries the pixel limit; encoder and decoder are stateless and shared by its jobs).
 /// </summary>
-public sealed class JobFactory(long maxPixels)
+public sealed class JobFactory(long maxPixels, ILogger? log = null)
 {
     private readonly ImageDecoder _decoder = new(new ImageDecoderOptions { MaxPixels = maxPixels });
     private readonly ImageEncoder _encoder = new();
@@ -78,6 +79,7 @@ public sealed class JobFactory(long maxPixels)
             Name = name,
             Files = files,
             IterationDone = (_, _, _) => iterated?.Invoke(),
+            CheckpointIgnored = reason => log?.LogWarning("BIRD job {Name}: {Reason}", name, reason),
         };
 
     /// <summary>Runs a BIRD job through its model's shared UNet batcher; never throws.</summary>

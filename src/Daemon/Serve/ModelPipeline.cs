@@ -44,7 +44,8 @@ public sealed class ModelPipeline : IAsyncDisposable
         if (model.IsBird)
         {
             var birdOptions = new PipelineOptions { Model = model.Id, MaxBatch = settings.MaxBatch, MaxJobsInFlight = settings.MaxJobsInFlight };
-            return new ModelPipeline(model, new BirdRuntime(model, settings.MaxBatch, TimeSpan.FromMilliseconds(settings.MaxBatchDelayMs), settings.Threads), birdOptions);
+            IBatchedGraph unet = EngineSetFactory.CreateGraph(model, BirdUNet.Graph, BirdUNet.Signature(model), settings.Engine, Math.Max(1, settings.MaxBatch), settings.Threads);
+            return new ModelPipeline(model, new BirdRuntime(model, unet, settings.MaxBatch, TimeSpan.FromMilliseconds(settings.MaxBatchDelayMs)), birdOptions);
         }
         var options = new PipelineOptions
         {

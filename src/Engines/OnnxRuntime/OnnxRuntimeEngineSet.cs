@@ -5,8 +5,8 @@ namespace ResShift.Engines.OnnxRuntime;
 
 /// <summary>
 /// The ResShift encoder, denoiser and decoder on ONNX Runtime's CPU provider, fp32.
-/// Every call wraps the caller's buffers as ORT tensors in place (pinned, no copies in or out); ORT writes
-/// results directly into the output memory.
+/// Every call wraps the caller's buffers as ORT tensors in place (<see cref="OrtTensors"/>: pinned, no copies in or
+/// out); ORT writes results directly into the output memory.
 /// Thread safety: all methods may be called concurrently from any number of threads. ORT sessions support
 /// concurrent Run, each call owns its tensors, and the only shared state (names, sessions) is read-only.
 /// Dispose may race with calls in flight: those finish, later calls throw <see cref="ObjectDisposedException"/>.
@@ -17,10 +17,8 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
     private readonly OrtSession _encoder;
     private readonly OrtSession _denoiser;
     private readonly OrtSession _decoder;
-    private readonly OrtNames _image = OrtNames.Create("image");
-    private readonly OrtNames _latent = OrtNames.Create("latent");
-    private readonly OrtNames _denoiserInputs;
-    private readonly OrtNames _x0 = OrtNames.Create("x0");
+    private static readonly string[] ImageName = ["image"], LatentName = ["latent"], X0Name = ["x0"];
+    private readonly string[] _denoiserInputs;
     private int _disposed;
 
     public OnnxRuntimeEngineSet(string encoderPath, string denoiserPath, string decoderPath, ModelGeometry geometry, int maxBatch,
@@ -32,9 +30,9 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
         Geometry = geometry;
         MaxBatch = maxBatch;
         _options = options ?? new OnnxRuntimeEngineOptions();
-        _denoiserInputs = geometry.MaskChannels > 0 ? OrtNames.Create("x", "t", "lq", "mask") : OrtNames.Create("x", "t", "lq");
+        _denoiserInputs = geometry.MaskChannels > 0 ? ["x", "t", "lq", "mask"] : ["x", "t", "lq"];
 
-        var loaded = new List<IDisposable> { _image, _latent, _denoiserInputs, _x0 };
+        var loaded = new List<IDisposable>();
         try
         {
             _encoder = Load("encoder", encoderPath, GraphContract.Encoder(geometry), loaded);
@@ -74,10 +72,6 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
         _encoder.Dispose();
         _denoiser.Dispose();
         _decoder.Dispose();
-        _image.Dispose();
-        _latent.Dispose();
-        _denoiserInputs.Dispose();
-        _x0.Dispose();
     }
 
     private OrtSession Load(string graph, string path, GraphContract contract, List<IDisposable> loaded)
@@ -95,9 +89,9 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
     private void Encode(ReadOnlyMemory<float> image, Memory<float> latent, int batch, CancellationToken ct)
     {
         CheckUsable(batch);
-        using var input = OrtTensor.Over(Take(image, batch * Geometry.ImageElements, nameof(image)), ImageShape(batch));
-        using var output = OrtTensor.Over(Take(latent, batch * Geometry.LatentElements, nameof(latent)), LatentShape(batch));
-        _encoder.Run(_image, [input], _latent, [output], ct);
+        using var input = OrtTensors.Over(Take(image, batch * Geometry.ImageElements, nameof(image)), ImageShape(batch));
+        using var output = OrtTensors.Over(Take(latent, batch * Geometry.LatentElements, nameof(latent)), LatentShape(batch));
+        _encoder.Run(ImageName, [input], LatentName, [output], ct);
     }
 
     private void Denoise(ReadOnlyMemory<float> xScaled, long t, ReadOnlyMemory<float> lq, Memory<float> x0, int batch, CancellationToken ct)
@@ -105,14 +99,14 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
         CheckUsable(batch);
         var steps = new long[batch]; // the graph takes one step index per sample; the sampler runs a batch at one step
         Array.Fill(steps, t);
-        using var x = OrtTensor.Over(Take(xScaled, batch * Geometry.LatentElements, nameof(xScaled)), LatentShape(batch));
-        using var tensorT = OrtTensor.Over(new ReadOnlyMemory<long>(steps), [batch]);
-        using var output = OrtTensor.Over(Take(x0, batch * Geometry.LatentElements, nameof(x0)), LatentShape(batch));
+        using var x = OrtTensors.Over(Take(xScaled, batch * Geometry.LatentElements, nameof(xScaled)), LatentShape(batch));
+        using var tensorT = OrtTensors.Over(new Memory<long>(steps), batch);
+        using var output = OrtTensors.Over(Take(x0, batch * Geometry.LatentElements, nameof(x0)), LatentShape(batch));
         ReadOnlyMemory<float> tiles = Take(lq, batch * Geometry.LqElements, nameof(lq));
         if (Geometry.MaskChannels == 0)
         {
-            using var lqTensor = OrtTensor.Over(tiles, LqShape(batch));
-            _denoiser.Run(_denoiserInputs, [x, tensorT, lqTensor], _x0, [output], ct);
+            using var lqTensor = OrtTensors.Over(tiles, LqShape(batch));
+            _denoiser.Run(_denoiserInputs, [x, tensorT, lqTensor], X0Name, [output], ct);
             return;
         }
         // Each tile carries its mask plane after its image planes; the graph takes them as two tensors.
@@ -126,10 +120,10 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
                 all.Slice(i * Geometry.LqElements, image).CopyTo(images.AsSpan(i * image, image));
                 all.Slice(i * Geometry.LqElements + image, mask).CopyTo(masks.AsSpan(i * mask, mask));
             }
-            using var lqTensor = OrtTensor.Over(new ReadOnlyMemory<float>(images, 0, batch * image), LqShape(batch));
-            using var maskTensor = OrtTensor.Over(new ReadOnlyMemory<float>(masks, 0, batch * mask),
+            using var lqTensor = OrtTensors.Over(new ReadOnlyMemory<float>(images, 0, batch * image), LqShape(batch));
+            using var maskTensor = OrtTensors.Over(new ReadOnlyMemory<float>(masks, 0, batch * mask),
                 [batch, Geometry.MaskChannels, Geometry.LqTile, Geometry.LqTile]);
-            _denoiser.Run(_denoiserInputs, [x, tensorT, lqTensor, maskTensor], _x0, [output], ct);
+            _denoiser.Run(_denoiserInputs, [x, tensorT, lqTensor, maskTensor], X0Name, [output], ct);
         }
         finally
         {
@@ -141,9 +135,9 @@ public sealed class OnnxRuntimeEngineSet : IEngineSet
     private void Decode(ReadOnlyMemory<float> latent, Memory<float> image, int batch, CancellationToken ct)
     {
         CheckUsable(batch);
-        using var input = OrtTensor.Over(Take(latent, batch * Geometry.LatentElements, nameof(latent)), LatentShape(batch));
-        using var output = OrtTensor.Over(Take(image, batch * Geometry.ImageElements, nameof(image)), ImageShape(batch));
-        _decoder.Run(_latent, [input], _image, [output], ct);
+        using var input = OrtTensors.Over(Take(latent, batch * Geometry.LatentElements, nameof(latent)), LatentShape(batch));
+        using var output = OrtTensors.Over(Take(image, batch * Geometry.ImageElements, nameof(image)), ImageShape(batch));
+        _decoder.Run(LatentName, [input], ImageName, [output], ct);
     }
 
     private ValueTask Dispatch(Action work, CancellationToken ct)

@@ -1,40 +1,27 @@
+using System.Text.RegularExpressions;
+
 namespace ResShift.Engines.OnnxRuntime;
 
-/// <summary>A non-null OrtStatus from ONNX Runtime: its error code and the native message, plus what we were doing.</summary>
-public sealed class OnnxRuntimeException : Exception
+/// <summary>
+/// An error from ONNX Runtime with what we were doing (which model file, which run) in front of ORT's own
+/// message. The official exception is the inner one; <see cref="ErrorCode"/> is ORT's code name
+/// ("NoSuchFile", "InvalidArgument", ...) as the C# API prints it, or "Unknown".
+/// </summary>
+public sealed partial class OnnxRuntimeException : Exception
 {
-    public OnnxRuntimeException(OrtErrorCode errorCode, string nativeMessage, string? context = null)
-        : base(Format(errorCode, nativeMessage, context))
+    public OnnxRuntimeException(string context, Microsoft.ML.OnnxRuntime.OnnxRuntimeException inner)
+        : base($"{context}: {inner.Message}", inner)
     {
-        ErrorCode = errorCode;
-        NativeMessage = nativeMessage;
+        var match = CodePrefix().Match(inner.Message);
+        ErrorCode = match.Success ? match.Groups[1].Value : "Unknown";
+        NativeMessage = match.Success ? inner.Message[match.Length..].Trim() : inner.Message;
     }
 
-    public OrtErrorCode ErrorCode { get; }
+    public string ErrorCode { get; }
 
-    /// <summary>The C enum name, e.g. ORT_NO_SUCHFILE; codes newer than this binding read ORT_ERROR_&lt;n&gt;.</summary>
-    public string ErrorCodeName => CodeName(ErrorCode);
-
-    /// <summary>The message exactly as ONNX Runtime reported it.</summary>
+    /// <summary>ORT's message without the code prefix.</summary>
     public string NativeMessage { get; }
 
-    public static string CodeName(OrtErrorCode code) => code switch
-    {
-        OrtErrorCode.Ok => "ORT_OK",
-        OrtErrorCode.Fail => "ORT_FAIL",
-        OrtErrorCode.InvalidArgument => "ORT_INVALID_ARGUMENT",
-        OrtErrorCode.NoSuchFile => "ORT_NO_SUCHFILE",
-        OrtErrorCode.NoModel => "ORT_NO_MODEL",
-        OrtErrorCode.EngineError => "ORT_ENGINE_ERROR",
-        OrtErrorCode.RuntimeException => "ORT_RUNTIME_EXCEPTION",
-        OrtErrorCode.InvalidProtobuf => "ORT_INVALID_PROTOBUF",
-        OrtErrorCode.ModelLoaded => "ORT_MODEL_LOADED",
-        OrtErrorCode.NotImplemented => "ORT_NOT_IMPLEMENTED",
-        OrtErrorCode.InvalidGraph => "ORT_INVALID_GRAPH",
-        OrtErrorCode.EpFail => "ORT_EP_FAIL",
-        _ => $"ORT_ERROR_{(int)code}",
-    };
-
-    private static string Format(OrtErrorCode code, string nativeMessage, string? context) =>
-        context is null ? $"{CodeName(code)}: {nativeMessage}" : $"{context}: {CodeName(code)}: {nativeMessage}";
+    [GeneratedRegex(@"^\[ErrorCode:(\w+)\]")]
+    private static partial Regex CodePrefix();
 }

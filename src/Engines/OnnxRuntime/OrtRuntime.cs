@@ -1,16 +1,11 @@
-using ResShift.Engines.OnnxRuntime.Native;
-
 namespace ResShift.Engines.OnnxRuntime;
 
 /// <summary>Facts about the loaded ONNX Runtime library. Touching any member loads it (once per process).</summary>
 public static class OrtRuntime
 {
-    /// <summary>The version <c>scripts/fetch-onnxruntime.sh</c> installs.</summary>
-    public const string ExpectedVersion = "1.30.0";
+    /// <summary>GetVersionString of the loaded library, e.g. "1.32.0".</summary>
+    public static string Version => OrtEnvironment.Instance.GetVersionString();
 
-    /// <summary>OrtApiBase::GetVersionString of the loaded library, e.g. "1.30.0".</summary>
-    public static string Version => NativeMethods.VersionString;
-
-    /// <summary>The path (or loader name) the library was loaded from.</summary>
-    public static string LibraryPath => NativeMethods.LibraryPath;
+    /// <summary>The file the library was loaded from, and why that one (package or override).</summary>
+    public static string Describe() => $"ONNX Runtime {Version} from {OrtLibrary.LoadedPath() ?? "(unknown path)"} ({OrtLibrary.Source})";
 }

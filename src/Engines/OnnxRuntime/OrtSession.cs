@@ -1,32 +1,30 @@
-using ResShift.Engines.OnnxRuntime.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace ResShift.Engines.OnnxRuntime;
 
 /// <summary>
-/// One loaded ONNX graph. Thread safety: ONNX Runtime allows concurrent Run calls on one session, and so does
-/// this class (each call brings its own tensors); disposing while runs are in flight is safe too: the native
-/// session is released when the last of them returns, and new calls get <see cref="ObjectDisposedException"/>.
+/// One loaded ONNX graph on the official <see cref="InferenceSession"/>, in the shared environment, with what we
+/// add: errors that name the model file, cancellation through <see cref="RunOptions.Terminate"/>, and the
+/// declared inputs/outputs as <see cref="OrtTensorInfo"/> for the contract check at load.
+/// Thread safety: ONNX Runtime allows concurrent Run calls on one session, and so does this class (each call
+/// brings its own tensors). Disposing while runs are in flight is safe: the native session is released when the
+/// last of them returns, and new calls get <see cref="ObjectDisposedException"/>.
 /// </summary>
 public sealed class OrtSession : IDisposable
 {
-    private readonly OrtSessionHandle _handle;
+    private readonly InferenceSession _session;
     private readonly string _runContext;
+    private readonly object _gate = new();
+    private int _runs;
+    private bool _disposed;
 
-    private OrtSession(OrtSessionHandle handle, string source)
+    private OrtSession(InferenceSession session, string source)
     {
-        _handle = handle;
+        _session = session;
         Source = source;
         _runContext = $"Running {source}";
-        try
-        {
-            Inputs = Enumerable.Range(0, NativeMethods.SessionInputCount(handle)).Select(i => NativeMethods.SessionInputInfo(handle, i)).ToArray();
-            Outputs = Enumerable.Range(0, NativeMethods.SessionOutputCount(handle)).Select(i => NativeMethods.SessionOutputInfo(handle, i)).ToArray();
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        Inputs = session.InputNames.Select(n => OrtTensorInfo.From(n, session.InputMetadata[n])).ToArray();
+        Outputs = session.OutputNames.Select(n => OrtTensorInfo.From(n, session.OutputMetadata[n])).ToArray();
     }
 
     /// <summary>The model file, or a description for in-memory models; used in error messages.</summary>
@@ -40,101 +38,114 @@ public sealed class OrtSession : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var fullPath = Path.GetFullPath(path);
-        using var options = (settings ?? new OrtSessionSettings()).CreateHandle();
-        return new OrtSession(NativeMethods.CreateSession(OrtEnvironment.Handle, fullPath, options), $"model '{fullPath}'");
+        var source = $"model '{fullPath}'";
+        return Create(source, options => new InferenceSession(fullPath, options), settings);
     }
 
-    public static OrtSession FromBytes(ReadOnlySpan<byte> model, OrtSessionSettings? settings = null, string description = "in-memory model")
-    {
-        using var options = (settings ?? new OrtSessionSettings()).CreateHandle();
-        return new OrtSession(NativeMethods.CreateSessionFromArray(OrtEnvironment.Handle, model, options, description), description);
-    }
+    public static OrtSession FromBytes(byte[] model, OrtSessionSettings? settings = null, string description = "in-memory model") =>
+        Create(description, options => new InferenceSession(model, options), settings);
 
-    /// <summary>
-    /// Runs with caller-made output tensors: ORT writes results straight into their memory, no copies.
-    /// Names are pre-encoded (<see cref="OrtNames"/>) so this path does no string work.
-    /// </summary>
-    public unsafe void Run(OrtNames inputNames, ReadOnlySpan<OrtTensor> inputs, OrtNames outputNames, ReadOnlySpan<OrtTensor> outputs,
-        CancellationToken cancellationToken = default)
+    private static OrtSession Create(string source, Func<SessionOptions, InferenceSession> open, OrtSessionSettings? settings)
     {
-        CheckCount(inputNames, inputs.Length, "input");
-        CheckCount(outputNames, outputs.Length, "output");
-        using var cancellation = RunCancellation.Begin(cancellationToken);
-        using var inNames = new HandleLease(inputNames);
-        using var outNames = new HandleLease(outputNames);
+        _ = OrtEnvironment.Instance; // the shared environment and arena exist before any session
+        using var options = (settings ?? new OrtSessionSettings()).CreateOptions();
+        InferenceSession session;
         try
         {
-            NativeMethods.Run(_handle, cancellation.Options, inputNames.Pointers, HandlesOf(inputs), outputNames.Pointers, HandlesOf(outputs), _runContext);
+            session = open(options);
         }
-        catch (OnnxRuntimeException error)
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException error)
         {
-            cancellation.ThrowIfCanceled(error);
+            throw new OnnxRuntimeException($"Loading {source}", error);
+        }
+        try
+        {
+            return new OrtSession(session, source);
+        }
+        catch
+        {
+            session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Runs with caller-made output tensors: ORT writes results straight into their memory, no copies.</summary>
+    public void Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs,
+        IReadOnlyCollection<string> outputNames, IReadOnlyCollection<OrtValue> outputs, CancellationToken cancellationToken = default)
+    {
+        CheckCount(inputNames, inputs.Count, "input");
+        CheckCount(outputNames, outputs.Count, "output");
+        Guarded(options => _session.Run(options, inputNames, inputs, outputNames, outputs), cancellationToken);
     }
 
     /// <summary>Runs and lets ORT allocate the outputs (shapes it decides); the caller disposes them.</summary>
-    public unsafe OrtTensor[] Run(OrtNames inputNames, ReadOnlySpan<OrtTensor> inputs, OrtNames outputNames, CancellationToken cancellationToken = default)
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs,
+        IReadOnlyCollection<string> outputNames, CancellationToken cancellationToken = default)
     {
-        CheckCount(inputNames, inputs.Length, "input");
-        using var cancellation = RunCancellation.Begin(cancellationToken);
-        using var inNames = new HandleLease(inputNames);
-        using var outNames = new HandleLease(outputNames);
-        OrtValueHandle[] values;
+        CheckCount(inputNames, inputs.Count, "input");
+        IDisposableReadOnlyCollection<OrtValue>? results = null;
+        Guarded(options => results = _session.Run(options, inputNames, inputs, outputNames), cancellationToken);
+        return results!;
+    }
+
+    private void Guarded(Action<RunOptions> run, CancellationToken cancellationToken)
+    {
+        Enter();
         try
         {
-            values = NativeMethods.RunAllocatingOutputs(_handle, cancellation.Options, inputNames.Pointers, HandlesOf(inputs), outputNames.Pointers, outputNames.Count, _runContext);
+            using var cancellation = RunCancellation.Begin(cancellationToken);
+            try
+            {
+                run(cancellation.Options);
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException error)
+            {
+                cancellation.ThrowIfCanceled(error);
+                throw new OnnxRuntimeException(_runContext, error);
+            }
         }
-        catch (OnnxRuntimeException error)
+        finally
         {
-            cancellation.ThrowIfCanceled(error);
-            throw;
+            Exit();
         }
-        return values.Select(OrtTensor.FromOwned).ToArray();
     }
 
-    /// <summary>Convenience for callers that run rarely; hot paths keep their <see cref="OrtNames"/>.</summary>
-    public void Run(string[] inputNames, ReadOnlySpan<OrtTensor> inputs, string[] outputNames, ReadOnlySpan<OrtTensor> outputs,
-        CancellationToken cancellationToken = default)
+    private void Enter()
     {
-        using var ins = OrtNames.Create(inputNames);
-        using var outs = OrtNames.Create(outputNames);
-        Run(ins, inputs, outs, outputs, cancellationToken);
-    }
-
-    public OrtIoBinding CreateIoBinding() => new(NativeMethods.CreateIoBinding(_handle));
-
-    /// <summary>Runs with the tensors bound to <paramref name="binding"/> (outputs written in place).</summary>
-    public void Run(OrtIoBinding binding, CancellationToken cancellationToken = default)
-    {
-        using var cancellation = RunCancellation.Begin(cancellationToken);
-        // RunWithBinding wants run options even when there is nothing to cancel.
-        using var fallback = cancellation.Options is null ? NativeMethods.CreateRunOptions() : null;
-        try
+        lock (_gate)
         {
-            NativeMethods.RunWithBinding(_handle, cancellation.Options ?? fallback!, binding.Handle, _runContext);
-        }
-        catch (OnnxRuntimeException error)
-        {
-            cancellation.ThrowIfCanceled(error);
-            throw;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _runs++;
         }
     }
 
-    public void Dispose() => _handle.Dispose();
-
-    private static OrtValueHandle[] HandlesOf(ReadOnlySpan<OrtTensor> tensors)
+    private void Exit()
     {
-        var handles = new OrtValueHandle[tensors.Length];
-        for (var i = 0; i < tensors.Length; i++)
-            handles[i] = tensors[i].Handle;
-        return handles;
+        bool release;
+        lock (_gate)
+            release = --_runs == 0 && _disposed;
+        if (release)
+            _session.Dispose();
     }
 
-    private void CheckCount(OrtNames names, int tensors, string what)
+    public void Dispose()
+    {
+        bool release;
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            release = _runs == 0;
+        }
+        if (release)
+            _session.Dispose();
+    }
+
+    private void CheckCount(IReadOnlyCollection<string> names, int tensors, string what)
     {
         if (names.Count != tensors)
-            throw new ArgumentException($"{Source}: {names.Count} {what} names ({names}) but {tensors} {what} tensors.");
+            throw new ArgumentException($"{Source}: {names.Count} {what} names ({string.Join(", ", names)}) but {tensors} {what} tensors.");
     }
 
     public override string ToString() =>

@@ -1,4 +1,4 @@
-using ResShift.Engines.OnnxRuntime.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace ResShift.Engines.OnnxRuntime;
 
@@ -13,7 +13,7 @@ public sealed record OrtSessionSettings
 
     public bool ParallelExecution { get; init; }
 
-    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>
     /// The arena keeps freed blocks for reuse: faster steady state, higher resident memory. On, the session
@@ -40,26 +40,30 @@ public sealed record OrtSessionSettings
     /// </summary>
     public string? ProfileFilePrefix { get; init; }
 
-    internal OrtSessionOptionsHandle CreateHandle()
+    /// <summary>Official session options with these settings; the caller disposes them once the session exists.</summary>
+    internal SessionOptions CreateOptions()
     {
         if (IntraOpThreads < 0 || InterOpThreads < 0)
             throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), $"Thread counts must be >= 0 (0 = default): {this}");
 
-        var options = NativeMethods.CreateSessionOptions();
+        var options = new SessionOptions();
         try
         {
-            NativeMethods.SetIntraOpNumThreads(options, IntraOpThreads);
-            NativeMethods.SetInterOpNumThreads(options, InterOpThreads);
-            NativeMethods.SetExecutionMode(options, ParallelExecution ? OrtExecutionMode.Parallel : OrtExecutionMode.Sequential);
-            NativeMethods.SetGraphOptimizationLevel(options, OptimizationLevel);
-            NativeMethods.SetCpuMemArena(options, CpuMemArena);
+            options.IntraOpNumThreads = IntraOpThreads;
+            options.InterOpNumThreads = InterOpThreads;
+            options.ExecutionMode = ParallelExecution ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL;
+            options.GraphOptimizationLevel = OptimizationLevel;
+            options.EnableCpuMemArena = CpuMemArena;
             if (CpuMemArena)
-                NativeMethods.AddSessionConfigEntry(options, "session.use_env_allocators", "1");
-            NativeMethods.SetMemPattern(options, MemPattern);
+                options.AddSessionConfigEntry("session.use_env_allocators", "1"); // the environment's one arena
+            options.EnableMemoryPattern = MemPattern;
             foreach (var (key, value) in ConfigEntries)
-                NativeMethods.AddSessionConfigEntry(options, key, value);
+                options.AddSessionConfigEntry(key, value);
             if (!string.IsNullOrEmpty(ProfileFilePrefix))
-                NativeMethods.EnableProfiling(options, ProfileFilePrefix);
+            {
+                options.ProfileOutputPathPrefix = ProfileFilePrefix; // read when profiling is switched on: set it first
+                options.EnableProfiling = true;
+            }
             return options;
         }
         catch

@@ -1,3 +1,6 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace ResShift.Engines.OnnxRuntime;
 
 /// <summary>
@@ -12,6 +15,11 @@ public sealed record OrtTensorInfo(
     IReadOnlyList<string> SymbolicDimensions)
 {
     public int Rank => Dimensions.Count;
+
+    internal static OrtTensorInfo From(string name, NodeMetadata metadata) =>
+        metadata.IsTensor
+            ? new(name, true, metadata.ElementDataType, metadata.Dimensions.Select(d => (long)d).ToArray(), metadata.SymbolicDimensions)
+            : new(name, false, TensorElementType.DataTypeMax, [], []);
 
     public override string ToString() =>
         IsTensor

@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace ResShift.Engines.OnnxRuntime;
 
 /// <summary>

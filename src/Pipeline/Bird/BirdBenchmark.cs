@@ -1,3 +1,4 @@
+using ResShift.Engines.Abstractions;
 using System.Diagnostics;
 using ResShift.Pipeline.Models;
 
@@ -12,11 +13,11 @@ public static class BirdBenchmark
     }
 
     /// <summary>Runs <paramref name="jobs"/> denoising jobs of <paramref name="iterations"/> iterations each at once.</summary>
-    public static async Task<Figure> RunAsync(IUNetEngine engine, ModelManifest m, int jobs, int maxBatch, int iterations, CancellationToken ct)
+    public static async Task<Figure> RunAsync(IBatchedGraph unet, ModelManifest m, int jobs, int maxBatch, int iterations, CancellationToken ct)
     {
         int r = m.Bird!.Image, d = 3 * r * r;
         DdimStep[] steps = DdimSteps.From(m.Bird);
-        await using var batcher = new UNetBatcher(engine, maxBatch, TimeSpan.FromMilliseconds(2));
+        await using var batcher = new UNetBatcher(unet, maxBatch, TimeSpan.FromMilliseconds(2));
         var inversions = Enumerable.Range(0, jobs).Select(j =>
         {
             float[] z = new float[d], y = new float[d];

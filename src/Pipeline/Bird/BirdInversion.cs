@@ -60,10 +60,33 @@ public sealed class BirdInversion
     }
 
     /// <summary>Continues from a checkpoint: iterations done, z, both Adam states and the kernel network.</summary>
+    /// <summary>
+    /// Why <paramref name="c"/> cannot continue this inversion (an array of another shape, a kernel network where the
+    /// task has none or the other way round, a step count out of range), or null when it fits. A checkpoint can
+    /// carry the right job key and still not fit: written by another build, or forged.
+    /// </summary>
+    public string? Misfit(BirdCheckpoint c)
+    {
+        static string? Length(string name, float[]? have, int want) =>
+            have is null ? $"{name} is missing" : have.Length != want ? $"{name} holds {have.Length} values, this job needs {want}" : null;
+
+        if (c.Iteration < 0) return $"iteration {c.Iteration} is negative";
+        if (c.Losses.Length != c.Iteration) return $"{c.Losses.Length} losses for {c.Iteration} iterations";
+        string? z = Length("z", c.Z, Z.Length) ?? Length("Adam m of z", c.AdamZM, Z.Length) ?? Length("Adam v of z", c.AdamZV, Z.Length);
+        if (z is not null) return z;
+        if (KernelNet is null)
+            return c.KernelParameters is null && c.KernelInput is null && c.AdamKM is null && c.AdamKV is null
+                ? null : "it holds a kernel network, this task has none";
+        int p = KernelNet.Parameters.Length;
+        return Length("kernel network parameters", c.KernelParameters, p) ?? Length("kernel network input", c.KernelInput, KernelNet.Input.Length)
+            ?? Length("Adam m of the kernel network", c.AdamKM, p) ?? Length("Adam v of the kernel network", c.AdamKV, p);
+    }
+
+    /// <summary>Continues from <paramref name="c"/>; checked first (<see cref="Misfit"/>), so nothing is changed when it does not fit.</summary>
     public void Restore(BirdCheckpoint c)
     {
-        if (c.Z.Length != Z.Length || (KernelNet is null) != (c.KernelParameters is null))
-            throw new InvalidDataException("the checkpoint does not belong to this job's task and image size");
+        if (Misfit(c) is { } misfit)
+            throw new InvalidDataException($"the checkpoint does not fit this job: {misfit}");
         c.Z.CopyTo(Z, 0);
         AdamZ.Restore(c.AdamZM, c.AdamZV, c.Iteration);
         if (KernelNet is not null)

@@ -38,6 +38,12 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
     /// <summary>Called after each iteration with (iteration, total, loss).</summary>
     public Action<int, int, double>? IterationDone { get; init; }
 
+    /// <summary>
+    /// Called with the reason when a checkpoint beside the output is ignored (unreadable, or of the right job but
+    /// not fitting it) and the job starts fresh; the sidecar records the reason too.
+    /// </summary>
+    public Action<string>? CheckpointIgnored { get; init; }
+
     public async Task<BirdJobResult> RunAsync(IEpsilonModel model, CancellationToken cancellationToken)
     {
         try
@@ -102,6 +108,13 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
 
         int resumedFrom = 0;
         BirdCheckpoint? checkpoint = LoadCheckpoint(jobKey, total);
+        if (checkpoint is not null && inversion.Misfit(checkpoint) is { } misfit)
+        {
+            // A checkpoint that does not fit is never a reason to fail the job (it would fail on every delivery):
+            // start fresh; the next checkpoint overwrites it.
+            IgnoreCheckpoint($"it does not fit this job ({misfit})");
+            checkpoint = null;
+        }
         if (checkpoint is not null)
         {
             inversion.Restore(checkpoint);
@@ -146,9 +159,21 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
     {
         BirdCheckpoint? c;
         try { c = Files is null ? BirdCheckpoint.TryLoad(CheckpointPath) : Files.LoadCheckpoint(); }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException) { return null; }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
+            IgnoreCheckpoint($"it cannot be read ({e.Message})");
+            return null;
+        }
         // A checkpoint of another input, seed, task or length is not ours: start over (it is overwritten).
         return c is not null && c.JobKey == jobKey && c.TotalIterations == total && c.Iteration < total ? c : null;
+    }
+
+    private string? _checkpointIgnored;
+
+    private void IgnoreCheckpoint(string reason)
+    {
+        _checkpointIgnored = reason;
+        CheckpointIgnored?.Invoke($"checkpoint {Path.GetFileName(CheckpointPath)} ignored, starting from iteration 0: {reason}");
     }
 
     /// <summary>The mask's sha256 (recorded in the sidecar: the same output with another mask is another job).</summary>
@@ -204,6 +229,7 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
             ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["iterations"] = total,
             ["resumed_from"] = resumedFrom,
+            ["checkpoint_ignored"] = _checkpointIgnored,
             ["unet_calls"] = 10 * total,
             ["loss_first"] = losses.Count > 0 ? losses[0] : null,
             ["loss_final"] = losses.Count > 0 ? losses[^1] : null,

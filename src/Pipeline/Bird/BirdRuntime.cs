@@ -1,22 +1,25 @@
-using ResShift.Engines.OnnxRuntime;
+using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Models;
 
 namespace ResShift.Pipeline.Bird;
 
-/// <summary>A loaded BIRD model: its UNet engine and the one batcher all of its jobs share.</summary>
+/// <summary>
+/// A loaded BIRD model: its UNet engine (opened by the backend factory, owned from here on) and the one batcher
+/// all of its jobs share.
+/// </summary>
 public sealed class BirdRuntime : IAsyncDisposable
 {
     public ModelManifest Model { get; }
-    public IUNetEngine Engine { get; }
+    public IBatchedGraph Engine { get; }
     public UNetBatcher Batcher { get; }
     public int MaxBatch { get; }
 
-    public BirdRuntime(ModelManifest model, int maxBatch, TimeSpan maxBatchDelay, int threads)
+    public BirdRuntime(ModelManifest model, IBatchedGraph unet, int maxBatch, TimeSpan maxBatchDelay)
     {
         Model = model;
         MaxBatch = Math.Max(1, maxBatch);
-        Engine = new OrtUNetEngine(model, new OrtSessionSettings { IntraOpThreads = threads });
-        Batcher = new UNetBatcher(Engine, MaxBatch, maxBatchDelay);
+        Engine = unet;
+        Batcher = new UNetBatcher(unet, MaxBatch, maxBatchDelay);
     }
 
     public async ValueTask DisposeAsync()

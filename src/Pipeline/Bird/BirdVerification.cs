@@ -1,15 +1,17 @@
 using System.Text.Json;
+using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Models;
 
 namespace ResShift.Pipeline.Bird;
 
 /// <summary>
-/// Replays a BIRD export's verify/ bundle (x, t and PyTorch's ε, raw little-endian) through ONNX Runtime:
+/// Replays a BIRD export's verify/ bundle (x, t and PyTorch's ε, raw little-endian) through the UNet engine:
 /// |ε_ort − ε_torch| ≤ tolerance for every element (tolerance from verify/index.json).
 /// </summary>
 public static class BirdVerification
 {
-    public static GraphVerification Run(ModelManifest m)
+    /// <param name="openUNet">Opens the UNet engine for a batch size (the backend factory): the bundle's batch.</param>
+    public static GraphVerification Run(ModelManifest m, Func<int, IBatchedGraph> openUNet)
     {
         if (!m.IsBird) throw new ArgumentException($"model '{m.Id}' is not a BIRD model");
         string dir = Path.Combine(m.Directory, Path.GetDirectoryName(m.Verification ?? "verify/index.json")!);
@@ -22,7 +24,8 @@ public static class BirdVerification
         Buffer.BlockCopy(tb, 0, t, 0, tb.Length);
         if (t.Length != batch || x.Length != want.Length) throw new InvalidDataException($"{dir}: verification bundle does not match its index");
         float[] got = new float[want.Length];
-        using (var engine = new OrtUNetEngine(m)) engine.Run(x, t, got, batch, CancellationToken.None);
+        using (IBatchedGraph unet = openUNet(batch))
+            BirdUNet.Run(unet, x, t, got, batch, CancellationToken.None);
         double maxAbs = 0, maxRel = 0;
         long bad = 0;
         for (int i = 0; i < got.Length; i++)

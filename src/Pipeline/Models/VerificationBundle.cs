@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
 using ResShift.Engines.OnnxRuntime;
 
 namespace ResShift.Pipeline.Models;
@@ -31,7 +32,7 @@ public static class VerificationBundle
             {
                 cases++;
                 var inputNames = new List<string>();
-                var inputs = new List<OrtTensor>();
+                var inputs = new List<OrtValue>();
                 try
                 {
                     foreach (JsonProperty input in c.GetProperty("inputs").EnumerateObject())
@@ -44,8 +45,8 @@ public static class VerificationBundle
                         float[] expected = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(dir, output.Value.GetProperty("file").GetString()!))).ToArray();
                         float[] actual = new float[expected.Length];
                         long[] shape = Shape(output.Value);
-                        using OrtTensor result = OrtTensor.Over<float>(actual.AsMemory(), shape);
-                        session.Run([.. inputNames], [.. inputs], [output.Name], [result]);
+                        using OrtValue result = OrtTensors.Over<float>(actual.AsMemory(), shape);
+                        session.Run(inputNames, inputs, [output.Name], [result]);
                         for (int i = 0; i < expected.Length; i++)
                         {
                             double e = expected[i], d = Math.Abs(actual[i] - e);
@@ -58,7 +59,7 @@ public static class VerificationBundle
                 }
                 finally
                 {
-                    foreach (OrtTensor t in inputs) t.Dispose();
+                    foreach (OrtValue t in inputs) t.Dispose();
                 }
             }
             results.Add(new GraphVerification(graph.Name, cases, elements, maxAbs, maxRel, atol, rtol, violations));
@@ -68,14 +69,14 @@ public static class VerificationBundle
 
     private static long[] Shape(JsonElement e) => e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64()).ToArray();
 
-    private static OrtTensor LoadTensor(string dir, JsonElement spec)
+    private static OrtValue LoadTensor(string dir, JsonElement spec)
     {
         byte[] bytes = File.ReadAllBytes(Path.Combine(dir, spec.GetProperty("file").GetString()!));
         long[] shape = Shape(spec);
         return spec.GetProperty("dtype").GetString() switch
         {
-            "float32" => OrtTensor.Over<float>(MemoryMarshal.Cast<byte, float>(bytes).ToArray().AsMemory(), shape),
-            "int64" => OrtTensor.Over<long>(MemoryMarshal.Cast<byte, long>(bytes).ToArray().AsMemory(), shape),
+            "float32" => OrtTensors.Over<float>(MemoryMarshal.Cast<byte, float>(bytes).ToArray().AsMemory(), shape),
+            "int64" => OrtTensors.Over<long>(MemoryMarshal.Cast<byte, long>(bytes).ToArray().AsMemory(), shape),
             var other => throw new InvalidDataException($"verification tensor dtype '{other}' is not supported"),
         };
     }

@@ -256,15 +256,15 @@ public sealed class RestorePipeline : IAsyncDisposable
         CancellationToken stop = _stop.Token;
         var batch = new List<TileWork>(_maxBatch);
         var origins = new List<TileNoiseOrigin>(_maxBatch);
-        using var delay = new BatchTimeout(stop);
+        using var gatherer = new BatchGatherer<TileWork>(_tiles.Reader, _maxBatch, _options.MaxBatchDelay, stop);
+        Action<TileWork> drop = DropFailed;
         float[] lqBatch = new float[_maxBatch * _g.LqElements];
         float[] outBatch = new float[_maxBatch * _g.ImageElements];
         try
         {
             while (await _tiles.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                batch.Clear();
-                await GatherAsync(batch, delay, stop).ConfigureAwait(false);
+                await gatherer.GatherAsync(batch, static w => !w.State.Failed, drop).ConfigureAwait(false);
                 if (batch.Count == 0) continue;
                 await RunBatchAsync(batch, origins, lqBatch, outBatch, stop).ConfigureAwait(false);
             }
@@ -274,37 +274,11 @@ public sealed class RestorePipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>Takes up to a full batch, waiting at most MaxBatchDelay after the first tile for more.</summary>
-    private async Task GatherAsync(List<TileWork> batch, BatchTimeout delay, CancellationToken stop)
+    /// <summary>A tile whose job already failed: its buffer goes back, and the job is finished once.</summary>
+    private void DropFailed(TileWork work)
     {
-        long deadline = 0;
-        while (batch.Count < _maxBatch)
-        {
-            if (_tiles.Reader.TryRead(out TileWork? work))
-            {
-                if (work.State.Failed)
-                {
-                    ArrayPool<float>.Shared.Return(work.Lq);
-                    FinishFailed(work.State, new OperationCanceledException("job cancelled"));
-                    continue;
-                }
-                batch.Add(work);
-                if (batch.Count == 1) deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
-                continue;
-            }
-            if (batch.Count == 0) return;
-            long remaining = deadline - Stopwatch.GetTimestamp();
-            if (remaining <= 0) return;
-            CancellationToken timeout = delay.Arm(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency));
-            try
-            {
-                if (!await _tiles.Reader.WaitToReadAsync(timeout).ConfigureAwait(false)) return;
-            }
-            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-            {
-                return; // the partial batch waited long enough
-            }
-        }
+        ArrayPool<float>.Shared.Return(work.Lq);
+        FinishFailed(work.State, new OperationCanceledException("job cancelled"));
     }
 
     private async Task RunBatchAsync(List<TileWork> batch, List<TileNoiseOrigin> origins, float[] lqBatch, float[] outBatch, CancellationToken stop)

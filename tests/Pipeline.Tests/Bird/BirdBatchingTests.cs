@@ -14,7 +14,7 @@ public sealed class BirdBatchingTests(ITestOutputHelper output)
 {
     private static async Task<float[]> RunAlone(BirdParityData data, BirdTask task, int iterations)
     {
-        using var engine = new OrtUNetEngine(data.Manifest);
+        using var engine = BirdEngine.Open(data.Manifest);
         await using var batcher = new UNetBatcher(engine, 4, TimeSpan.FromMilliseconds(5));
         BirdInversion job = data.Job(task);
         for (int i = 0; i < iterations; i++) await job.IterateAsync(batcher, CancellationToken.None);
@@ -30,7 +30,7 @@ public sealed class BirdBatchingTests(ITestOutputHelper output)
         float[] soloDeblur = await RunAlone(data, BirdTask.Deblur, n);
         float[] soloSr = await RunAlone(data, BirdTask.Sr8, n);
 
-        using var engine = new OrtUNetEngine(data.Manifest);
+        using var engine = BirdEngine.Open(data.Manifest);
         await using var batcher = new UNetBatcher(engine, 4, TimeSpan.FromMilliseconds(50));
         BirdInversion a = data.Job(BirdTask.Deblur), b = data.Job(BirdTask.Sr8);
         async Task Loop(BirdInversion j) { for (int i = 0; i < n; i++) await j.IterateAsync(batcher, CancellationToken.None); }
@@ -65,7 +65,7 @@ public sealed class BirdBatchingTests(ITestOutputHelper output)
         float[] soloInpaint = await RunAlone(data, BirdTask.Inpaint, n);
         float[] soloResShift = await RunResShift();
 
-        using var engine = new OrtUNetEngine(data.Manifest);
+        using var engine = BirdEngine.Open(data.Manifest);
         await using var batcher = new UNetBatcher(engine, 4, TimeSpan.FromMilliseconds(20));
         BirdInversion a = data.Job(BirdTask.Deblur), b = data.Job(BirdTask.Inpaint);
         async Task Loop(BirdInversion j) { for (int i = 0; i < n; i++) await j.IterateAsync(batcher, CancellationToken.None); }
@@ -81,7 +81,7 @@ public sealed class BirdBatchingTests(ITestOutputHelper output)
     public async Task Restoring_a_checkpoint_continues_exactly()
     {
         var data = BirdParityData.Load();
-        using var engine = new OrtUNetEngine(data.Manifest);
+        using var engine = BirdEngine.Open(data.Manifest);
         await using var batcher = new UNetBatcher(engine, 1, TimeSpan.Zero);
         BirdInversion straight = data.Job(BirdTask.Deblur);
         for (int i = 0; i < 8; i++) await straight.IterateAsync(batcher, CancellationToken.None);

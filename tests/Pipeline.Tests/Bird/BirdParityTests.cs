@@ -22,8 +22,8 @@ public sealed class BirdParityTests(ITestOutputHelper output)
         Buffer.BlockCopy(xb, 0, x, 0, xb.Length);
         Buffer.BlockCopy(eb, 0, want, 0, eb.Length);
         Buffer.BlockCopy(tb, 0, t, 0, tb.Length);
-        using var engine = new OrtUNetEngine(data.Manifest);
-        engine.Run(x, t, got, t.Length, CancellationToken.None);
+        using var engine = BirdEngine.Open(data.Manifest);
+        BirdUNet.Run(engine, x, t, got, t.Length, CancellationToken.None);
         double err = BirdParityData.MaxAbs(got, want);
         output.WriteLine($"ONNX vs PyTorch eps: max abs {err:E2} over {got.Length} values");
         Assert.True(err < 1e-5, $"max abs {err}");
@@ -68,7 +68,7 @@ public sealed class BirdParityTests(ITestOutputHelper output)
         var data = BirdParityData.Load();
         string tag = BirdParityData.Tag(task);
         BirdInversion job = data.Job(task);
-        using var engine = new OrtUNetEngine(data.Manifest);
+        using var engine = BirdEngine.Open(data.Manifest);
         await using var batcher = new UNetBatcher(engine, 1, TimeSpan.Zero);
         var losses = data.Index.GetProperty("tasks").GetProperty(task.Name()).GetProperty("losses").EnumerateArray().Select(e => e.GetDouble()).ToArray();
 

@@ -44,7 +44,7 @@ public sealed class BirdRestorationTests(ITestOutputHelper output)
         net.Forward(k);
         double corr0 = TensorPrimitives.CosineSimilarity(Centred(k), Centred(trueKernel));
 
-        using var engine = new OrtUNetEngine(m);
+        using var engine = BirdEngine.Open(m);
         await using var batcher = new UNetBatcher(engine, 1, TimeSpan.Zero);
         var losses = new List<double>();
         var started = System.Diagnostics.Stopwatch.StartNew();

@@ -16,7 +16,7 @@ internal sealed class WatchRoot(WatchSettings settings, ModelPipeline model, lon
     public WatchLayout Layout { get; } = new(settings.Root);
     public WatchSettings Settings => settings;
     public ModelPipeline Model => model;
-    public JobFactory Jobs { get; } = new(maxPixels);
+    public JobFactory Jobs { get; } = new(maxPixels, log);
     public ILogger Log => log;
 
     /// <summary>The root's path, for messages.</summary>

@@ -58,7 +58,7 @@ public sealed class QueueJobRunner
         _models = models;
         _paths = paths;
         _locks = locks;
-        _jobs = new JobFactory(maxPixels);
+        _jobs = new JobFactory(maxPixels, log);
         _log = log;
     }
 
