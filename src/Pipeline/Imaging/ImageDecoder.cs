@@ -130,10 +130,12 @@ public sealed class ImageDecoder
     }
 
     /// <summary>
-    /// Decodes strip by strip (this is where lazy loaders actually decode, so truncation and corrupt data surface
-    /// here): each strip is rendered into a native buffer and spread into the planes, never a full-size second copy.
+    /// Decodes strip by strip through one region, in order and on this thread (this is where lazy loaders actually
+    /// decode, so truncation and corrupt data surface here), spreading each strip into the planes: never a
+    /// full-size second copy. A pipeline per strip (crop + write to memory) would run several threads whose reads
+    /// overtake a sequential loader ("out of order read").
     /// </summary>
-    private unsafe PlanarImage ReadPixels(string name, Image image, ChannelLayout layout, int depth, CancellationToken cancellationToken)
+    private PlanarImage ReadPixels(string name, Image image, ChannelLayout layout, int depth, CancellationToken cancellationToken)
     {
         int width = image.Width, height = image.Height, bands = layout.Bands();
         int rowBytes = width * bands * depth / 8;
@@ -141,22 +143,15 @@ public sealed class ImageDecoder
         PlanarImage pixels = PlanarImage.Allocate(width, height, layout.HasAlpha());
         try
         {
+            using Region region = Region.New(image);
             for (int top = 0; top < height; top += stripRows)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int rows = Math.Min(stripRows, height - top);
-                using Image strip = image.Crop(0, top, width, rows);
-                nint data = strip.WriteToMemory(out ulong size);
-                try
-                {
-                    if (size != (ulong)rows * (ulong)rowBytes)
-                        throw new VipsException($"libvips returned {size} bytes for {rows} rows of {rowBytes}");
-                    SampleConverter.ToPlanar(new ReadOnlySpan<byte>((void*)data, (int)size), bands, depth, pixels, top * width);
-                }
-                finally
-                {
-                    NetVips.NetVips.Free(data);
-                }
+                byte[] strip = region.Fetch(0, top, width, rows);
+                if (strip.Length != rows * rowBytes)
+                    throw new VipsException($"libvips returned {strip.Length} bytes for {rows} rows of {rowBytes}");
+                SampleConverter.ToPlanar(strip, bands, depth, pixels, top * width);
             }
             return pixels;
         }
