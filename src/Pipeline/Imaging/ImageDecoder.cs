@@ -130,34 +130,30 @@ public sealed class ImageDecoder
     }
 
     /// <summary>
-    /// Decodes strip by strip through one region, in order and on this thread (this is where lazy loaders actually
-    /// decode, so truncation and corrupt data surface here), spreading each strip into the planes: never a
-    /// full-size second copy. A pipeline per strip (crop + write to memory) would run several threads whose reads
-    /// overtake a sequential loader ("out of order read").
+    /// Decodes by streaming the pixels through libvips' raw saver into a sink that spreads them into the planes as
+    /// they come (this is where lazy loaders actually decode, so truncation and corrupt data surface here): one
+    /// pipeline, in order (a sequential loader is never overtaken), on libvips' threads, and never a full-size
+    /// second copy. Reading strips through a region instead was about 15× slower (measured on 4–5 MP photos).
     /// </summary>
-    private PlanarImage ReadPixels(string name, Image image, ChannelLayout layout, int depth, CancellationToken cancellationToken)
+    private static PlanarImage ReadPixels(string name, Image image, ChannelLayout layout, int depth, CancellationToken cancellationToken)
     {
-        int width = image.Width, height = image.Height, bands = layout.Bands();
-        int rowBytes = width * bands * depth / 8;
-        int stripRows = Math.Clamp(_options.StripBytes / rowBytes, 1, height);
-        PlanarImage pixels = PlanarImage.Allocate(width, height, layout.HasAlpha());
+        PlanarImage pixels = PlanarImage.Allocate(image.Width, image.Height, layout.HasAlpha());
         try
         {
-            using Region region = Region.New(image);
-            for (int top = 0; top < height; top += stripRows)
+            var sink = new PlanarSink(pixels, layout.Bands(), depth, cancellationToken);
+            using (var target = new TargetCustom())
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                int rows = Math.Min(stripRows, height - top);
-                byte[] strip = region.Fetch(0, top, width, rows);
-                if (strip.Length != rows * rowBytes)
-                    throw new VipsException($"libvips returned {strip.Length} bytes for {rows} rows of {rowBytes}");
-                SampleConverter.ToPlanar(strip, bands, depth, pixels, top * width);
+                target.OnWrite += sink.Write;
+                image.RawsaveTarget(target);
             }
+            if (sink.Written != pixels.PixelCount)
+                throw new VipsException($"libvips wrote {sink.Written} of {pixels.PixelCount} pixels");
             return pixels;
         }
         catch (VipsException e)
         {
             pixels.Dispose();
+            cancellationToken.ThrowIfCancellationRequested(); // the sink refused to go on: that is the cause
             throw new ImageDecodeException(name, ImageDecodeFailure.Corrupt, $"pixel data is damaged or truncated ({VipsInput.Describe(e)})", e);
         }
         catch
