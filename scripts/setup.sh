@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libvips42 ffmpeg mkvtoolnix "$@"; do
+# Images need no Debian package: libvips comes bundled in the NetVips.Native NuGet package.
+for pkg in ffmpeg mkvtoolnix "$@"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then

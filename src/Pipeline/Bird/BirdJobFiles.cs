@@ -36,7 +36,8 @@ public sealed class BirdJobFiles(RootDirectory inputRoot, string input, RootDire
     public ValueTask<byte[]> ReadInputAsync(CancellationToken cancellationToken) =>
         new RootedJobFiles(InputRoot, Input, OutputRoot, Output) { MaxInputBytes = MaxInputBytes }.ReadInputAsync(cancellationToken);
 
-    public byte[] ReadMask() => Mask is var (root, rel) ? root.ReadAllBytes(rel, MaxInputBytes) : throw new InvalidOperationException("no mask");
+    /// <summary>The mask opened through its root handle (a regular file within <see cref="MaxInputBytes"/>), to be decoded from the handle.</summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle OpenMask() => Mask is var (root, rel) ? root.OpenRead(rel, MaxInputBytes, out _) : throw new InvalidOperationException("no mask");
 
     /// <summary>The checkpoint beside the requested output, or null when there is none or it is not a readable regular file.</summary>
     public BirdCheckpoint? LoadCheckpoint()

@@ -181,11 +181,19 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
 
     private float[] LoadMask(string path, int r)
     {
-        byte[] bytes = Files?.Mask is null ? File.ReadAllBytes(path) : Files.ReadMask();
-        _maskSha256 = ContentKey.Of(bytes).Sha256;
-        using DecodedImage m = decoder.Decode(bytes, path);
-        if (m.Width != r || m.Height != r)
-            throw new InvalidDataException($"mask {Path.GetFileName(path)} is {m.Width}×{m.Height}; it must match the {r}×{r} input");
+        // As an input: opened as a handle, refused from its first bytes unless it starts like an image, its size
+        // checked from the header, hashed and decoded from the handle; never read whole.
+        using Microsoft.Win32.SafeHandles.SafeFileHandle file = Files?.Mask is null ? File.OpenHandle(path) : Files.OpenMask();
+        ImageSignature.Require(file, path);
+        (int width, int height) = decoder.ReadSize(file, path);
+        if (width != r || height != r)
+            throw new InvalidDataException($"mask {Path.GetFileName(path)} is {width}×{height}; it must match the {r}×{r} input");
+        using (var hashed = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(file.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1 << 16))
+        {
+            hashed.Position = 0; // read by offset from the start, wherever libvips left the shared descriptor offset
+            _maskSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(hashed));
+        }
+        using DecodedImage m = decoder.Decode(file, path);
         var mask = new float[r * r];
         Span<float> rgb = m.Pixels.Rgb;
         for (int i = 0; i < mask.Length; i++)

@@ -21,6 +21,6 @@ public sealed record ImageDecoderOptions
 
     public DecodeStrictness Strictness { get; init; } = DecodeStrictness.Error;
 
-    /// <summary>Pixels are read from libvips in strips of about this many bytes.</summary>
+    /// <summary>Unused: pixels now stream from libvips in the chunks it writes (kept so callers that set it still build).</summary>
     public int StripBytes { get; init; } = 4 << 20;
 }

@@ -1,5 +1,5 @@
 using System.Buffers;
-using ResShift.Pipeline.Imaging.Native;
+using NetVips;
 
 namespace ResShift.Pipeline.Imaging;
 
@@ -28,37 +28,31 @@ public sealed class ImageEncoder
         ArgumentNullException.ThrowIfNull(path);
         ImageFormat target = format ?? ImageFormats.FromPath(path)
             ?? throw new ImageEncodeException(path, $"unknown output extension '{Path.GetExtension(path)}'; use .png, .tif, .jpg or .webp");
-        Save(pixels, metadata, target, path, save =>
+        byte[] encoded = Save(pixels, metadata, target, path);
+        try
         {
-            try
-            {
-                using FileStream file = new(path, FileMode.Create, FileAccess.Write, FileShare.None);
-                save.CopyBlob("buffer", file);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                TryDelete(path);
-                throw new ImageEncodeException(path, $"cannot write the file ({e.Message})", e);
-            }
-        });
+            using FileStream file = new(path, FileMode.Create, FileAccess.Write, FileShare.None);
+            file.Write(encoded);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(path);
+            throw new ImageEncodeException(path, $"cannot write the file ({e.Message})", e);
+        }
     }
 
     public void Encode(PlanarImage pixels, ImageMetadata metadata, Stream destination, ImageFormat format)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        Save(pixels, metadata, format, "<stream>", save => save.CopyBlob("buffer", destination));
+        destination.Write(Save(pixels, metadata, format, "<stream>"));
     }
 
-    public byte[] EncodeToArray(PlanarImage pixels, ImageMetadata metadata, ImageFormat format)
-    {
-        MemoryStream buffer = new();
-        Encode(pixels, metadata, buffer, format);
-        return buffer.ToArray();
-    }
+    public byte[] EncodeToArray(PlanarImage pixels, ImageMetadata metadata, ImageFormat format) =>
+        Save(pixels, metadata, format, "<buffer>");
 
-    /// <summary>Quantises, runs the libvips saver into a native buffer and hands the finished operation (its
-    /// "buffer" output is the encoded file) to <paramref name="write"/>.</summary>
-    private unsafe void Save(PlanarImage pixels, ImageMetadata metadata, ImageFormat format, string destination, Action<VipsOperation> write)
+    /// <summary>Quantises and runs the libvips saver into a memory target (TIFF's writer seeks back, which a
+    /// plain output stream cannot serve); the encoded file.</summary>
+    private unsafe byte[] Save(PlanarImage pixels, ImageMetadata metadata, ImageFormat format, string destination)
     {
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -72,25 +66,25 @@ public sealed class ImageEncoder
 
         int size = checked(pixels.PixelCount * bands * (depth / 8));
         byte[] samples = ArrayPool<byte>.Shared.Rent(size);
+        Libvips.EnsureInitialised();
         try
         {
             SampleConverter.ToInterleaved(pixels, bands, depth, samples.AsSpan(0, size));
-            // libvips reads the pooled buffer in place (no native copy), so the image and the operation that
-            // references it must be gone before the buffer is unpinned and returned: all of it stays in here.
+            // libvips reads the pooled buffer in place (no native copy), so every image that references it must be
+            // gone before the buffer is unpinned and returned: all of it stays in here.
             fixed (byte* p = samples)
             {
-                using VipsImage image = VipsImage.Wrap(p, size, pixels.Width, pixels.Height, bands,
-                    depth == 16 ? VipsBandFormat.UShort : VipsBandFormat.UChar);
-                if (_options.KeepMetadata)
-                    AttachMetadata(image, metadata, gray);
-                using VipsOperation save = VipsOperation.Create(SaverOf(format));
-                save.Set("in", image.Handle).SetOptions(SaverOptions(format, depth)).Build();
-                write(save);
+                using Image wrapped = Image.NewFromMemory((nint)p, (ulong)size, pixels.Width, pixels.Height, bands,
+                    depth == 16 ? Enums.BandFormat.Ushort : Enums.BandFormat.Uchar);
+                using Image image = _options.KeepMetadata ? WithMetadata(wrapped, metadata, gray) : wrapped.Copy();
+                using Target target = Target.NewToMemory();
+                Write(image, target, format, depth);
+                return target.Blob;
             }
         }
         catch (VipsException e)
         {
-            throw new ImageEncodeException(destination, $"{format} encoding failed ({e.Message})", e);
+            throw new ImageEncodeException(destination, $"{format} encoding failed ({VipsInput.Describe(e)})", e);
         }
         finally
         {
@@ -112,17 +106,17 @@ public sealed class ImageEncoder
         return depth;
     }
 
-    private static void AttachMetadata(VipsImage image, ImageMetadata metadata, bool gray)
+    private static Image WithMetadata(Image image, ImageMetadata metadata, bool gray) => image.Mutate(m =>
     {
         // A profile must describe the channels written: a gray profile on RGB data (ForceRgb) or the reverse
         // would be wrong, so it is left out rather than attached.
         if (metadata.IccProfile is { Length: > 0 } icc && IccMatches(icc, gray))
-            image.SetBlob(IccField, icc);
+            m.Set(GValue.BlobType, IccField, icc);
         // libvips regenerates the block on save and writes Orientation = 1 since the image has no
         // orientation field: the pixels are upright already.
         if (metadata.Exif is { Length: > 0 } exif)
-            image.SetBlob(ExifField, exif);
-    }
+            m.Set(GValue.BlobType, ExifField, exif);
+    });
 
     /// <summary>Checks the ICC header's data colour space (bytes 16–19) against the channels being written.</summary>
     private static bool IccMatches(byte[] icc, bool gray)
@@ -133,33 +127,39 @@ public sealed class ImageEncoder
         return gray ? space.SequenceEqual("GRAY"u8) : space.SequenceEqual("RGB "u8);
     }
 
-    private static string SaverOf(ImageFormat format) => format switch
+    /// <summary>The saver with our settings. PNG is told its depth: pngsave writes 8-bit unless asked, even for
+    /// ushort input; TIFF takes its depth from the band format. Lossless WebP keeps the colour under transparent
+    /// pixels (exact).</summary>
+    private void Write(Image image, Target target, ImageFormat format, int depth)
     {
-        ImageFormat.Png => "pngsave_buffer",
-        ImageFormat.Jpeg => "jpegsave_buffer",
-        ImageFormat.Tiff => "tiffsave_buffer",
-        ImageFormat.Webp => "webpsave_buffer",
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
-    };
-
-    /// <summary>Saver options in libvips' own option syntax. TIFF takes its sample depth from the band format
-    /// (ushort → 16-bit); pngsave in 8.14 writes 8-bit unless told otherwise, even for ushort input.</summary>
-    private string SaverOptions(ImageFormat format, int depth) => format switch
-    {
-        ImageFormat.Png => $"compression={Math.Clamp(_options.PngCompression, 0, 9)},bitdepth={depth},strip=false",
-        ImageFormat.Jpeg => $"Q={Math.Clamp(_options.JpegQuality, 1, 100)},optimize_coding=true,strip=false,"
-            + $"subsample_mode={(_options.JpegQuality >= 90 ? "off" : "auto")}",
-        ImageFormat.Tiff => _options.TiffCompression switch
+        const Enums.ForeignKeep keep = Enums.ForeignKeep.All;
+        switch (format)
         {
-            TiffCompression.Lzw => "compression=lzw,predictor=horizontal,strip=false",
-            TiffCompression.None => "compression=none,strip=false",
-            _ => "compression=deflate,predictor=horizontal,strip=false",
-        },
-        ImageFormat.Webp => _options.WebpLossless
-            ? "lossless=true,strip=false"
-            : $"Q={Math.Clamp(_options.WebpQuality, 1, 100)},smart_subsample=true,strip=false",
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
-    };
+            case ImageFormat.Png:
+                image.PngsaveTarget(target, compression: Math.Clamp(_options.PngCompression, 0, 9), bitdepth: depth, keep: keep);
+                break;
+            case ImageFormat.Jpeg:
+                image.JpegsaveTarget(target, q: Math.Clamp(_options.JpegQuality, 1, 100), optimizeCoding: true, keep: keep,
+                    subsampleMode: _options.JpegQuality >= 90 ? Enums.ForeignSubsample.Off : Enums.ForeignSubsample.Auto);
+                break;
+            case ImageFormat.Tiff:
+                image.TiffsaveTarget(target, keep: keep, compression: _options.TiffCompression switch
+                {
+                    TiffCompression.Lzw => Enums.ForeignTiffCompression.Lzw,
+                    TiffCompression.None => Enums.ForeignTiffCompression.None,
+                    _ => Enums.ForeignTiffCompression.Deflate,
+                }, predictor: _options.TiffCompression == TiffCompression.None ? null : Enums.ForeignTiffPredictor.Horizontal);
+                break;
+            case ImageFormat.Webp when _options.WebpLossless:
+                image.WebpsaveTarget(target, lossless: true, exact: true, keep: keep);
+                break;
+            case ImageFormat.Webp:
+                image.WebpsaveTarget(target, q: Math.Clamp(_options.WebpQuality, 1, 100), smartSubsample: true, keep: keep);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(format), format, null);
+        }
+    }
 
     private static void TryDelete(string path)
     {

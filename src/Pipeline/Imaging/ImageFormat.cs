@@ -21,14 +21,14 @@ public static class ImageFormats
         _ => null,
     };
 
-    /// <summary>The format a libvips loader nickname ("pngload", "jpegload_buffer", ...) reads; null when the
-    /// loader is one the pipeline does not accept (GIF, PDF, HEIF, ...).</summary>
+    /// <summary>The format a libvips source loader ("pngload_source", ...) reads; null when the loader is one the
+    /// pipeline does not accept (GIF, PDF, HEIF, ...). Inputs reach libvips only as sources.</summary>
     internal static ImageFormat? FromLoader(string nickname) => nickname switch
     {
-        "pngload" or "pngload_buffer" or "pngload_source" => ImageFormat.Png,
-        "jpegload" or "jpegload_buffer" or "jpegload_source" => ImageFormat.Jpeg,
-        "tiffload" or "tiffload_buffer" or "tiffload_source" => ImageFormat.Tiff,
-        "webpload" or "webpload_buffer" or "webpload_source" => ImageFormat.Webp,
+        "pngload_source" => ImageFormat.Png,
+        "jpegload_source" => ImageFormat.Jpeg,
+        "tiffload_source" => ImageFormat.Tiff,
+        "webpload_source" => ImageFormat.Webp,
         _ => null,
     };
 

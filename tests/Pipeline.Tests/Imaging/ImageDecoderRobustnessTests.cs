@@ -39,7 +39,7 @@ public sealed class ImageDecoderRobustnessTests : IDisposable
     [Fact]
     public void Option_syntax_in_a_file_name_is_just_a_name()
     {
-        // libvips' own file API would parse "[...]" as load options; the property API takes the name as is.
+        // libvips' own file API would parse "[...]" as load options; the decoder opens the file and hands libvips its descriptor.
         string path = _dir.File("scan[fail_on=none],1.png");
         File.Copy(Fixtures.Path("gray8.png"), path);
 
@@ -60,8 +60,9 @@ public sealed class ImageDecoderRobustnessTests : IDisposable
         });
     }
 
+    /// <summary>The libvips bundled in NetVips.Native is the one loaded, not a system libvips.so.42 (Debian's is 8.14).</summary>
     [Fact]
-    public void Libvips_version_is_reported() => Assert.Matches(@"^8\.\d+\.\d+$", Libvips.Version);
+    public void The_bundled_libvips_is_loaded() => Assert.Matches(@"^8\.18\.\d+$", Libvips.Version);
 
     [Fact]
     public void Huge_header_in_a_buffer_is_refused_too()

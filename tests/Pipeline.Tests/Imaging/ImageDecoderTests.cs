@@ -136,6 +136,28 @@ public sealed class ImageDecoderTests
         Assert.True(whole.Pixels.Rgb.SequenceEqual(strips.Pixels.Rgb));
     }
 
+    [Fact]
+    public void A_photo_sized_jpeg_decodes_in_many_sequential_strips_as_in_one()
+    {
+        // Several strips of a sequential (streaming) load: each strip must continue where the loader is, whatever
+        // libvips' threads do. Made here: a 1600×1200 JPEG, about 6 MB of samples, so 4 MB strips are two and 64 KB ones 89.
+        using PlanarImage source = PlanarImage.Allocate(1600, 1200, withAlpha: false);
+        Random random = new(7);
+        for (int c = 0; c < 3; c++)
+        {
+            Span<float> plane = source.Plane(c);
+            for (int i = 0; i < plane.Length; i++) plane[i] = (i % 1600 + i / 1600 * (c + 1)) % 256 / 255f * 0.8f + (float)random.NextDouble() * 0.2f;
+        }
+        byte[] jpeg = new ImageEncoder().EncodeToArray(source, new ImageMetadata(ChannelLayout.Rgb, 8, ImageFormat.Jpeg), ImageFormat.Jpeg);
+
+        using DecodedImage whole = new ImageDecoder(new ImageDecoderOptions { StripBytes = int.MaxValue }).Decode(jpeg, "photo.jpg");
+        foreach (int stripBytes in new[] { 4 << 20, 64 << 10 })
+        {
+            using DecodedImage strips = new ImageDecoder(new ImageDecoderOptions { StripBytes = stripBytes }).Decode(jpeg, "photo.jpg");
+            Assert.True(whole.Pixels.Rgb.SequenceEqual(strips.Pixels.Rgb), $"strips of {stripBytes} bytes decode differently");
+        }
+    }
+
     private static void AssertRgb16(PlanarImage pixels)
     {
         for (int y = 0; y < pixels.Height; y++)
