@@ -384,10 +384,10 @@ public sealed class FolderIntake : IIntake
                 continue;
             }
             if (owner is not null) _log.LogInformation("{Root}: took over {Name} from {Owner} (its lease expired)", _layout.Root, rel, owner);
-            if (_model.IsBird ? CompletedBirdOutput.Matches(BirdFiles(rel), _model.Model.Id, _settings.BirdSettings())
+            if (_model.IsBird ? BirdProvenance.Completed(BirdFiles(rel), _model.Model.Id, _settings.BirdSettings())
                 : await Video.VideoJobRunner.IsVideoAsync(_layout.ProcessingDir, rel, stop).ConfigureAwait(false)
-                    ? CompletedOutput.MatchesVideo(_layout.Outbox, rel, Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective)
-                    : CompletedOutput.Matches(OutputPath(rel), Path.Combine(_layout.Processing, rel), _model.Model.Id, _effective))
+                    ? CompletedOutput.MatchesVideo(_layout.OutboxDir, rel, new RootedFile(_layout.ProcessingDir, rel), ProvenanceKey.For(_model.Model.Id, _effective))
+                    : CompletedOutput.Matches(new RootedFile(_layout.OutboxDir, OutputRelative(rel)), new RootedFile(_layout.ProcessingDir, rel), null, ProvenanceKey.For(_model.Model.Id, _effective)))
             {
                 // The crash came after the output and sidecar were durable: only the move to done/ was missing.
                 if (MoveOrReport(rel, _layout.DoneDir, "done/") is not null)

@@ -22,24 +22,13 @@ public sealed class QueueJobRunner
     private readonly JobFactory _jobs;
     private readonly ILogger _log;
 
-    /// <summary>The output's sidecar is one of ours (it names this software): replacing the output loses nothing a user wrote.</summary>
-    private static bool WrittenByUs(string output)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ProvenanceSidecar.PathFor(output)));
-            return doc.RootElement.GetProperty("software").GetProperty("name").GetString() == "resshift";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Nothing is replaced that this service did not write, and then only when the message asks.</summary>
+    /// <summary>
+    /// Nothing is replaced that this service did not write (its sidecar, read through the root's handle, names this
+    /// software), and then only when the message asks.
+    /// </summary>
     private static void RefuseExisting(JobMessage msg, RootedPath output, bool exists)
     {
-        if (exists && !(msg.Replace && WrittenByUs(output.Full)))
+        if (exists && !(msg.Replace && CompletedOutput.WrittenByUs(output.Root, output.Relative)))
             throw new JobRejectedException("path", msg.Replace
                 ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
                 : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
@@ -100,7 +89,8 @@ public sealed class QueueJobRunner
                 Seed = msg.Options.Seed, NoiseScale = msg.Options.NoiseScale, Overlap = msg.Options.Overlap, Blend = msg.Options.Blend,
             });
             using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
-            if (CompletedOutput.Matches(output, input, model, effective))
+            // The image sidecar records no mask (yet): as before, the mask is not part of the rule for image jobs.
+            if (CompletedOutput.Matches(new RootedFile(outputAt.Root, outputAt.Relative), new RootedFile(inputAt.Root, inputAt.Relative), null, ProvenanceKey.For(model, effective)))
                 return Outcome(OutcomeKind.AlreadyDone);
 
             bool exists = outputAt.Root.Stat(outputAt.Relative) is not null;
@@ -132,7 +122,7 @@ public sealed class QueueJobRunner
             {
                 heldAt = _paths.Output(FidelityReview.HeldBeside(output), inputAt);
                 string heldFull = heldAt.Full;
-                bool replaceHeld = msg.Replace && heldAt.Root.Stat(heldAt.Relative) is not null && WrittenByUs(heldFull);
+                bool replaceHeld = msg.Replace && heldAt.Root.Stat(heldAt.Relative) is not null && CompletedOutput.WrittenByUs(heldAt.Root, heldAt.Relative);
                 RootedPath h = heldAt;
                 heldFiles = () => new RootedJobFiles(inputAt.Root, inputAt.Relative, h.Root, h.Relative)
                 {
@@ -191,7 +181,7 @@ public sealed class QueueJobRunner
             Mask = maskAt is null ? null : (maskAt.Root, maskAt.Relative),
         };
         // A redelivery after the output was written (crash before the ack): acked as done, nothing rewritten.
-        if (CompletedBirdOutput.Matches(files, mp.Model.Id, settings))
+        if (ResShift.Pipeline.Bird.BirdProvenance.Completed(files, mp.Model.Id, settings))
             return new JobResult(OutcomeKind.AlreadyDone);
         RefuseExisting(msg, output, exists);
         return await JobFactory.RunBirdAsync(mp, _jobs.CreateBird(mp, settings, files, msg.Input), "rabbitmq", ct).ConfigureAwait(false);
