@@ -8,6 +8,7 @@ using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Models;
 using ResShift.Daemon.Backends;
 using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Inputs;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Tiling;
 using ResShift.Pipeline.Video;
@@ -34,6 +35,7 @@ public static class RestoreCommand
         var noiseScale = new Option<double>("--noise-scale") { Description = "0 = deterministic posterior mean, 1 = the model's sampling noise", DefaultValueFactory = _ => 1.0 };
         var blend = new Option<BlendMode>("--blend") { Description = "feather (default) or average (as the reference)", DefaultValueFactory = _ => BlendMode.Feather };
         var skip = new Option<bool>("--skip-existing") { Description = "Leave inputs whose output already exists" };
+        var noSidecar = new Option<bool>("--no-sidecar") { Description = "Write no provenance sidecar (OUTPUT.resshift.json) beside image outputs" };
         var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse inputs larger than this many pixels", DefaultValueFactory = _ => 50_000_000L };
         var maxJobMemory = new Option<long>("--max-job-memory") { Description = "Bytes the jobs in flight may hold together; larger inputs are refused (0 = half the machine's memory)" };
@@ -42,7 +44,7 @@ public static class RestoreCommand
         var fidelity = new FidelityOptions();
         var video = new VideoOptions();
         var c = new Command("restore", "Restore image and video files or folders")
-            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
+            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, noSidecar, threads, maxPixels, maxJobMemory, dir };
         bird.AddTo(c); // --mask is shared: BIRD inpaint and the ResShift inpainting models
         fidelity.AddTo(c);
         foreach (Option o in video.All) c.Options.Add(o);
@@ -88,13 +90,17 @@ public static class RestoreCommand
                 && (ImageFormats.FromPath(outRoot) is not null || VideoTarget.IsContainerName(outRoot));
             // Decided by probing, not by extension alone: anything that is not an image by name and in which
             // ffprobe finds a video stream is a video; a video-named file ffprobe cannot read fails as a video, naming why.
-            var videoOptions = video.Build(parse, m.Id, new JobSettings { Seed = options.Seed, NoiseScale = options.NoiseScale, Overlap = options.Overlap, Blend = options.Blend });
+            var effective = new JobSettings { Seed = options.Seed, NoiseScale = options.NoiseScale, Overlap = options.Overlap, Blend = options.Blend };
+            var videoOptions = video.Build(parse, m.Id, effective);
             ContainerMode containerMode = video.Mode(parse);
             VideoSettings videoSettings = video.Settings(parse);
             var videos = new List<(VideoRestoreJob Job, VideoTarget Target)>();
             var runOutputs = new RunOutputs();
-            var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = parse.GetValue(maxPixels) });
-            var encoder = new ImageEncoder();
+            // Images go through the daemon's job path (JobFactory): the same limits, the same atomic writes, the same sidecar.
+            var factory = new JobFactory(parse.GetValue(maxPixels));
+            using var folders = new CliFolders();
+            var schedule = new DiffusionSchedule(m.ScheduleParameters);
+            using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), options.MaxBatch, parse.GetValue(threads));
             var jobs = new List<FileRestoreJob>();
             var progress = new RestoreProgress(parse.InvocationConfiguration.Output, items.Count);
             int skipped = 0;
@@ -120,16 +126,11 @@ public static class RestoreCommand
                     skipped++;
                     continue;
                 }
-                jobs.Add(new FileRestoreJob(item.Path, target, item.RelativeOutput, "cli", m.Scale, decoder, encoder)
-                {
-                    Mask = m.Input?.Mask == true ? masks.For(item) : null,
-                    Planned = tiles => progress.Planned(tiles),
-                    TileDone = () => progress.TileDone(),
-                });
+                jobs.Add(factory.Create(m, engines.EngineName, engines.Precision, effective, folders.Files(item.Path, target, factory.MaxInputBytes),
+                    item.RelativeOutput, "cli", Path.GetFileName, mask: m.Input?.Mask == true ? masks.For(item) : null, sidecar: !parse.GetValue(noSidecar),
+                    planned: tiles => progress.Planned(tiles), tileDone: () => progress.TileDone()));
             }
 
-            var schedule = new DiffusionSchedule(m.ScheduleParameters);
-            using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), options.MaxBatch, parse.GetValue(threads));
             await using var pipeline = new RestorePipeline(engines, schedule, options);
 
             var drifted = new List<string>();

@@ -532,7 +532,7 @@ public sealed class FolderIntake : IIntake
         {
             string original = n == 1 ? rel : WatchLayout.Variant(rel, n);
             string held = original + HeldInfix + ext;
-            if (review.Stat(original) is null && review.Stat(held) is null && review.Stat(held + ProvenanceSidecar.Suffix) is null
+            if (review.Stat(original) is null && review.Stat(held) is null && review.Stat(held + ProvenanceFile.Suffix) is null
                 && review.Stat(original + FidelityReview.RecordSuffix) is null)
                 return held;
             if (n > 10_000) throw new IOException($"{rel}: no free name in {review}");
