@@ -109,7 +109,7 @@ public class VideoQueueTests(ITestOutputHelper output)
             Assert.All(workers, w => Assert.Contains(w, new[] { a.Pid, b.Pid }));
             Assert.Contains(a.Pid, workers);
             Assert.Contains(b.Pid, workers);
-            Assert.True(sidecar.RootElement.TryGetProperty("plan", out _), "the sidecar names no plan");
+            Assert.True(sidecar.RootElement.GetProperty("video").TryGetProperty("plan", out _), "the sidecar names no plan");
             output.WriteLine($"segments by a: {workers.Count(w => w == a.Pid)}, by b: {workers.Count(w => w == b.Pid)}");
 
             // Nothing left unacked or dead; one completion, no failure.
@@ -176,10 +176,10 @@ public class VideoQueueTests(ITestOutputHelper output)
             {
                 Assert.Equal("ffv1", sidecar.RootElement.GetProperty("video").GetProperty("encoder").GetProperty("codec").GetString());
                 Assert.Equal(4, sidecar.RootElement.GetProperty("video").GetProperty("segments").GetArrayLength());
-                Assert.True(sidecar.RootElement.TryGetProperty("plan", out _));
+                Assert.True(sidecar.RootElement.GetProperty("video").TryGetProperty("plan", out _));
             }
             using (JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(unsplit + ".resshift.json")))
-                Assert.False(sidecar.RootElement.TryGetProperty("plan", out _), "the unsplit job was planned for segment messages");
+                Assert.False(sidecar.RootElement.GetProperty("video").TryGetProperty("plan", out _), "the unsplit job was planned for segment messages");
             Assert.Equal(4, events.Segments.Count(s => s.JobId == "split"));
             Assert.DoesNotContain(events.Segments, s => s.JobId == "unsplit");
 
