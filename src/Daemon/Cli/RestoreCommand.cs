@@ -57,7 +57,7 @@ public static class RestoreCommand
                     $"no real model is present in {registry.Root}: get one with 'make models MODEL=resshift-realsr-x4-v3' " +
                     "(offline: RESSHIFT_WEIGHTS=DIR with its two .pth files), or name one with --model " +
                     "('resshift models list' shows them; tiny-x4 is a demo with random weights whose output is noise)");
-            if (m.IsBird)
+            if (JobKinds.ForModel(m) is JobKind.Bird) // every input of a BIRD model is a BIRD job
                 return await BirdRestore.RunAsync(parse, m, bird, parse.GetValue(inputs)!, parse.GetValue(output)!, parse.GetValue(seed),
                     parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(maxPixels), ct);
             string? maskArg = parse.GetValue(bird.Mask);
@@ -106,7 +106,7 @@ public static class RestoreCommand
             int skipped = 0;
             foreach (InputItem item in items)
             {
-                if (await Inputs.Video.VideoJobRunner.IsVideoAsync(item.Path, ct))
+                if (await JobKinds.DecideAsync(m, item.Path, ct) == JobKind.Video)
                 {
                     var videoTarget = new VideoTarget(singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput)), item.Path, containerMode, runOutputs);
                     if (parse.GetValue(skip) && videoTarget.Exists())
