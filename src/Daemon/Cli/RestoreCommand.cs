@@ -8,6 +8,7 @@ using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Models;
 using ResShift.Daemon.Backends;
 using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Inputs;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Tiling;
 using ResShift.Pipeline.Video;
@@ -34,6 +35,7 @@ public static class RestoreCommand
         var noiseScale = new Option<double>("--noise-scale") { Description = "0 = deterministic posterior mean, 1 = the model's sampling noise", DefaultValueFactory = _ => 1.0 };
         var blend = new Option<BlendMode>("--blend") { Description = "feather (default) or average (as the reference)", DefaultValueFactory = _ => BlendMode.Feather };
         var skip = new Option<bool>("--skip-existing") { Description = "Leave inputs whose output already exists" };
+        var noSidecar = new Option<bool>("--no-sidecar") { Description = "Write no provenance sidecar (OUTPUT.resshift.json) beside image outputs" };
         var threads = new Option<int>("--threads") { Description = "CPU engine threads (0 = all cores)" };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse inputs larger than this many pixels", DefaultValueFactory = _ => 50_000_000L };
         var maxJobMemory = new Option<long>("--max-job-memory") { Description = "Bytes the jobs in flight may hold together; larger inputs are refused (0 = half the machine's memory)" };
@@ -42,7 +44,7 @@ public static class RestoreCommand
         var fidelity = new FidelityOptions();
         var video = new VideoOptions();
         var c = new Command("restore", "Restore image and video files or folders")
-            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, threads, maxPixels, maxJobMemory, dir };
+            { inputs, output, model, engine, tile, overlap, batch, seed, noiseScale, blend, skip, noSidecar, threads, maxPixels, maxJobMemory, dir };
         bird.AddTo(c); // --mask is shared: BIRD inpaint and the ResShift inpainting models
         fidelity.AddTo(c);
         foreach (Option o in video.All) c.Options.Add(o);
@@ -55,7 +57,7 @@ public static class RestoreCommand
                     $"no real model is present in {registry.Root}: get one with 'make models MODEL=resshift-realsr-x4-v3' " +
                     "(offline: RESSHIFT_WEIGHTS=DIR with its two .pth files), or name one with --model " +
                     "('resshift models list' shows them; tiny-x4 is a demo with random weights whose output is noise)");
-            if (m.IsBird)
+            if (JobKinds.ForModel(m) is JobKind.Bird) // every input of a BIRD model is a BIRD job
                 return await BirdRestore.RunAsync(parse, m, bird, parse.GetValue(inputs)!, parse.GetValue(output)!, parse.GetValue(seed),
                     parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(maxPixels), ct);
             string? maskArg = parse.GetValue(bird.Mask);
@@ -88,19 +90,23 @@ public static class RestoreCommand
                 && (ImageFormats.FromPath(outRoot) is not null || VideoTarget.IsContainerName(outRoot));
             // Decided by probing, not by extension alone: anything that is not an image by name and in which
             // ffprobe finds a video stream is a video; a video-named file ffprobe cannot read fails as a video, naming why.
-            var videoOptions = video.Build(parse, m.Id, new JobSettings { Seed = options.Seed, NoiseScale = options.NoiseScale, Overlap = options.Overlap, Blend = options.Blend });
+            var effective = new JobSettings { Seed = options.Seed, NoiseScale = options.NoiseScale, Overlap = options.Overlap, Blend = options.Blend };
+            var videoOptions = video.Build(parse, m.Id, effective);
             ContainerMode containerMode = video.Mode(parse);
             VideoSettings videoSettings = video.Settings(parse);
             var videos = new List<(VideoRestoreJob Job, VideoTarget Target)>();
             var runOutputs = new RunOutputs();
-            var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = parse.GetValue(maxPixels) });
-            var encoder = new ImageEncoder();
+            // Images go through the daemon's job path (JobFactory): the same limits, the same atomic writes, the same sidecar.
+            var factory = new JobFactory(parse.GetValue(maxPixels));
+            using var folders = new CliFolders();
+            var schedule = new DiffusionSchedule(m.ScheduleParameters);
+            using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), options.MaxBatch, parse.GetValue(threads));
             var jobs = new List<FileRestoreJob>();
             var progress = new RestoreProgress(parse.InvocationConfiguration.Output, items.Count);
             int skipped = 0;
             foreach (InputItem item in items)
             {
-                if (await Inputs.Video.VideoJobRunner.IsVideoAsync(item.Path, ct))
+                if (await JobKinds.DecideAsync(m, item.Path, ct) == JobKind.Video)
                 {
                     var videoTarget = new VideoTarget(singleFile ? outRoot : Path.Combine(outRoot, VideoFiles.OutputName(item.RelativeOutput)), item.Path, containerMode, runOutputs);
                     if (parse.GetValue(skip) && videoTarget.Exists())
@@ -120,16 +126,11 @@ public static class RestoreCommand
                     skipped++;
                     continue;
                 }
-                jobs.Add(new FileRestoreJob(item.Path, target, item.RelativeOutput, "cli", m.Scale, decoder, encoder)
-                {
-                    Mask = m.Input?.Mask == true ? masks.For(item) : null,
-                    Planned = tiles => progress.Planned(tiles),
-                    TileDone = () => progress.TileDone(),
-                });
+                jobs.Add(factory.Create(m, engines.EngineName, engines.Precision, effective, folders.Files(item.Path, target, factory.MaxInputBytes),
+                    item.RelativeOutput, "cli", Path.GetFileName, mask: m.Input?.Mask == true ? masks.For(item) : null, sidecar: !parse.GetValue(noSidecar),
+                    planned: tiles => progress.Planned(tiles), tileDone: () => progress.TileDone()));
             }
 
-            var schedule = new DiffusionSchedule(m.ScheduleParameters);
-            using IEngineSet engines = EngineSetFactory.Create(m, parse.GetValue(engine), options.MaxBatch, parse.GetValue(threads));
             await using var pipeline = new RestorePipeline(engines, schedule, options);
 
             var drifted = new List<string>();

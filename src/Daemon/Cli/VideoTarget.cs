@@ -72,7 +72,7 @@ public sealed class VideoTarget
     public async Task<RestoredVideo> FinishAsync(VideoResult result, string inputName, VideoSettings settings, CancellationToken ct)
     {
         if (Mode == ContainerMode.Mkv) return new(JobOutput, null, _displaced);
-        string stagedSidecar = JobOutput + Serve.ProvenanceSidecar.Suffix;
+        string stagedSidecar = JobOutput + ProvenanceFile.Suffix;
         RemuxedVideo remux = await ContainerRemux.ApplyAsync(Mode, result.Probe.FormatName, inputName, result.OutputPath, result.OutputProbe,
             FfmpegTools.Default, ct).ConfigureAwait(false);
         string wanted = _stem + remux.Choice.Container.Extension;
@@ -81,7 +81,7 @@ public sealed class VideoTarget
             System.IO.Path.GetFileName(final), remux.Choice, settings, remux.CommandLines);
         File.Move(remux.Path, final, overwrite: true);
         AtomicFile.SyncDirectory(_folder);
-        await AtomicFile.WriteAsync(final + Serve.ProvenanceSidecar.Suffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), ct).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(final + ProvenanceFile.Suffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), ct).ConfigureAwait(false);
         File.Delete(stagedSidecar);
         return new(final, remux.Choice, final == wanted ? null : wanted);
     }
@@ -90,7 +90,7 @@ public sealed class VideoTarget
     public void Discard()
     {
         if (Mode == ContainerMode.Mkv) return; // the job cleans up after itself, and JobOutput is the real output
-        foreach (string path in Containers.Select(c => System.IO.Path.ChangeExtension(JobOutput, c.Extension)).Append(JobOutput + Serve.ProvenanceSidecar.Suffix))
+        foreach (string path in Containers.Select(c => System.IO.Path.ChangeExtension(JobOutput, c.Extension)).Append(JobOutput + ProvenanceFile.Suffix))
         {
             try
             {

@@ -5,6 +5,7 @@ using ResShift.Pipeline.Bird;
 using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
+using ResShift.Pipeline.Models;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 
@@ -42,7 +43,14 @@ public sealed class JobFactory(long maxPixels, ILogger? log = null)
     /// </param>
     /// <param name="mask">The inpainting mask that goes with the input (models whose task takes one).</param>
     public FileRestoreJob Create(ModelPipeline model, JobSettings effective, RootedJobFiles files, string name, string source, Func<string, string>? recordedOutputName = null,
-        FidelityThreshold? threshold = null, Func<RootedJobFiles>? held = null, MaskSource? mask = null)
+        FidelityThreshold? threshold = null, Func<RootedJobFiles>? held = null, MaskSource? mask = null) =>
+        Create(model.Model, model.Engines.EngineName, model.Engines.Precision, effective, files, name, source, recordedOutputName, threshold, held, mask);
+
+    /// <summary>The same for a caller that holds the model's engines itself (<c>resshift restore</c>): the same job, the same sidecar.</summary>
+    /// <param name="sidecar">False: no provenance sidecar (<c>restore --no-sidecar</c>).</param>
+    public FileRestoreJob Create(ModelManifest model, string engineName, string precision, JobSettings effective, RootedJobFiles files, string name, string source,
+        Func<string, string>? recordedOutputName = null, FidelityThreshold? threshold = null, Func<RootedJobFiles>? held = null, MaskSource? mask = null,
+        bool sidecar = true, Action<int>? planned = null, Action? tileDone = null)
     {
         FileRestoreJob? job = null;
         RootedJobFiles WithSidecar(RootedJobFiles f, Func<string, string>? recorded) => new(f.InputRoot, f.Input, f.OutputRoot, f.Output)
@@ -50,15 +58,17 @@ public sealed class JobFactory(long maxPixels, ILogger? log = null)
             MaxInputBytes = f.MaxInputBytes,
             ReplaceOutput = f.ReplaceOutput,
             Alternative = f.Alternative,
-            Companion = (output, report) => (output + ProvenanceSidecar.Suffix, (stream, ct) => ProvenanceSidecar.SerializeAsync(stream,
-                ProvenanceSidecar.Build(job!, report, model.Model, model.Engines, effective, recorded?.Invoke(output) ?? output), ct)),
+            Companion = !sidecar ? null : (output, report) => (ProvenanceFile.NameFor(output),
+                ImageProvenance.For(job!, report, model, engineName, precision, effective, recorded?.Invoke(output) ?? output).WriteAsync),
         };
         job = new FileRestoreJob(Path.Combine(files.InputRoot.Path, files.Input), Path.Combine(files.OutputRoot.Path, files.Output), name, source,
-            model.Model.Scale, _decoder, _encoder)
+            model.Scale, _decoder, _encoder)
         {
             Mask = mask,
             Settings = effective,
             Files = WithSidecar(files, recordedOutputName),
+            Planned = planned,
+            TileDone = tileDone,
             Divert = held is null ? null : FidelityReview.Divert(threshold, () =>
             {
                 RootedJobFiles h = WithSidecar(held(), Path.GetFileName);

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Jobs;
@@ -136,7 +134,7 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
         float[]? kernel = inversion.Blur?.Kernel;
         int k = inversion.Blur?.KernelSize ?? 0;
         byte[]? kernelPng = kernel is null ? null : EncodeKernel(kernel, k);
-        byte[] Sidecar(string output) => BuildSidecar(content, total, resumedFrom, losses, kernel, k, Path.GetFileName(BirdJobFiles.KernelNameFor(output)));
+        byte[] Sidecar(string output) => BuildSidecar(content, r, Path.GetFileName(output), total, resumedFrom, losses, kernel, k, Path.GetFileName(BirdJobFiles.KernelNameFor(output)));
         if (Files is null)
         {
             await AtomicFile.WriteAsync(outputPath, Bytes(image), cancellationToken).ConfigureAwait(false);
@@ -222,32 +220,21 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
         return encoder.EncodeToArray(img, new ImageMetadata(ChannelLayout.Gray, 16, ImageFormat.Png), ImageFormat.Png);
     }
 
-    private byte[] BuildSidecar(ContentKey content, int total, int resumedFrom, List<double> losses, float[]? kernel, int k, string kernelPng)
+    /// <summary>The common sidecar (<see cref="ProvenanceSidecar"/>) with the "bird" block: task and iterations (the key), the loss curve and the kernel.</summary>
+    private byte[] BuildSidecar(ContentKey content, int size, string outputName, int total, int resumedFrom, List<double> losses, float[]? kernel, int k, string kernelPng)
     {
-        var o = new JsonObject
+        var block = new JsonObject
         {
-            ["input"] = Path.GetFileName(inputPath),
-            ["input_sha256"] = content.Sha256,
-            ["model"] = manifest.Id,
-            ["model_sha256"] = manifest.Files.TryGetValue("unet", out var f) ? f.Sha256 : null,
-            ["licence"] = manifest.Licence.Name ?? manifest.Licence.Id,
-            ["kind"] = "bird",
-            ["task"] = settings.Task.Name(),
-            ["mask_sha256"] = _maskSha256,
-            ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
-            ["iterations"] = total,
             ["resumed_from"] = resumedFrom,
             ["checkpoint_ignored"] = _checkpointIgnored,
             ["unet_calls"] = 10 * total,
             ["loss_first"] = losses.Count > 0 ? losses[0] : null,
             ["loss_final"] = losses.Count > 0 ? losses[^1] : null,
             ["losses"] = new JsonArray([.. losses.Select(l => (JsonNode)JsonValue.Create(l))]),
-            // What a queue's "replace" checks: only outputs this service wrote are replaced.
-            ["software"] = new JsonObject { ["name"] = "resshift", ["version"] = typeof(BirdRestoreJob).Assembly.GetName().Version?.ToString() },
         };
         if (kernel is not null)
         {
-            o["kernel"] = new JsonObject
+            block["kernel"] = new JsonObject
             {
                 ["size"] = k,
                 ["png"] = kernelPng,
@@ -256,6 +243,20 @@ public sealed class BirdRestoreJob(string inputPath, string outputPath, ModelMan
                 ["values"] = new JsonArray([.. kernel.Select(v => (JsonNode)JsonValue.Create(v))]),
             };
         }
-        return JsonSerializer.SerializeToUtf8Bytes(o, new JsonSerializerOptions { WriteIndented = true });
+        return new ProvenanceSidecar
+        {
+            Kind = "bird",
+            Key = BirdProvenance.Key(manifest.Id, settings) with { Iterations = total },
+            InputName = Name ?? Path.GetFileName(inputPath),
+            InputSha256 = content.Sha256,
+            InputWidth = size,
+            InputHeight = size,
+            MaskSha256 = _maskSha256,
+            OutputName = outputName,
+            OutputWidth = size,
+            OutputHeight = size,
+            Model = manifest,
+            Block = block,
+        }.ToUtf8();
     }
 }

@@ -115,7 +115,7 @@ public sealed class BirdAlreadyDoneTests
             Assert.Contains(("a-" + tag, false), completions);
             using (var sidecar = JsonDocument.Parse(File.ReadAllBytes(output + ".resshift.json")))
                 Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(maskA))),
-                    sidecar.RootElement.GetProperty("mask_sha256").GetString());
+                    sidecar.RootElement.GetProperty("mask").GetProperty("sha256").GetString());
             DateTime written = File.GetLastWriteTimeUtc(output);
 
             await broker.PublishAsync(queue, Body("a2-" + tag, maskA), "a2-" + tag);

@@ -47,9 +47,9 @@ public sealed class BirdQueueTests
         JobOutcome done = await runner.RunAsync(Encoding.UTF8.GetBytes(body), _ => { }, CancellationToken.None);
         Assert.True(done.Kind == OutcomeKind.Completed, done.Error);
         using var sidecar = JsonDocument.Parse(File.ReadAllText(output + ".resshift.json"));
-        Assert.Equal("inpaint", sidecar.RootElement.GetProperty("task").GetString());
-        Assert.Equal("5", sidecar.RootElement.GetProperty("seed").GetString());
-        Assert.Equal(3, sidecar.RootElement.GetProperty("iterations").GetInt32());
+        Assert.Equal("inpaint", sidecar.RootElement.GetProperty("bird").GetProperty("task").GetString());
+        Assert.Equal(5UL, sidecar.RootElement.GetProperty("seed").GetUInt64());
+        Assert.Equal(3, sidecar.RootElement.GetProperty("bird").GetProperty("iterations").GetInt32());
 
         string noTask = JsonSerializer.Serialize(new { id = "j2", input, output = Path.Combine(root, "out", "x.png") });
         JobOutcome rejected = await runner.RunAsync(Encoding.UTF8.GetBytes(noTask), _ => { }, CancellationToken.None);

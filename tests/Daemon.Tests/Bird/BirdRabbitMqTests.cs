@@ -30,9 +30,9 @@ public sealed class BirdRabbitMqTests
             await broker.PublishAsync(queue, good, "b2");
             await WaitUntil(() => File.Exists(output + ".resshift.json") || d.HasExited, TimeSpan.FromSeconds(90), d.Log);
             using var sidecar = JsonDocument.Parse(File.ReadAllText(output + ".resshift.json"));
-            Assert.Equal("sr8", sidecar.RootElement.GetProperty("task").GetString());
-            Assert.Equal(4, sidecar.RootElement.GetProperty("iterations").GetInt32());
-            Assert.Equal("lr.png", sidecar.RootElement.GetProperty("input").GetString());
+            Assert.Equal("sr8", sidecar.RootElement.GetProperty("bird").GetProperty("task").GetString());
+            Assert.Equal(4, sidecar.RootElement.GetProperty("bird").GetProperty("iterations").GetInt32());
+            Assert.Equal(lr, sidecar.RootElement.GetProperty("input").GetProperty("name").GetString()); // as image jobs: the input as the message named it
             await WaitUntil(() => d.Log().Contains("accepts only", StringComparison.Ordinal) || d.Log().Contains("low-resolution image", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30), d.Log);
             Assert.True(d.Terminate(TimeSpan.FromSeconds(30)));

@@ -41,12 +41,12 @@ public sealed class BirdRestoreProcessTests(ITestOutputHelper output)
         Assert.True(code == 0, stdout);
         Assert.Contains("30 UNet calls", stdout);
         using var sidecar = JsonDocument.Parse(File.ReadAllText(outPath + ".resshift.json"));
-        JsonElement k = sidecar.RootElement.GetProperty("kernel");
+        JsonElement k = sidecar.RootElement.GetProperty("bird").GetProperty("kernel");
         float[] values = [.. k.GetProperty("values").EnumerateArray().Select(v => v.GetSingle())];
         Assert.Equal(41 * 41, values.Length);
         Assert.InRange(values.Sum(), 0.999f, 1.001f); // softmax output: a normalised kernel
         Assert.All(values, v => Assert.True(v > 0));
-        Assert.Equal(3, sidecar.RootElement.GetProperty("losses").GetArrayLength());
+        Assert.Equal(3, sidecar.RootElement.GetProperty("bird").GetProperty("losses").GetArrayLength());
         byte[] png = File.ReadAllBytes(Path.Combine(dir, "out.kernel.png"));
         Assert.Equal(16, png[24]); // IHDR bit depth: 16-bit
         Assert.Equal(0, png[25]); // colour type 0: grayscale
@@ -87,13 +87,13 @@ public sealed class BirdRestoreProcessTests(ITestOutputHelper output)
 
         Assert.Equal(0, await RunProcess(Args(input, killed, iterations), TimeSpan.FromMinutes(2)));
         using var sidecar = JsonDocument.Parse(File.ReadAllText(killed + ".resshift.json"));
-        int resumedFrom = sidecar.RootElement.GetProperty("resumed_from").GetInt32();
+        int resumedFrom = sidecar.RootElement.GetProperty("bird").GetProperty("resumed_from").GetInt32();
         output.WriteLine($"resumed from iteration {resumedFrom}");
         Assert.True(resumedFrom >= checkpointed, $"resumed from {resumedFrom}, checkpoint was at {checkpointed}");
         Assert.Equal(File.ReadAllBytes(straight), File.ReadAllBytes(killed));
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "straight", "out.kernel.png")), File.ReadAllBytes(Path.Combine(dir, "killed", "out.kernel.png")));
         using var s1 = JsonDocument.Parse(File.ReadAllText(straight + ".resshift.json"));
-        Assert.Equal(s1.RootElement.GetProperty("kernel").GetProperty("values").GetRawText(), sidecar.RootElement.GetProperty("kernel").GetProperty("values").GetRawText());
+        Assert.Equal(s1.RootElement.GetProperty("bird").GetProperty("kernel").GetProperty("values").GetRawText(), sidecar.RootElement.GetProperty("bird").GetProperty("kernel").GetProperty("values").GetRawText());
     }
 
     private static Process Start(string[] args)

@@ -49,7 +49,7 @@ public sealed class BirdSafeFilesTests
         Assert.NotEqual(firstOutput, File.ReadAllBytes(Path.Combine(outbox, "face-2.png")));
         Assert.True(File.Exists(Path.Combine(outbox, "face-2.kernel.png")));
         using (var sidecar = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outbox, "face-2.png.resshift.json"))))
-            Assert.Equal("face-2.kernel.png", sidecar.RootElement.GetProperty("kernel").GetProperty("png").GetString());
+            Assert.Equal("face-2.kernel.png", sidecar.RootElement.GetProperty("bird").GetProperty("kernel").GetProperty("png").GetString());
         Assert.Empty(Files(outbox, "*.bird-checkpoint"));
         Assert.Empty(Files(outbox, "*" + ResShift.Pipeline.Files.RootDirectory.TempSuffix));
         Assert.True(d.Terminate(TimeSpan.FromSeconds(30)));

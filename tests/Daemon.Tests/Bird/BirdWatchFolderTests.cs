@@ -49,8 +49,8 @@ public sealed class BirdWatchFolderTests(ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(root, "outbox", "face.png")));
         Assert.True(File.Exists(Path.Combine(root, "outbox", "face.kernel.png")));
         using var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "outbox", "face.png.resshift.json")));
-        Assert.Equal("deblur", sidecar.RootElement.GetProperty("task").GetString());
-        Assert.Equal(40, sidecar.RootElement.GetProperty("losses").GetArrayLength());
+        Assert.Equal("deblur", sidecar.RootElement.GetProperty("bird").GetProperty("task").GetString());
+        Assert.Equal(40, sidecar.RootElement.GetProperty("bird").GetProperty("losses").GetArrayLength());
         Assert.Empty(Files(Path.Combine(root, "outbox"), "*.bird-checkpoint"));
         Assert.True(d.Terminate(TimeSpan.FromSeconds(30)));
     }

@@ -102,14 +102,14 @@ public class VideoQueueTests(ITestOutputHelper output)
 
             // Every segment was computed by one of the two daemons, and both did work.
             using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(outFile + ".resshift.json"));
-            var workers = sidecar.RootElement.GetProperty("segments").EnumerateArray()
+            var workers = sidecar.RootElement.GetProperty("video").GetProperty("segments").EnumerateArray()
                 .Select(s => int.Parse(s.GetProperty("worker").GetString()!.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
-            Assert.Equal(Enumerable.Range(0, 8), sidecar.RootElement.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("index").GetInt32()));
+            Assert.Equal(Enumerable.Range(0, 8), sidecar.RootElement.GetProperty("video").GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("index").GetInt32()));
             Assert.Equal(8, workers.Count);
             Assert.All(workers, w => Assert.Contains(w, new[] { a.Pid, b.Pid }));
             Assert.Contains(a.Pid, workers);
             Assert.Contains(b.Pid, workers);
-            Assert.True(sidecar.RootElement.TryGetProperty("plan", out _), "the sidecar names no plan");
+            Assert.True(sidecar.RootElement.GetProperty("video").TryGetProperty("plan", out _), "the sidecar names no plan");
             output.WriteLine($"segments by a: {workers.Count(w => w == a.Pid)}, by b: {workers.Count(w => w == b.Pid)}");
 
             // Nothing left unacked or dead; one completion, no failure.
@@ -174,12 +174,12 @@ public class VideoQueueTests(ITestOutputHelper output)
             Assert.Equal(8, await Clips.FramesAsync(split));
             using (JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(split + ".resshift.json")))
             {
-                Assert.Equal("ffv1", sidecar.RootElement.GetProperty("encoder").GetProperty("codec").GetString());
-                Assert.Equal(4, sidecar.RootElement.GetProperty("segments").GetArrayLength());
-                Assert.True(sidecar.RootElement.TryGetProperty("plan", out _));
+                Assert.Equal("ffv1", sidecar.RootElement.GetProperty("video").GetProperty("encoder").GetProperty("codec").GetString());
+                Assert.Equal(4, sidecar.RootElement.GetProperty("video").GetProperty("segments").GetArrayLength());
+                Assert.True(sidecar.RootElement.GetProperty("video").TryGetProperty("plan", out _));
             }
             using (JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(unsplit + ".resshift.json")))
-                Assert.False(sidecar.RootElement.TryGetProperty("plan", out _), "the unsplit job was planned for segment messages");
+                Assert.False(sidecar.RootElement.GetProperty("video").TryGetProperty("plan", out _), "the unsplit job was planned for segment messages");
             Assert.Equal(4, events.Segments.Count(s => s.JobId == "split"));
             Assert.DoesNotContain(events.Segments, s => s.JobId == "unsplit");
 

@@ -48,7 +48,7 @@ public class FidelityReviewFolderTests
             using (DecodedImage src = decoder.Decode(Path.Combine(review, n)))
                 Assert.Equal((src.Width * 4, src.Height * 4), (img.Width, img.Height));
             using JsonDocument sidecar = JsonDocument.Parse(File.ReadAllText(held + ".resshift.json"));
-            double psnr = sidecar.RootElement.GetProperty("fidelity").GetProperty("psnr_db").GetDouble();
+            double psnr = sidecar.RootElement.GetProperty("image").GetProperty("fidelity").GetProperty("psnr_db").GetDouble();
             // The record: figures (the sidecar's), the threshold and the reason.
             using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(review, n + ".fidelity.json")));
             JsonElement r = record.RootElement;
@@ -65,7 +65,7 @@ public class FidelityReviewFolderTests
         {
             Assert.True(File.Exists(Path.Combine(open, "outbox", n)));
             using JsonDocument sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(open, "outbox", n + ".resshift.json")));
-            Assert.StartsWith("area-x4/", sidecar.RootElement.GetProperty("fidelity").GetProperty("method").GetString());
+            Assert.StartsWith("area-x4/", sidecar.RootElement.GetProperty("image").GetProperty("fidelity").GetProperty("method").GetString());
         }
         Assert.Empty(Files(Path.Combine(open, "review")));
     }

@@ -60,7 +60,7 @@ public class WatchFolderTests(ITestOutputHelper output)
             string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(done, rel))));
             Assert.Equal(sha, sidecar.RootElement.GetProperty("input").GetProperty("sha256").GetString());
             Assert.Equal("tiny-x4", sidecar.RootElement.GetProperty("model").GetProperty("id").GetString());
-            JsonElement fidelity = sidecar.RootElement.GetProperty("fidelity");
+            JsonElement fidelity = sidecar.RootElement.GetProperty("image").GetProperty("fidelity");
             Assert.InRange(fidelity.GetProperty("psnr_db").GetDouble(), 0.1, 100);
             Assert.InRange(fidelity.GetProperty("ssim").GetDouble(), -1, 1);
             Assert.StartsWith("area-x4/luma-bt601/ssim-gauss", fidelity.GetProperty("method").GetString());

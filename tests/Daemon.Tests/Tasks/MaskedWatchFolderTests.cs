@@ -47,7 +47,7 @@ public class MaskedWatchFolderTests
 
         // The fidelity guard compared only the known area (the filled one has nothing to match).
         using (var sidecar = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outbox, "photo.png.resshift.json"))))
-            Assert.EndsWith("/known-area", sidecar.RootElement.GetProperty("fidelity").GetProperty("method").GetString());
+            Assert.EndsWith("/known-area", sidecar.RootElement.GetProperty("image").GetProperty("fidelity").GetProperty("method").GetString());
 
         // Known pixels are the input's exactly; the masked area was filled.
         float[] input = TaskParityTests.Rgb(Parity("a_lq.png")), mask = TaskParityTests.Rgb(Parity("a_lq.mask.png"));

@@ -63,10 +63,10 @@ public sealed class DaemonVideoResumeTests(ITestOutputHelper output)
 
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(straight, "outbox", "clip.mkv")), await File.ReadAllBytesAsync(Path.Combine(killed, "outbox", "clip.mkv")));
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(killed, "outbox", "clip.mkv.resshift.json")));
-        int resumed = sidecar.RootElement.GetProperty("segments_resumed").GetInt32();
+        int resumed = sidecar.RootElement.GetProperty("video").GetProperty("segments_resumed").GetInt32();
         output.WriteLine($"segments committed at the kill: {committedAtKill} of {Frames / PerSegment}; resumed after the restart: {resumed}");
         Assert.InRange(resumed, committedAtKill, Frames / PerSegment - 1); // every segment committed before the kill was taken, not recomputed
-        Assert.Equal(Frames / PerSegment, sidecar.RootElement.GetProperty("segments").GetArrayLength());
+        Assert.Equal(Frames / PerSegment, sidecar.RootElement.GetProperty("video").GetProperty("segments").GetArrayLength());
         Assert.Empty(WatchFixtures.Files(Path.Combine(killed, "processing")));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(killed, ".resshift-video")));
         Assert.Equal(["clip.mkv", "clip.mkv.resshift.json"], WatchFixtures.Files(Path.Combine(killed, "outbox")));

@@ -35,13 +35,13 @@ public sealed class RestoreContainerCliTests
         Assert.DoesNotContain("written as MKV", stdout);
 
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(mp4 + ".resshift.json"));
-        JsonElement container = sidecar.RootElement.GetProperty("container");
+        JsonElement container = sidecar.RootElement.GetProperty("video").GetProperty("container");
         Assert.Equal("same", container.GetProperty("mode").GetString());
         Assert.Equal("mp4", container.GetProperty("chosen").GetString());
         Assert.Equal(0, container.GetProperty("fallback_reasons").GetArrayLength());
         Assert.Equal("clip.mp4", sidecar.RootElement.GetProperty("output").GetProperty("name").GetString());
-        Assert.Equal("mp4", sidecar.RootElement.GetProperty("encoder").GetProperty("container").GetString());
-        Assert.Contains(sidecar.RootElement.GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("-f mp4"));
+        Assert.Equal("mp4", sidecar.RootElement.GetProperty("video").GetProperty("encoder").GetProperty("container").GetString());
+        Assert.Contains(sidecar.RootElement.GetProperty("video").GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("-f mp4"));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class RestoreContainerCliTests
         Assert.Equal(Frames, await Clips.FramesAsync(mkv));
 
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(mkv + ".resshift.json"));
-        JsonElement container = sidecar.RootElement.GetProperty("container");
+        JsonElement container = sidecar.RootElement.GetProperty("video").GetProperty("container");
         Assert.Equal("mkv", container.GetProperty("chosen").GetString());
         Assert.Equal("mp4", container.GetProperty("input").GetString());
         string reason = Assert.Single(container.GetProperty("fallback_reasons").EnumerateArray()).GetString()!;

@@ -22,11 +22,11 @@ public sealed class RestoreVideoCliTests
         Assert.Equal(3, await Clips.FramesAsync(video));
         Assert.True(File.Exists(Path.Combine(output, "still.png")));
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(video + ".resshift.json"));
-        JsonElement d = sidecar.RootElement.GetProperty("decisions");
+        JsonElement d = sidecar.RootElement.GetProperty("video").GetProperty("decisions");
         Assert.Equal("bt601", d.GetProperty("matrix").GetString());
         Assert.Equal(128, d.GetProperty("width").GetInt32() * 4);
-        Assert.Equal(3, sidecar.RootElement.GetProperty("checks").GetProperty("frames_out").GetInt32());
-        Assert.Contains(sidecar.RootElement.GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("in_color_matrix=bt601"));
+        Assert.Equal(3, sidecar.RootElement.GetProperty("video").GetProperty("checks").GetProperty("frames_out").GetInt32());
+        Assert.Contains(sidecar.RootElement.GetProperty("video").GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("in_color_matrix=bt601"));
         Assert.Contains("2 restored, 0 failed", o.ToString());
     }
 
@@ -63,10 +63,10 @@ public sealed class RestoreVideoCliTests
         Assert.Equal(await File.ReadAllBytesAsync(straight), await File.ReadAllBytesAsync(resumed));
         Assert.False(Directory.Exists(spool), "the spool was not cleaned");
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(resumed + ".resshift.json"));
-        int resumedSegments = sidecar.RootElement.GetProperty("segments_resumed").GetInt32();
+        int resumedSegments = sidecar.RootElement.GetProperty("video").GetProperty("segments_resumed").GetInt32();
         Assert.InRange(resumedSegments, 1, 7); // segment 0 at least was taken, not recomputed; at least one was not done
         Assert.Contains(JsonDocument.Parse(record0).RootElement.GetProperty("outputSha256").GetString()!,
-            sidecar.RootElement.GetProperty("segments")[0].GetProperty("sha256").GetString());
+            sidecar.RootElement.GetProperty("video").GetProperty("segments")[0].GetProperty("sha256").GetString());
         Assert.True(committedAt <= File.GetLastWriteTimeUtc(resumed));
     }
 

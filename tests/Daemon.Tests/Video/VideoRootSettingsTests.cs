@@ -55,11 +55,11 @@ public sealed class VideoRootSettingsTests
         Assert.Equal(3, await Clips.FramesAsync(byInput["lossless.mov"]));
         using (JsonDocument s = JsonDocument.Parse(await File.ReadAllBytesAsync(ffv1Out + ".resshift.json")))
         {
-            Assert.Equal("ffv1", s.RootElement.GetProperty("video_settings").GetProperty("codec").GetString());
-            Assert.Equal("ffv1", s.RootElement.GetProperty("encoder").GetProperty("codec").GetString());
+            Assert.Equal("ffv1", s.RootElement.GetProperty("video").GetProperty("settings").GetProperty("codec").GetString());
+            Assert.Equal("ffv1", s.RootElement.GetProperty("video").GetProperty("encoder").GetProperty("codec").GetString());
             // ffmpeg was handed the daemon's own descriptor of the claimed file, not its path.
-            Assert.Contains(s.RootElement.GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains($"file:/proc/{daemon.Pid}/fd/"));
-            Assert.DoesNotContain(s.RootElement.GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("processing/lossless."));
+            Assert.Contains(s.RootElement.GetProperty("video").GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains($"file:/proc/{daemon.Pid}/fd/"));
+            Assert.DoesNotContain(s.RootElement.GetProperty("video").GetProperty("command_lines").EnumerateArray(), c => c.GetString()!.Contains("processing/lossless."));
         }
 
         Assert.Equal("mov,mp4,m4a,3gp,3g2,mj2", await ProbeAsync(keptOut, null, "format=format_name"));
@@ -67,7 +67,7 @@ public sealed class VideoRootSettingsTests
         Assert.Equal(2, await Clips.FramesAsync(keptOut));
         using (JsonDocument s = JsonDocument.Parse(await File.ReadAllBytesAsync(keptOut + ".resshift.json")))
         {
-            JsonElement c = s.RootElement.GetProperty("container");
+            JsonElement c = s.RootElement.GetProperty("video").GetProperty("container");
             Assert.Equal("mp4", c.GetProperty("chosen").GetString());
             Assert.Equal(0, c.GetProperty("fallback_reasons").GetArrayLength());
         }
@@ -75,7 +75,7 @@ public sealed class VideoRootSettingsTests
         Assert.Equal("matroska,webm", await ProbeAsync(webOut, null, "format=format_name"));
         using (JsonDocument s = JsonDocument.Parse(await File.ReadAllBytesAsync(webOut + ".resshift.json")))
         {
-            JsonElement c = s.RootElement.GetProperty("container");
+            JsonElement c = s.RootElement.GetProperty("video").GetProperty("container");
             Assert.Equal("webm", c.GetProperty("input").GetString());
             Assert.Equal("mkv", c.GetProperty("chosen").GetString());
             Assert.Contains("webm does not carry h264 video", c.GetProperty("fallback_reasons")[0].GetString());

@@ -51,11 +51,12 @@ internal sealed class FolderJobs(WatchRoot root)
     /// <summary>Whether a resumed claim's output and sidecar already name this input, model and settings (a crash came after they were durable).</summary>
     public async Task<bool> AlreadyDoneAsync(string rel, CancellationToken ct)
     {
-        if (root.Model.IsBird) return CompletedBirdOutput.Matches(BirdFiles(rel), root.Model.Model.Id, root.Settings.BirdSettings());
-        string input = Path.Combine(Layout.Processing, rel);
+        if (root.Model.IsBird) return BirdProvenance.Completed(BirdFiles(rel), root.Model.Model.Id, root.Settings.BirdSettings());
+        var input = new RootedFile(Layout.ProcessingDir, rel);
+        var key = ProvenanceKey.For(root.Model.Model.Id, root.Effective);
         return await Video.VideoJobRunner.IsVideoAsync(Layout.ProcessingDir, rel, ct).ConfigureAwait(false)
-            ? CompletedOutput.MatchesVideo(Layout.Outbox, rel, input, root.Model.Model.Id, root.Effective)
-            : CompletedOutput.Matches(OutputPath(rel), input, root.Model.Model.Id, root.Effective);
+            ? CompletedOutput.MatchesVideo(Layout.OutboxDir, rel, input, key)
+            : CompletedOutput.Matches(new RootedFile(Layout.OutboxDir, OutputRelative(rel)), input, null, key);
     }
 
     /// <summary>Where <paramref name="rel"/>'s output goes first (a taken name gets a variant).</summary>
@@ -92,7 +93,7 @@ internal sealed class FolderJobs(WatchRoot root)
         {
             string original = n == 1 ? rel : WatchLayout.Variant(rel, n);
             string held = original + HeldInfix + ext;
-            if (review.Stat(original) is null && review.Stat(held) is null && review.Stat(held + ProvenanceSidecar.Suffix) is null
+            if (review.Stat(original) is null && review.Stat(held) is null && review.Stat(held + ProvenanceFile.Suffix) is null
                 && review.Stat(original + FidelityReview.RecordSuffix) is null)
                 return held;
             if (n > 10_000) throw new IOException($"{rel}: no free name in {review}");

@@ -22,24 +22,13 @@ public sealed class QueueJobRunner
     private readonly JobFactory _jobs;
     private readonly ILogger _log;
 
-    /// <summary>The output's sidecar is one of ours (it names this software): replacing the output loses nothing a user wrote.</summary>
-    private static bool WrittenByUs(string output)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(ProvenanceSidecar.PathFor(output)));
-            return doc.RootElement.GetProperty("software").GetProperty("name").GetString() == "resshift";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Nothing is replaced that this service did not write, and then only when the message asks.</summary>
+    /// <summary>
+    /// Nothing is replaced that this service did not write (its sidecar, read through the root's handle, names this
+    /// software), and then only when the message asks.
+    /// </summary>
     private static void RefuseExisting(JobMessage msg, RootedPath output, bool exists)
     {
-        if (exists && !(msg.Replace && WrittenByUs(output.Full)))
+        if (exists && !(msg.Replace && CompletedOutput.WrittenByUs(output.Root, output.Relative)))
             throw new JobRejectedException("path", msg.Replace
                 ? $"output '{msg.Output}' exists and has no resshift sidecar; it is not replaced"
                 : $"output '{msg.Output}' exists; it is not replaced (send \"replace\": true to replace an output this service wrote)");
@@ -66,9 +55,7 @@ public sealed class QueueJobRunner
     public async Task<JobOutcome> RunAsync(ReadOnlyMemory<byte> body, Action<FileRestoreJob> started, CancellationToken ct)
     {
         JobMessage? msg = null;
-        string? input = null, output = null, model = null, heldOutput = null;
-        RootedPath? heldAt = null;
-        FidelityThreshold? threshold = null;
+        string? input = null, output = null, model = null;
         JobOutcome Outcome(OutcomeKind kind) => new(kind, msg?.Id ?? JobMessage.TryReadId(body), msg, input, output, model);
         JobResult result;
         try
@@ -77,80 +64,23 @@ public sealed class QueueJobRunner
             model = msg.Model ?? _settings.Model;
             if (!_models.TryGetValue(model, out ModelPipeline? mp))
                 throw new JobRejectedException("model", $"model '{model}' is not served on queue {_settings.Queue} (served: {string.Join(", ", _models.Keys.Order())})");
-            if (mp.IsBird)
-            {
-                // By the same rules as image jobs: inside a root, no links, read and written through the root handles.
-                RootedPath birdIn = _paths.Input(msg.Input);
-                RootedPath birdOut = _paths.Output(msg.Output, birdIn);
-                (input, output) = (birdIn.Full, birdOut.Full);
-                result = await RunBirdAsync(msg, mp, birdIn, birdOut, ct).ConfigureAwait(false);
-                return Finish(msg, result, null, Outcome);
-            }
-            if (msg.Task is not null || (msg.Mask is not null && !mp.Model.InputContract.Mask) || msg.Options.Iterations is not null)
-                throw new JobRejectedException("message", $"'task', 'mask' and 'options.iterations' apply to BIRD models ('mask' also to inpainting models), not '{model}'");
-            if (msg.Options.Overlap is { } ov && ov >= mp.Model.Tile.Lq)
-                throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
+            if (JobKinds.ForModel(mp.Model) is null) RefuseOptionsOfOtherKinds(msg, mp);
+            // Every kind by the same rules: inside a root, no links, read and written through the root handles.
             RootedPath inputAt = _paths.Input(msg.Input);
             RootedPath outputAt = _paths.Output(msg.Output, inputAt);
             (input, output) = (inputAt.Full, outputAt.Full);
-            RootedPath? maskAt = msg.Mask is null ? null : _paths.Mask(msg.Mask, inputAt);
-
-            JobSettings effective = mp.Options.Resolve(new JobSettings
+            switch (await JobKinds.DecideAsync(mp.Model, inputAt.Root, inputAt.Relative, ct).ConfigureAwait(false))
             {
-                Seed = msg.Options.Seed, NoiseScale = msg.Options.NoiseScale, Overlap = msg.Options.Overlap, Blend = msg.Options.Blend,
-            });
-            using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
-            if (CompletedOutput.Matches(output, input, model, effective))
-                return Outcome(OutcomeKind.AlreadyDone);
-
-            bool exists = outputAt.Root.Stat(outputAt.Relative) is not null;
-            RefuseExisting(msg, outputAt, exists);
-            if (await Video.VideoJobRunner.IsVideoAsync(inputAt.Root, inputAt.Relative, ct).ConfigureAwait(false))
-            {
-                // Read through the root's handle, delivered through it; MKV out (every stream kept).
-                if (!output.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
-                    throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
-                using Video.OpenedVideo opened = Segments.QueueVideoFiles.Open(inputAt);
-                Segments.VideoQueueJob.Outcome video = await Segments.VideoQueueJob.RunAsync(msg, mp, effective, input, output, _settings.SplitVideos,
-                    opened.Path, Segments.QueueVideoFiles.Deliver(_paths, input, output), _paths.Spool(output), ct).ConfigureAwait(false);
-                return Outcome(video.Result.Kind) with { Error = video.Result.Error, ErrorKind = video.Result.Class?.Kind, Split = video.Split };
-            }
-            if (msg.Video is not null)
-                throw new JobRejectedException("message", $"'video' applies to video inputs; '{msg.Input}' is not a video");
-            var files = new RootedJobFiles(inputAt.Root, inputAt.Relative, outputAt.Root, outputAt.Relative)
-            {
-                MaxInputBytes = _jobs.MaxInputBytes,
-                ReplaceOutput = exists,
-            };
-
-            // Below the threshold the output is held in review/ beside the requested one: that path is resolved by the
-            // same rules (inside a root, no link, written through the root's handle), and an earlier held output
-            // there is replaced only as the output would be ("replace" and our sidecar); otherwise the write refuses it.
-            threshold = msg.Options.Fidelity ?? _settings.Fidelity;
-            Func<RootedJobFiles>? heldFiles = null;
-            if (threshold is { IsOff: false })
-            {
-                heldAt = _paths.Output(FidelityReview.HeldBeside(output), inputAt);
-                string heldFull = heldAt.Full;
-                bool replaceHeld = msg.Replace && heldAt.Root.Stat(heldAt.Relative) is not null && WrittenByUs(heldFull);
-                RootedPath h = heldAt;
-                heldFiles = () => new RootedJobFiles(inputAt.Root, inputAt.Relative, h.Root, h.Relative)
-                {
-                    MaxInputBytes = _jobs.MaxInputBytes,
-                    ReplaceOutput = replaceHeld,
-                };
-            }
-            FileRestoreJob job = _jobs.Create(mp, effective, files, msg.Input, "rabbitmq", Path.GetFileName, threshold, heldFiles,
-                maskAt is null ? null : MaskSource.FromRoot(maskAt.Root, maskAt.Relative, msg.Mask!, _jobs.MaxInputBytes));
-            started(job);
-            result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
-            if (result.Kind == OutcomeKind.Review)
-            {
-                heldOutput = result.HeldOutput;
-                var record = FidelityReview.Record(input, heldOutput!, output, model, result.Report!, threshold);
-                // Beside the held output just written by this job: the record of an earlier hold there is ours to replace.
-                await FidelityReview.WriteAsync(heldAt!.Root, heldAt.Relative + FidelityReview.RecordSuffix, record, replace: true, CancellationToken.None).ConfigureAwait(false);
-                result = result with { Error = record["reason"]?.GetValue<string>() ?? result.Error };
+                case JobKind.Bird:
+                    result = await RunBirdAsync(msg, mp, inputAt, outputAt, ct).ConfigureAwait(false);
+                    break;
+                case JobKind.Video:
+                    Segments.VideoQueueJob.Outcome? video = await RunVideoAsync(msg, mp, inputAt, outputAt, ct).ConfigureAwait(false);
+                    if (video is null) return Outcome(OutcomeKind.AlreadyDone);
+                    return Outcome(video.Result.Kind) with { Error = video.Result.Error, ErrorKind = video.Result.Class?.Kind, Split = video.Split };
+                default:
+                    result = await RunImageAsync(msg, mp, inputAt, outputAt, started, ct).ConfigureAwait(false);
+                    break;
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -162,7 +92,88 @@ public sealed class QueueJobRunner
             result = JobResult.Failure(e);
             if (e is JobRejectedException) PipelineMetrics.Jobs.Add(1, new("source", "rabbitmq"), new("result", "failed"));
         }
-        return Finish(msg, result, heldOutput, Outcome);
+        return Finish(msg, result, Outcome);
+    }
+
+    /// <summary>Options that only a BIRD model (or, for a mask, an inpainting model) takes, refused for the others before any path is resolved.</summary>
+    private static void RefuseOptionsOfOtherKinds(JobMessage msg, ModelPipeline mp)
+    {
+        if (msg.Task is not null || (msg.Mask is not null && !mp.Model.InputContract.Mask) || msg.Options.Iterations is not null)
+            throw new JobRejectedException("message", $"'task', 'mask' and 'options.iterations' apply to BIRD models ('mask' also to inpainting models), not '{mp.Model.Id}'");
+        if (msg.Options.Overlap is { } ov && ov >= mp.Model.Tile.Lq)
+            throw new JobRejectedException("message", $"'options.overlap' must be below the model's tile size {mp.Model.Tile.Lq} (got {ov})");
+    }
+
+    private static JobSettings Effective(JobMessage msg, ModelPipeline mp) => mp.Options.Resolve(new JobSettings
+    {
+        Seed = msg.Options.Seed, NoiseScale = msg.Options.NoiseScale, Overlap = msg.Options.Overlap, Blend = msg.Options.Blend,
+    });
+
+    /// <summary>A video: MKV out (every stream kept), read through the root's handle and delivered through it. Null: already done.</summary>
+    private async Task<Segments.VideoQueueJob.Outcome?> RunVideoAsync(JobMessage msg, ModelPipeline mp, RootedPath inputAt, RootedPath outputAt, CancellationToken ct)
+    {
+        if (msg.Mask is not null) _ = _paths.Mask(msg.Mask, inputAt); // refused by the same path rules as for images
+        JobSettings effective = Effective(msg, mp);
+        using IDisposable held = await _locks.AcquireAsync(outputAt.Full, ct).ConfigureAwait(false);
+        if (CompletedOutput.Matches(new RootedFile(outputAt.Root, outputAt.Relative), new RootedFile(inputAt.Root, inputAt.Relative), null, ProvenanceKey.For(mp.Model.Id, effective)))
+            return null;
+        RefuseExisting(msg, outputAt, outputAt.Root.Stat(outputAt.Relative) is not null);
+        if (!outputAt.Full.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
+            throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
+        using Video.OpenedVideo opened = Segments.QueueVideoFiles.Open(inputAt);
+        return await Segments.VideoQueueJob.RunAsync(msg, mp, effective, inputAt.Full, outputAt.Full, _settings.SplitVideos,
+            opened.Path, Segments.QueueVideoFiles.Deliver(_paths, inputAt.Full, outputAt.Full), _paths.Spool(outputAt.Full), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>An image, through the model's tile pipeline; below the fidelity threshold held in review/ beside the requested output.</summary>
+    private async Task<JobResult> RunImageAsync(JobMessage msg, ModelPipeline mp, RootedPath inputAt, RootedPath outputAt, Action<FileRestoreJob> started, CancellationToken ct)
+    {
+        RootedPath? maskAt = msg.Mask is null ? null : _paths.Mask(msg.Mask, inputAt);
+        JobSettings effective = Effective(msg, mp);
+        string input = inputAt.Full, output = outputAt.Full;
+        using IDisposable held = await _locks.AcquireAsync(output, ct).ConfigureAwait(false);
+        // The image sidecar records no mask (yet): as before, the mask is not part of the rule for image jobs.
+        if (CompletedOutput.Matches(new RootedFile(outputAt.Root, outputAt.Relative), new RootedFile(inputAt.Root, inputAt.Relative), null, ProvenanceKey.For(mp.Model.Id, effective)))
+            return new JobResult(OutcomeKind.AlreadyDone);
+        bool exists = outputAt.Root.Stat(outputAt.Relative) is not null;
+        RefuseExisting(msg, outputAt, exists);
+        if (msg.Video is not null)
+            throw new JobRejectedException("message", $"'video' applies to video inputs; '{msg.Input}' is not a video");
+        var files = new RootedJobFiles(inputAt.Root, inputAt.Relative, outputAt.Root, outputAt.Relative)
+        {
+            MaxInputBytes = _jobs.MaxInputBytes,
+            ReplaceOutput = exists,
+        };
+
+        // Below the threshold the output is held in review/ beside the requested one: that path is resolved by the
+        // same rules (inside a root, no link, written through the root's handle), and an earlier held output
+        // there is replaced only as the output would be ("replace" and our sidecar); otherwise the write refuses it.
+        FidelityThreshold? threshold = msg.Options.Fidelity ?? _settings.Fidelity;
+        Func<RootedJobFiles>? heldFiles = null;
+        RootedPath? heldAt = null;
+        if (threshold is { IsOff: false })
+        {
+            heldAt = _paths.Output(FidelityReview.HeldBeside(output), inputAt);
+            bool replaceHeld = msg.Replace && heldAt.Root.Stat(heldAt.Relative) is not null && CompletedOutput.WrittenByUs(heldAt.Root, heldAt.Relative);
+            RootedPath h = heldAt;
+            heldFiles = () => new RootedJobFiles(inputAt.Root, inputAt.Relative, h.Root, h.Relative)
+            {
+                MaxInputBytes = _jobs.MaxInputBytes,
+                ReplaceOutput = replaceHeld,
+            };
+        }
+        FileRestoreJob job = _jobs.Create(mp, effective, files, msg.Input, "rabbitmq", Path.GetFileName, threshold, heldFiles,
+            maskAt is null ? null : MaskSource.FromRoot(maskAt.Root, maskAt.Relative, msg.Mask!, _jobs.MaxInputBytes));
+        started(job);
+        JobResult result = await JobFactory.RunAsync(mp, job, ct).ConfigureAwait(false);
+        if (result.Kind == OutcomeKind.Review)
+        {
+            var record = FidelityReview.Record(input, result.HeldOutput!, output, mp.Model.Id, result.Report!, threshold);
+            // Beside the held output just written by this job: the record of an earlier hold there is ours to replace.
+            await FidelityReview.WriteAsync(heldAt!.Root, heldAt.Relative + FidelityReview.RecordSuffix, record, replace: true, CancellationToken.None).ConfigureAwait(false);
+            result = result with { Error = record["reason"]?.GetValue<string>() ?? result.Error };
+        }
+        return result;
     }
 
     /// <summary>
@@ -191,13 +202,13 @@ public sealed class QueueJobRunner
             Mask = maskAt is null ? null : (maskAt.Root, maskAt.Relative),
         };
         // A redelivery after the output was written (crash before the ack): acked as done, nothing rewritten.
-        if (CompletedBirdOutput.Matches(files, mp.Model.Id, settings))
+        if (ResShift.Pipeline.Bird.BirdProvenance.Completed(files, mp.Model.Id, settings))
             return new JobResult(OutcomeKind.AlreadyDone);
         RefuseExisting(msg, output, exists);
         return await JobFactory.RunBirdAsync(mp, _jobs.CreateBird(mp, settings, files, msg.Input), "rabbitmq", ct).ConfigureAwait(false);
     }
 
-    private JobOutcome Finish(JobMessage? msg, JobResult result, string? heldOutput, Func<OutcomeKind, JobOutcome> Outcome)
+    private JobOutcome Finish(JobMessage? msg, JobResult result, Func<OutcomeKind, JobOutcome> Outcome)
     {
         // Engine failures, full disks, permissions on the output folder: another try (maybe elsewhere) may succeed.
         if (result.Kind == OutcomeKind.Transient)
@@ -205,7 +216,7 @@ public sealed class QueueJobRunner
         return Outcome(result.Kind) with
         {
             Report = result.Report, Error = result.Error, ErrorKind = result.Class?.Kind,
-            HeldOutput = result.Kind == OutcomeKind.Review ? heldOutput : null,
+            HeldOutput = result.Kind == OutcomeKind.Review ? result.HeldOutput : null,
         };
     }
 }

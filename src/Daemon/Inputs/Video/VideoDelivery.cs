@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Inputs.Folders;
 using ResShift.Pipeline.Files;
+using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Processes;
@@ -32,12 +33,12 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
         {
             string name = outputStem + choice.Container.Extension;
             if (n > 1) name = WatchLayout.Variant(name, n);
-            if (outbox.Stat(name) is not null || outbox.Stat(name + Serve.ProvenanceSidecar.Suffix) is not null) continue;
+            if (outbox.Stat(name) is not null || outbox.Stat(name + ProvenanceFile.Suffix) is not null) continue;
             byte[] sidecar = Complete(await File.ReadAllBytesAsync(sidecarInSpool, ct).ConfigureAwait(false), Path.GetFileName(name), choice, settings, commands);
             switch (spool.Move(spoolRelative, outbox, name))
             {
                 case MoveResult.Moved:
-                    await outbox.WriteAtomicAsync(name + Serve.ProvenanceSidecar.Suffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), replace: true, ct).ConfigureAwait(false);
+                    await outbox.WriteAtomicAsync(name + ProvenanceFile.Suffix, (s, c) => s.WriteAsync(sidecar, c).AsTask(), replace: true, ct).ConfigureAwait(false);
                     File.Delete(sidecarInSpool);
                     return name;
                 case MoveResult.SourceMissing:
@@ -53,7 +54,9 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
     {
         JsonNode doc = JsonNode.Parse(sidecar) ?? throw new InvalidDataException("empty video sidecar");
         if (doc["output"] is JsonObject output) output["name"] = deliveredName;
-        if (doc["encoder"] is JsonObject encoder) encoder["container"] = choice.Container.Muxer;
+        // The video's own fields are in its kind block (ProvenanceSidecar).
+        JsonObject block = doc["video"] as JsonObject ?? throw new InvalidDataException("a video sidecar without its \"video\" block");
+        if (block["encoder"] is JsonObject encoder) encoder["container"] = choice.Container.Muxer;
         var container = new JsonObject
         {
             ["mode"] = choice.Mode.ToString().ToLowerInvariant(),
@@ -61,12 +64,12 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
             ["chosen"] = choice.Container.Name,
             ["fallback_reasons"] = new JsonArray([.. choice.FallbackReasons.Select(r => JsonValue.Create(r))]),
         };
-        doc["container"] = container;
+        block["container"] = container;
         var video = new JsonObject();
         foreach (var (key, value) in settings.Describe()) video[key] = value;
-        doc["video_settings"] = video;
-        if (doc["command_lines"] is JsonArray lines)
+        block["settings"] = video;
+        if (block["command_lines"] is JsonArray lines)
             foreach (string c in commands) lines.Add(c);
-        return JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true });
+        return ProvenanceSidecar.Serialize(doc);
     }
 }

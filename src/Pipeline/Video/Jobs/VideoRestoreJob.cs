@@ -464,7 +464,7 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
                 DeliveryHook.BeforeDelivery();
                 if (Delivered(plan)) return null;
                 bool exists = File.Exists(OutputPath);
-                if (exists && !(plan.Replace && IsVideoSidecar(SidecarPath)))
+                if (exists && !(plan.Replace && IsVideoSidecar(OutputPath)))
                     throw new VideoException(Name, $"the output {OutputPath} exists and was not written by this job: it is not replaced");
                 if (Deliver is { } deliver)
                 {
@@ -497,34 +497,10 @@ public sealed class VideoRestoreJob(string inputPath, string outputPath, string 
     public static bool Delivered(VideoPlan plan) => Delivered(plan.OutputPath, plan.Id);
 
     /// <param name="checkBytes">False: the sidecar naming the plan is enough (its output is there); true: the output also holds the bytes it records.</param>
-    public static bool Delivered(string outputPath, string planId, bool checkBytes = true)
-    {
-        string sidecar = outputPath + ".resshift.json";
-        if (!File.Exists(outputPath) || !File.Exists(sidecar)) return false;
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(sidecar));
-            if (!doc.RootElement.TryGetProperty("plan", out System.Text.Json.JsonElement planned) || planned.GetProperty("id").GetString() != planId) return false;
-            return !checkBytes || ContentKey.OfFile(outputPath).Sha256 == planned.GetProperty("output_sha256").GetString();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    /// <remarks>Read by the common rule (<see cref="CompletedOutput.Delivered(string, string, bool)"/>): through the output folder's handle, regular files only, size-limited.</remarks>
+    public static bool Delivered(string outputPath, string planId, bool checkBytes = true) => CompletedOutput.Delivered(outputPath, planId, checkBytes);
 
-    private static bool IsVideoSidecar(string path)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
-            return doc.RootElement.TryGetProperty("kind", out System.Text.Json.JsonElement kind) && kind.GetString() == "video";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    private static bool IsVideoSidecar(string outputPath) => ProvenanceFile.TryRead(outputPath) is { Kind: "video", WrittenByUs: true };
 
     /// <summary>A step of a distributed job must see the video as its planner did; otherwise its segments would not join.</summary>
     private void CheckAgainst(VideoPlan plan, Prepared p)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Probing;
 using ResShift.Pipeline.Video.Segments;
 
@@ -11,38 +13,30 @@ namespace ResShift.Pipeline.Video.Jobs;
 /// </summary>
 public static class VideoSidecar
 {
-    public static byte[] Write(VideoResult r)
+    /// <summary>The sidecar: the common fields of every kind (<see cref="ProvenanceSidecar"/>) and the "video" block.</summary>
+    public static byte[] Write(VideoResult r) => new ProvenanceSidecar
+    {
+        Kind = "video",
+        Key = new ProvenanceKey { Model = r.Options.Model, Seed = r.Options.Frame.Seed ?? 0, NoiseScale = r.Options.Frame.NoiseScale },
+        InputName = r.Name,
+        InputSha256 = r.InputSha256,
+        InputWidth = r.Decisions.Width,
+        InputHeight = r.Decisions.Height,
+        OutputName = Path.GetFileName(r.OutputPath),
+        OutputWidth = r.Decisions.Width * r.Scale,
+        OutputHeight = r.Decisions.Height * r.Scale,
+        EngineName = r.Engine,
+        EnginePrecision = r.Precision,
+        Block = JsonNode.Parse(Block(r))!.AsObject(),
+    }.ToUtf8();
+
+    /// <summary>What only a video has: the probe summary, every decision, the encoder, the segment table, the plan, the stream map, ffmpeg and its command lines, the checks.</summary>
+    private static byte[] Block(VideoResult r)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("kind", "video");
-            // As in the image sidecar: how a queue's "replace" recognises an output this service wrote.
-            w.WriteStartObject("software");
-            w.WriteString("name", "resshift");
-            w.WriteString("version", typeof(VideoSidecar).Assembly.GetName().Version?.ToString());
-            w.WriteEndObject();
-            // input/model/engine/seed/noise_scale as in the image sidecar, so one "already done" rule serves both.
-            w.WriteStartObject("input");
-            w.WriteString("name", r.Name);
-            w.WriteString("sha256", r.InputSha256);
-            w.WriteEndObject();
-            w.WriteStartObject("output");
-            w.WriteString("name", Path.GetFileName(r.OutputPath));
-            w.WriteNumber("width", r.Decisions.Width * r.Scale);
-            w.WriteNumber("height", r.Decisions.Height * r.Scale);
-            w.WriteEndObject();
-            w.WriteStartObject("model");
-            w.WriteString("id", r.Options.Model);
-            w.WriteEndObject();
-            w.WriteStartObject("engine");
-            w.WriteString("name", r.Engine);
-            w.WriteString("precision", r.Precision);
-            w.WriteEndObject();
-            w.WriteNumber("seed", r.Options.Frame.Seed ?? 0);
-            if (r.Options.Frame.NoiseScale is { } ns) w.WriteNumber("noise_scale", ns);
-            else w.WriteNull("noise_scale");
             w.WriteString("noise_mode", r.Options.Noise switch { NoiseMode.PerFrame => "per-frame", var m => m.ToString().ToLowerInvariant() });
             w.WriteString("ffmpeg", r.FfmpegVersion);
 

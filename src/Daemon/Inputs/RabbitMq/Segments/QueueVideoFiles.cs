@@ -1,6 +1,6 @@
 using ResShift.Daemon.Inputs.Video;
-using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Files;
+using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Jobs;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
@@ -21,7 +21,7 @@ public static class QueueVideoFiles
     public static DeliverOutput Deliver(PathGuard paths, string input, string output) => async (muxed, sidecar, replace, ct) =>
     {
         RootedPath at = paths.Output(output, paths.Input(input));
-        string sidecarRelative = ProvenanceSidecar.PathFor(at.Relative);
+        string sidecarRelative = ProvenanceFile.NameFor(at.Relative);
         // The sidecar first: an output never appears without it. It names the plan and the output's sha256, so a
         // crash between the two renames is not taken for a delivery.
         await at.Root.WriteAtomicAsync(sidecarRelative, (s, c) => s.WriteAsync(sidecar, c).AsTask(), replace, ct).ConfigureAwait(false);
