@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using ResShift.Pipeline.Processing;
+using ResShift.Pipeline.Fidelity;
 
-namespace ResShift.Pipeline.Fidelity;
+namespace ResShift.Pipeline.Processing;
 
 /// <summary>
 /// The pipeline's side of the guard: captures the reference when a job is loaded, and checks the float output
