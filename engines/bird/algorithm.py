@@ -19,7 +19,7 @@ TIMESTEPS = list(range(T - DELTA_T, -1, -DELTA_T))  # 900, 800, ..., 0
 
 
 def alphas_cumprod(beta_start=1e-4, beta_end=0.02, steps=T):
-    """ᾱ_t in float64 (the released code uses a float32 cumprod; the difference is ~1e-6 relative)."""
+    """ᾱ_t in float64: the schedule's own values (docs/BIRD.md: the released code's float32 arithmetic makes √(1−ᾱ₀) 8.3e-5 larger)."""
     betas = np.linspace(beta_start, beta_end, steps, dtype=np.float64)
     return np.cumprod(1.0 - betas)
 
@@ -51,9 +51,11 @@ def step_coefficients(abar):
     return out
 
 
-def ddim_chain(z, unet, coeffs, keep=None):
+def ddim_chain(z, unet, coeffs, keep=None, edge=None, perturb=None):
     """x0_hat from z.  ε comes from the UNet under no_grad, so gradients flow only through the arithmetic.
-    `keep` (a list) receives each step's input x (with retain_grad) for per-step gradient checks."""
+    `keep` (a list) receives each step's input x (with retain_grad) for per-step gradient checks; `edge` (a list)
+    receives, per element, the smallest distance of any step's unclipped x0 prediction to the clip edge ±1 (where
+    a last-bit difference can switch that element's gradient factor); `perturb(eps)` alters ε (sensitivity runs)."""
     x = z
     for t, sa, s1a, sap, s1ap in coeffs:
         if keep is not None:
@@ -62,7 +64,13 @@ def ddim_chain(z, unet, coeffs, keep=None):
             keep.append(x)
         with torch.no_grad():
             eps = unet(x.detach(), torch.full((x.shape[0],), t, dtype=torch.int64))
-        p = torch.clamp((x - s1a * eps) / sa, -1.0, 1.0)
+            if perturb is not None:
+                eps = perturb(eps)
+        q = (x - s1a * eps) / sa
+        if edge is not None:
+            d = (q.detach().abs() - 1.0).abs()
+            edge.append(d if not edge else torch.minimum(edge.pop(), d))
+        p = torch.clamp(q, -1.0, 1.0)
         e2 = (x - sa * p) / s1a
         x = sap * p + s1ap * e2
     return x
@@ -127,10 +135,10 @@ class Bird:
     def kernel(self):
         return self.net(self.u) if self.task == "deblur" else None
 
-    def iterate(self, keep=None):
+    def iterate(self, keep=None, edge=None, perturb=None):
         """One iteration; returns (x0_hat, loss, kernel) of this iteration (before the update)."""
         self.opt.zero_grad()
-        x0 = ddim_chain(self.z, self.unet, self.coeffs, keep)
+        x0 = ddim_chain(self.z, self.unet, self.coeffs, keep, edge, perturb)
         if keep is not None:
             x0.retain_grad()
             keep.append(x0)

@@ -10,6 +10,15 @@ iteration 1 — in full for steps 0 (= z) and 5 and for x0_hat; for all ten step
 signed sums against fixed ±1 vectors (`signs`, integer hash, recomputed identically by the C# test), so the
 committed data stays small — x0_hat after iterations 1, 5 and 20, the loss of every iteration, and (deblur) the
 kernel network's gradients at iteration 1 and the kernel after iteration 20.
+
+The loop is discontinuous (an element whose unclipped x0 prediction crosses ±1 switches its gradient factor, and
+Adam turns any non-zero gradient into a step of about one learning rate), so a last-bit difference in ε grows
+into visibly different trajectories after a few iterations.  Hence, for iterations RESUMES: the state before the
+iteration (z, Adam moments and step; deblur: kernel network and its Adam moments), z after it, and each
+element's distance to the clip edge (`edge`), so the runtime can be started from that state and checked over
+one iteration.  `--spread N` (not part of the committed data: N more runs per task) measures how far the loss
+curve and x0_hat move when ε is perturbed by N(0, SPREAD_NOISE²), about ONNX Runtime's difference to PyTorch;
+docs/BIRD.md quotes it for the free-run bound of the C# test.
 """
 import argparse
 import json
@@ -28,6 +37,8 @@ ITERS = 20
 SNAPSHOTS = (1, 5, 20)
 STEPS = (0, 5)  # step inputs whose gradients are stored in full (step 0 input = z)
 PROJECTIONS = 4  # ±1 projections of every step's gradient (with its norm) in index.json
+RESUMES = (5, 20)  # iterations whose starting state is stored (one-iteration checks from the reference's state)
+SPREAD_NOISE = 1e-6  # --spread: sensitivity of the loss curve to ε perturbed by N(0, SPREAD_NOISE²)
 
 
 def signs(n, step, k):
@@ -57,6 +68,7 @@ def main(argv=None):
     ap.add_argument("--model", required=True)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--spread", type=int, default=0, help="perturbed runs per task (prints the sensitivity; slow)")
     a = ap.parse_args(argv)
     man = json.load(open(os.path.join(a.model, "model.json")))
     cfg = U.UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in man["bird"]["architecture"].items()})
@@ -67,6 +79,7 @@ def main(argv=None):
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
     index = {"image": r, "iterations": ITERS, "snapshots": list(SNAPSHOTS), "steps": list(STEPS), "projections": PROJECTIONS,
+             "resumes": list(RESUMES),
              "kernel_net": {"inputs": KN_IN, "hidden": KN_HIDDEN, "size": KN_SIZE}, "tensors": {}, "tasks": {}}
 
     def save(name, t):
@@ -90,6 +103,21 @@ def main(argv=None):
         save(n, p)
     init_state = {k: v.clone() for k, v in kn.state_dict().items()}
 
+    def adam_state(job, params):
+        """Adam's first and second moments over `params` (flattened, concatenated) and its step count."""
+        st = [job.opt.state[p] for p in params]
+        flat = lambda key: torch.cat([s[key].reshape(-1) for s in st])  # noqa: E731
+        return flat("exp_avg"), flat("exp_avg_sq"), int(st[0]["step"])
+
+    def kn_flat(net):
+        return torch.cat([p.detach().reshape(-1) for p in (net.l1.weight, net.l1.bias, net.l2.weight, net.l2.bias)])
+
+    def new_job(task, y):
+        kn.load_state_dict(init_state)
+        return A.Bird(task, unet, z0, y, mask=mask if task == "inpaint" else None,
+                      kernel_net=kn if task == "deblur" else None, kernel_input=u if task == "deblur" else None)
+
+    observations = {}
     for task in A.TASKS:
         if task == "deblur":
             y = A.blur(clean, true_k) + noise
@@ -101,15 +129,31 @@ def main(argv=None):
             y = clean + noise
         tag = task.replace("-", "_")
         save(tag + "_y", y)
-        kn.load_state_dict(init_state)
-        job = A.Bird(task, unet, z0, y, mask=mask if task == "inpaint" else None,
-                     kernel_net=kn if task == "deblur" else None, kernel_input=u if task == "deblur" else None)
+        observations[task] = y
+        job = new_job(task, y)
         losses = []
         per_step = []
+        resumes = {}
         for it in range(1, ITERS + 1):
             keep = [] if it == 1 else None
-            x0, loss, k = job.iterate(keep)
+            edge = [] if it in RESUMES else None
+            if it in RESUMES:
+                pre = f"{tag}_resume{it}_"
+                save(pre + "z", job.z)
+                m, v, step = adam_state(job, [job.z])
+                save(pre + "m", m)
+                save(pre + "v", v)
+                resumes[it] = {"step": step}
+                if task == "deblur":
+                    save(pre + "kn", kn_flat(kn))
+                    km, kv, _ = adam_state(job, [kn.l1.weight, kn.l1.bias, kn.l2.weight, kn.l2.bias])
+                    save(pre + "kn_m", km)
+                    save(pre + "kn_v", kv)
+            x0, loss, k = job.iterate(keep, edge)
             losses.append(loss)
+            if it in RESUMES:
+                save(pre + "z_after", job.z)
+                save(pre + "edge", edge[0])
             if it == 1:
                 z_grad = job.z.grad.clone()  # before renormalisation changed z (grad is kept by Adam's step)
                 save(tag + "_grad_step0", z_grad)
@@ -126,11 +170,32 @@ def main(argv=None):
         if task == "deblur":
             save("deblur_kernel_final", job.kernel().detach())
         index["tasks"][task] = {"lr_z": A.TASKS[task].lr_z, "lr_kernel": A.TASKS[task].lr_kernel, "losses": losses,
-                                "step_gradients": per_step}
+                                "step_gradients": per_step, "resumes": {str(i): r for i, r in resumes.items()}}
         print(task, "loss", losses[0], "->", losses[-1])
+
     with open(os.path.join(a.out, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
+    if a.spread:
+        spread(a, index, new_job, observations)
     return 0
+
+
+def spread(a, index, new_job, observations):
+    """Sensitivity of each task's free run to a tiny change in ε (own generator); printed, not stored."""
+    g = torch.Generator().manual_seed(a.seed + 1)
+    perturb = lambda e: e + SPREAD_NOISE * torch.randn(e.shape, generator=g)  # noqa: E731
+    for task, y in observations.items():
+        ref = index["tasks"][task]["losses"]
+        worst = [0.0] * ITERS
+        x0_spread = 0.0
+        for _ in range(a.spread):
+            job = new_job(task, y)
+            for it in range(1, ITERS + 1):
+                x0, loss, _k = job.iterate(perturb=perturb)
+                worst[it - 1] = max(worst[it - 1], abs(loss - ref[it - 1]) / abs(ref[it - 1]))
+            x0_spread = max(x0_spread, float((x0 - torch.from_numpy(np.fromfile(os.path.join(a.out, f"{task.replace('-', '_')}_x0_{ITERS}.bin"), dtype=np.float32)).reshape(x0.shape)).abs().max()))
+        print(task, f"ε + N(0, {SPREAD_NOISE:g}²), {a.spread} runs: loss relative change ≤ {max(worst):.2e} "
+              f"(per iteration: {' '.join(f'{v:.1e}' for v in worst)}); x0 after {ITERS} iterations max abs {x0_spread:.2e}", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,13 @@ namespace ResShift.Daemon.Tests.Configuration;
 /// <summary>One `resshift serve` run that is expected to end by itself (a refused configuration): exit code and stderr.</summary>
 internal static class ServeRun
 {
-    public static (int ExitCode, string Error) Run(string config, IReadOnlyDictionary<string, string>? environment = null, string[]? prefix = null)
+    public static (int ExitCode, string Error) Run(string config, IReadOnlyDictionary<string, string>? environment = null, string[]? prefix = null, string? executable = null)
     {
         string[] args = ["serve", "--config", config];
+        executable ??= DaemonProcess.Executable();
         var psi = prefix is null
-            ? new ProcessStartInfo(DaemonProcess.Executable(), args)
-            : new ProcessStartInfo(prefix[0], [.. prefix[1..], DaemonProcess.Executable(), .. args]);
+            ? new ProcessStartInfo(executable, args)
+            : new ProcessStartInfo(prefix[0], [.. prefix[1..], executable, .. args]);
         psi.RedirectStandardError = true;
         psi.RedirectStandardOutput = true;
         psi.UseShellExecute = false;

@@ -44,14 +44,14 @@ internal sealed partial class DaemonProcess : IDisposable
     public static DaemonProcess Start(string workDir, IEnumerable<object> watch, int maxJobsInFlight = 4, int drainSeconds = 60, long maxPixels = 50_000_000, int? httpPort = null,
         IEnumerable<object>? rabbitMq = null, int? threads = null, string configName = "resshift.json",
         IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? arguments = null, int stallSeconds = 300,
-        IReadOnlyList<string>? prefix = null)
+        IReadOnlyList<string>? prefix = null, StagedDaemon? staged = null)
     {
         int port = httpPort ?? FreePort();
         string config = Path.Combine(workDir, configName);
         File.WriteAllText(config, JsonSerializer.Serialize(new
         {
             Http = $"127.0.0.1:{port}",
-            ModelsDir = Repo.Engines,
+            ModelsDir = staged?.ModelsDir ?? Repo.Engines,
             Engine = "Cpu",
             Threads = threads ?? Environment.ProcessorCount,
             MaxBatch = 4,
@@ -63,8 +63,8 @@ internal sealed partial class DaemonProcess : IDisposable
             RabbitMq = rabbitMq ?? [],
         }));
         string log = Path.Combine(workDir, $"daemon-{DateTime.UtcNow.Ticks}.log");
-        // prefix: a command the daemon runs under (e.g. setpriv to another user).
-        string[] command = [.. prefix ?? [], Executable(), "serve", "--config", config, .. arguments ?? []];
+        // prefix: a command the daemon runs under (e.g. setpriv to another user); staged: the daemon copied where that user can reach it.
+        string[] command = [.. prefix ?? [], staged?.Executable ?? Executable(), "serve", "--config", config, .. arguments ?? []];
         var psi = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,

@@ -91,6 +91,15 @@ internal sealed class NotifyListener : IDisposable
         return got;
     }
 
+    /// <summary>Everything that has arrived by now, including what the reader has not picked up yet; no waiting.</summary>
+    public List<string> TakeAll()
+    {
+        Pump();
+        var got = new List<string>();
+        while (_received.TryTake(out string? d)) got.Add(d);
+        return got;
+    }
+
     /// <summary>Throws away whatever has arrived by now, including what the reader has not picked up yet.</summary>
     public void Drain()
     {

@@ -3,101 +3,109 @@ using ResShift.Daemon.Systemd;
 namespace ResShift.Daemon.Tests.Systemd;
 
 /// <summary>
-/// Real sockets and real time, kept short: WATCHDOG_USEC=200000 (pings every 100 ms) and a 300 ms stall limit.
+/// Real sockets and a real ping thread (WATCHDOG_USEC=200000: a tick every 100 ms), but the heartbeat's clock is
+/// a <see cref="ManualClock"/> that the test moves past the 300 ms stall limit, and every "no ping" is proven
+/// after whole ticks of the ping thread (<see cref="TickProbe"/>), not after a sleep.
 /// </summary>
 public class WatchdogHeartbeatTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan StallLimit = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan PastTheLimit = StallLimit + TimeSpan.FromMilliseconds(1);
 
-    private static WatchdogHeartbeat Heartbeat(NotifyListener listener, Func<bool> pending) =>
-        new(new SystemdNotifier(listener.NotifySocket), WatchdogSettings.Read(name => name == WatchdogSettings.UsecVariable ? "200000" : null, 1), pending, StallLimit);
+    private static WatchdogHeartbeat Heartbeat(NotifyListener listener, TickProbe probe, ManualClock clock, TimeSpan? interval = null) =>
+        new(new SystemdNotifier(listener.NotifySocket), interval ?? WatchdogSettings.Read(name => name == WatchdogSettings.UsecVariable ? "200000" : null, 1),
+            probe.Call, StallLimit, clock);
 
     [Fact]
     public async Task PingsWhileProgressIsRecorded()
     {
         using var listener = NotifyListener.AtPath();
-        await using var heartbeat = Heartbeat(listener, () => true);
-        using var cts = new CancellationTokenSource();
-        Task worker = Task.Run(async () =>
-        {
-            while (!cts.IsCancellationRequested)
-            {
-                heartbeat.Progress();
-                await Task.Delay(50);
-            }
-        });
-
+        var clock = new ManualClock();
+        var probe = new TickProbe(() => true);
+        await using var heartbeat = Heartbeat(listener, probe, clock);
         heartbeat.Start();
-        // Arrival times, not a count in a window: a loaded machine delays pings, but a heartbeat that ignored
-        // progress would fall silent at the 300 ms stall limit and send nothing after it.
-        var started = DateTime.UtcNow;
-        var pings = new List<(string Text, TimeSpan At)>();
-        var until = started + TimeSpan.FromMilliseconds(1200);
-        for (TimeSpan left; (left = until - DateTime.UtcNow) > TimeSpan.Zero;)
-            if (listener.Receive(left) is { } d) pings.Add((d, DateTime.UtcNow - started));
-        cts.Cancel();
-        await worker;
 
-        Assert.All(pings, p => Assert.Equal("WATCHDOG=1", p.Text));
-        Assert.Contains(pings, p => p.At > StallLimit + TimeSpan.FromMilliseconds(400)); // still pinging well past the stall limit
-        Assert.InRange(pings.Count, 3, 16); // about one per 100 ms period: never a burst per Progress() call
+        // Far past the stall limit in all, but progress every 100 ms (three calls each): every tick pings, once.
+        for (int i = 0; i < 12; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            for (int k = 0; k < 3; k++) heartbeat.Progress();
+            await probe.WholeTicks(1);
+        }
+        Assert.True(heartbeat.IsHealthy);
+        await heartbeat.StopAsync(); // joins the ping thread: every tick it started is done
+        List<string> pings = listener.TakeAll();
+        Assert.All(pings, p => Assert.Equal("WATCHDOG=1", p));
+        Assert.True(probe.Ticks >= 13, $"{probe.Ticks} ticks");
+        Assert.Equal(probe.Ticks, pings.Count); // one per tick: never skipped, never a burst per Progress() call
     }
 
     [Fact]
     public async Task StallWithPendingWorkStopsPingsAndProgressResumesThem()
     {
         using var listener = NotifyListener.AtPath();
-        await using var heartbeat = Heartbeat(listener, () => true);
+        var clock = new ManualClock();
+        var probe = new TickProbe(() => true);
+        await using var heartbeat = Heartbeat(listener, probe, clock);
 
         heartbeat.Start();
-        Assert.Equal("WATCHDOG=1", listener.ReceiveOrFail(TimeSpan.FromSeconds(1))); // start-up counts as progress
-        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(150));
+        Assert.Equal("WATCHDOG=1", listener.ReceiveOrFail(TimeSpan.FromSeconds(10))); // start-up counts as progress
+        clock.Advance(PastTheLimit);
         Assert.False(heartbeat.IsHealthy);
+        await probe.WholeTicks(1); // a tick that saw the stall
         listener.Drain();
 
-        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(500))); // five periods, not one ping
+        await probe.WholeTicks(5); // five periods, not one ping
+        Assert.Empty(listener.TakeAll());
 
         heartbeat.Progress();
         Assert.True(heartbeat.IsHealthy);
-        Assert.Equal("WATCHDOG=1", listener.ReceiveOrFail(TimeSpan.FromMilliseconds(500))); // next tick
+        Assert.Equal("WATCHDOG=1", listener.ReceiveOrFail(TimeSpan.FromSeconds(10))); // next tick
     }
 
     [Fact]
     public async Task IdleDaemonKeepsFeedingTheWatchdog()
     {
         using var listener = NotifyListener.AtPath();
-        await using var heartbeat = Heartbeat(listener, () => false);
+        var clock = new ManualClock();
+        var probe = new TickProbe(() => false);
+        await using var heartbeat = Heartbeat(listener, probe, clock);
 
         heartbeat.Start();
-        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100)); // no progress at all, long past the limit
-        listener.Drain();
-
+        clock.Advance(StallLimit * 10); // no progress at all, long past the limit
+        await probe.WholeTicks(4);
         Assert.True(heartbeat.IsHealthy);
-        Assert.InRange(listener.Collect(TimeSpan.FromMilliseconds(500)).Count, 3, 7);
+        await heartbeat.StopAsync();
+        Assert.Equal(probe.Ticks, listener.TakeAll().Count); // every tick pinged
     }
 
     /// <summary>Defect 6: a quiet period longer than the stall limit must not make the first new job "stalled".</summary>
     [Fact]
     public async Task QuietTimeNeverCountsAsStall()
     {
-        // A 1 s limit (pings every 100 ms) leaves room for a busy machine's scheduling delays.
-        TimeSpan limit = TimeSpan.FromSeconds(1);
         using var listener = NotifyListener.AtPath();
+        var clock = new ManualClock();
         bool pending = false;
-        await using var heartbeat = new WatchdogHeartbeat(new SystemdNotifier(listener.NotifySocket), Interval, () => Volatile.Read(ref pending), limit);
+        var probe = new TickProbe(() => Volatile.Read(ref pending));
+        await using var heartbeat = Heartbeat(listener, probe, clock, Interval);
         heartbeat.Start();
-        await Task.Delay(limit * 2.5); // idle, no progress and nobody calling Idle()
+        for (int i = 0; i < 5; i++) // idle for 2.5 stall limits, no progress and nobody calling Idle(): the ticks mark idle
+        {
+            clock.Advance(StallLimit / 2);
+            await probe.WholeTicks(1);
+        }
 
         Volatile.Write(ref pending, true); // work arrives
         Assert.True(heartbeat.IsHealthy, $"stalled on arrival: {heartbeat.SinceProgress} counted since the last progress");
         listener.Drain();
-        List<string> pings = listener.Collect(limit / 2); // the first ticks with work pending still ping
-        Assert.NotEmpty(pings);
+        await probe.WholeTicks(2); // the first ticks with work pending still ping
+        List<string> pings = listener.TakeAll();
+        Assert.True(pings.Count >= 2, $"{pings.Count} pings");
         Assert.All(pings, p => Assert.Equal("WATCHDOG=1", p));
 
         // ...and a real stall is still caught, measured from when the work arrived.
-        await Task.Delay(limit);
+        clock.Advance(PastTheLimit);
         Assert.False(heartbeat.IsHealthy);
     }
 
@@ -105,15 +113,18 @@ public class WatchdogHeartbeatTests
     public async Task WorkArrivingAfterIdleIsMeasuredFromTheLastIdleMark()
     {
         using var listener = NotifyListener.AtPath();
-        bool pending = true;
-        await using var heartbeat = Heartbeat(listener, () => Volatile.Read(ref pending));
+        var clock = new ManualClock();
+        var probe = new TickProbe(() => true);
+        await using var heartbeat = Heartbeat(listener, probe, clock);
         heartbeat.Start();
-        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100));
+        clock.Advance(PastTheLimit);
         Assert.False(heartbeat.IsHealthy); // pending all along: stalled
 
         heartbeat.Idle(); // the host saw empty queues just before more work came in
         Assert.True(heartbeat.IsHealthy);
-        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(100));
+        clock.Advance(StallLimit);
+        Assert.True(heartbeat.IsHealthy); // exactly at the limit: still fine
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.False(heartbeat.IsHealthy);
     }
 
@@ -147,35 +158,55 @@ public class WatchdogHeartbeatTests
     public async Task AThrowingPendingWorkProbeCountsAsUnhealthy()
     {
         using var listener = NotifyListener.AtPath();
-        await using var heartbeat = Heartbeat(listener, () => throw new InvalidOperationException("bug"));
+        var clock = new ManualClock();
+        var probe = new TickProbe(() => throw new InvalidOperationException("bug"));
+        await using var heartbeat = Heartbeat(listener, probe, clock);
         heartbeat.Start();
-        await Task.Delay(StallLimit + TimeSpan.FromMilliseconds(150));
-        listener.Drain();
+        await probe.WholeTicks(1);
+        Assert.True(heartbeat.IsHealthy); // within the stall limit a throwing probe still pings
+        Assert.Contains("WATCHDOG=1", listener.TakeAll());
 
+        clock.Advance(PastTheLimit);
+        await probe.WholeTicks(1);
+        listener.Drain();
+        await probe.WholeTicks(3);
         Assert.False(heartbeat.IsHealthy);
-        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(300)));
+        Assert.Empty(listener.TakeAll());
     }
 
+    /// <summary>
+    /// Stopped or disabled heartbeats send nothing: proven while another heartbeat on the same socket ticks (and
+    /// pings) several times, with the silent ones' probes never called from a ping thread.
+    /// </summary>
     [Fact]
     public async Task StopEndsThePings()
     {
         using var listener = NotifyListener.AtPath();
-        var heartbeat = Heartbeat(listener, () => false);
+        var clock = new ManualClock();
+        var stoppedProbe = new TickProbe(() => false);
+        var heartbeat = Heartbeat(listener, stoppedProbe, clock);
         heartbeat.Start();
-        listener.ReceiveOrFail(TimeSpan.FromSeconds(1));
+        listener.ReceiveOrFail(TimeSpan.FromSeconds(10));
 
         await heartbeat.StopAsync();
-        listener.Drain();
-
-        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(300)));
+        int ticksAtStop = stoppedProbe.Ticks;
+        var witnessProbe = new TickProbe(() => false);
+        await using (var witness = Heartbeat(listener, witnessProbe, clock))
+        {
+            witness.Start();
+            await witnessProbe.WholeTicks(3);
+        }
+        Assert.Equal(ticksAtStop, stoppedProbe.Ticks);
     }
 
     [Fact]
     public async Task DisabledWithoutWatchdogOrSocket()
     {
         using var listener = NotifyListener.AtPath();
-        await using var noInterval = new WatchdogHeartbeat(new SystemdNotifier(listener.NotifySocket), null, () => false, StallLimit);
-        await using var noSocket = new WatchdogHeartbeat(new SystemdNotifier(null), Interval, () => false, StallLimit);
+        var clock = new ManualClock();
+        var silent = new TickProbe(() => false);
+        await using var noInterval = new WatchdogHeartbeat(new SystemdNotifier(listener.NotifySocket), null, silent.Call, StallLimit, clock);
+        await using var noSocket = new WatchdogHeartbeat(new SystemdNotifier(null), Interval, silent.Call, StallLimit, clock);
 
         Assert.False(noInterval.IsEnabled);
         Assert.False(noSocket.IsEnabled);
@@ -183,6 +214,13 @@ public class WatchdogHeartbeatTests
         noSocket.Start();
         noSocket.Progress();
 
-        Assert.Empty(listener.Collect(TimeSpan.FromMilliseconds(250)));
+        var witnessProbe = new TickProbe(() => false);
+        await using (var witness = Heartbeat(listener, witnessProbe, clock))
+        {
+            witness.Start();
+            await witnessProbe.WholeTicks(3);
+        }
+        Assert.Equal(0, silent.Ticks);
+        Assert.Equal(witnessProbe.Ticks, listener.TakeAll().Count); // the witness's pings only
     }
 }

@@ -6,9 +6,18 @@ namespace ResShift.Pipeline.Tests.Bird;
 
 /// <summary>
 /// The C# BIRD runtime against the PyTorch reference on the tiny model (real ONNX Runtime): the exported UNet,
-/// the closed-form gradients (per step, per iteration, per operator, kernel network) against autograd, and the
-/// x̂0 trajectory after 1, 5 and 20 iterations.
+/// the closed-form gradients (per step, per iteration, per operator, kernel network) against autograd, x̂0 of the
+/// first iteration, one iteration started from the reference's own state at iterations 5 and 20, and the loss
+/// curve of a free 20-iteration run.
 /// </summary>
+/// <remarks>
+/// Why later iterations are not compared after a free run: the loop is discontinuous. An element whose unclipped
+/// x0 prediction crosses ±1 switches its gradient factor, and Adam turns any non-zero gradient into a step of about
+/// one learning rate, so a last-bit difference in ε (ONNX Runtime vs PyTorch, one CPU vs another) grows into
+/// visibly different x̂0 after a few iterations (6e-2 max abs after 20 on an AVX-512 machine; the same as ε + 1e-7
+/// noise gives in PyTorch itself). One iteration from the reference's state is deterministic up to the elements
+/// within <see cref="EdgeBand"/> of the clip edge, which may differ by one learning rate.
+/// </remarks>
 public sealed class BirdParityTests(ITestOutputHelper output)
 {
     [Fact]
@@ -57,6 +66,12 @@ public sealed class BirdParityTests(ITestOutputHelper output)
         Assert.True(ek < 1e-5 && ew1 < 1e-5 && eb1 < 1e-5 && ew2 < 1e-5 && eb2 < 1e-5);
     }
 
+    /// <summary>Elements whose unclipped x0 prediction (at any step) lies this close to ±1 may switch gradient factor.</summary>
+    private const double EdgeBand = 1e-4;
+
+    /// <summary>A free run's loss may drift this much (relative) from the reference's by chaotic amplification (docs/BIRD.md).</summary>
+    private const double FreeRunLoss = 1e-3;
+
     [Theory]
     [InlineData(BirdTask.Deblur)]
     [InlineData(BirdTask.Sr8)]
@@ -72,10 +87,14 @@ public sealed class BirdParityTests(ITestOutputHelper output)
         await using var batcher = new UNetBatcher(engine, 1, TimeSpan.Zero);
         var losses = data.Index.GetProperty("tasks").GetProperty(task.Name()).GetProperty("losses").EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
-        for (int it = 1; it <= 20; it++)
+        double worst = 0;
+        for (int it = 1; it <= losses.Length; it++)
         {
             double loss = await job.IterateAsync(batcher, CancellationToken.None);
-            Assert.True(Math.Abs(loss - losses[it - 1]) <= 1e-4 * Math.Abs(losses[it - 1]) + 1e-7, $"iteration {it}: loss {loss} vs {losses[it - 1]}");
+            // The loss curve: exact at the first iteration, within the chaotic drift afterwards.
+            double drift = Math.Abs(loss - losses[it - 1]) / Math.Abs(losses[it - 1]);
+            worst = Math.Max(worst, drift);
+            Assert.True(drift <= (it == 1 ? 1e-4 : FreeRunLoss), $"iteration {it}: loss {loss} vs {losses[it - 1]} (relative {drift:E2})");
             if (it == 1)
             {
                 // End to end (C# forward through ONNX Runtime, closed-form backward) against autograd.
@@ -111,14 +130,68 @@ public sealed class BirdParityTests(ITestOutputHelper output)
                 }
                 output.WriteLine($"{task}: all ten steps vs autograd: gradient path ≤ {worstPath:E2}, end to end ≤ {worstEnd:E2}");
             }
-            if (it is 1 or 5 or 20)
+            if (it == 1)
             {
-                double e = BirdParityData.MaxAbs(job.X0, data.Tensor($"{tag}_x0_{it}"));
-                output.WriteLine($"{task}: x0 after {it} iterations max abs {e:E2}");
-                Assert.True(e < 1e-3, $"iteration {it}: {e}");
+                double e = BirdParityData.MaxAbs(job.X0, data.Tensor($"{tag}_x0_1"));
+                output.WriteLine($"{task}: x0 of iteration 1 max abs {e:E2}");
+                Assert.True(e < 1e-3, $"iteration 1: {e}");
             }
         }
-        if (task == BirdTask.Deblur)
+        output.WriteLine($"{task}: free run of {losses.Length} iterations, loss within {worst:E2} (relative) of the reference's");
+        Assert.True(job.LastLoss < losses[0], "the loss did not fall");
+    }
+
+    /// <summary>
+    /// One iteration from the reference's state before iteration 5 and 20 (z, Adam moments and step, the kernel
+    /// network and its moments): x̂0 and the loss as at iteration 1; z after the update equal to the reference's
+    /// except where an element sits within <see cref="EdgeBand"/> of the clip edge, where it may differ by one
+    /// learning rate; for blind deblurring the kernel after iteration 20.
+    /// </summary>
+    [Theory]
+    [InlineData(BirdTask.Deblur, 5)]
+    [InlineData(BirdTask.Deblur, 20)]
+    [InlineData(BirdTask.Sr8, 5)]
+    [InlineData(BirdTask.Sr8, 20)]
+    [InlineData(BirdTask.Denoise, 5)]
+    [InlineData(BirdTask.Denoise, 20)]
+    [InlineData(BirdTask.Inpaint, 5)]
+    [InlineData(BirdTask.Inpaint, 20)]
+    [InlineData(BirdTask.DeblurNonUniform, 5)]
+    [InlineData(BirdTask.DeblurNonUniform, 20)]
+    public async Task One_iteration_from_the_reference_state_matches_it(BirdTask task, int iteration)
+    {
+        var data = BirdParityData.Load();
+        string tag = BirdParityData.Tag(task), pre = $"{tag}_resume{iteration}_";
+        JsonElement t = data.Index.GetProperty("tasks").GetProperty(task.Name());
+        int step = t.GetProperty("resumes").GetProperty($"{iteration}").GetProperty("step").GetInt32();
+        Assert.Equal(iteration - 1, step);
+        BirdInversion job = data.Job(task);
+        job.Restore(new BirdCheckpoint(step, double.NaN, data.Tensor(pre + "z"), data.Tensor(pre + "m"), data.Tensor(pre + "v"),
+            task == BirdTask.Deblur ? data.Tensor(pre + "kn") : null, task == BirdTask.Deblur ? data.Tensor("kn_u") : null,
+            task == BirdTask.Deblur ? data.Tensor(pre + "kn_m") : null, task == BirdTask.Deblur ? data.Tensor(pre + "kn_v") : null));
+        using var engine = new OrtUNetEngine(data.Manifest);
+        await using var batcher = new UNetBatcher(engine, 1, TimeSpan.Zero);
+
+        double loss = await job.IterateAsync(batcher, CancellationToken.None);
+        double want = t.GetProperty("losses")[iteration - 1].GetDouble();
+        Assert.True(Math.Abs(loss - want) <= 1e-4 * Math.Abs(want), $"loss {loss} vs {want}");
+        double ex = BirdParityData.MaxAbs(job.X0, data.Tensor($"{tag}_x0_{iteration}"));
+        Assert.True(ex < 1e-3, $"x0 max abs {ex}");
+
+        float[] z = data.Tensor(pre + "z_after"), edge = data.Tensor(pre + "edge");
+        double lr = job.Settings.LearningRateZ, inner = 0, atEdge = 0;
+        int near = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            double d = Math.Abs((double)job.Z[i] - z[i]);
+            if (edge[i] < EdgeBand) (near, atEdge) = (near + 1, Math.Max(atEdge, d));
+            else inner = Math.Max(inner, d);
+        }
+        output.WriteLine($"{task} from iteration {iteration}: loss {loss:F6} vs {want:F6}; x0 max abs {ex:E2}; z max abs {inner:E2} " +
+            $"({near} elements within {EdgeBand:G} of the clip edge: {atEdge:E2}, lr {lr:G})");
+        Assert.True(inner < 1e-2 * lr, $"z away from the clip edge: max abs {inner} (lr {lr})");
+        Assert.True(atEdge <= 1.01 * lr, $"z near the clip edge: max abs {atEdge} (lr {lr})");
+        if (task == BirdTask.Deblur && iteration == 20)
         {
             job.KernelNet!.Forward(job.Blur!.Kernel);
             double e = BirdParityData.MaxAbs(job.Blur.Kernel, data.Tensor("deblur_kernel_final"));

@@ -13,7 +13,9 @@ public class MemoryBudgetTests
         await budget.WaitAsync(60, CancellationToken.None).WaitAsync(Wait);
         Task big = budget.WaitAsync(90, CancellationToken.None);    // must wait for the 60 to come back
         Task small = budget.WaitAsync(10, CancellationToken.None);  // would fit now, but queues behind the big one
-        await Task.Delay(50);
+        // Grants happen only inside WaitAsync, Release and a cancellation, under the budget's lock: nothing else can
+        // still complete these, so their state now is final until the Release below (no sleep needed to see it).
+        Assert.Equal(60, budget.Used);
         Assert.False(big.IsCompleted);
         Assert.False(small.IsCompleted, "a small request overtook a waiting big one (the big one could starve)");
 
@@ -34,7 +36,7 @@ public class MemoryBudgetTests
         using var cancel = new CancellationTokenSource();
         Task head = budget.WaitAsync(80, cancel.Token);
         Task behind = budget.WaitAsync(40, CancellationToken.None);
-        await Task.Delay(50);
+        Assert.Equal(50, budget.Used); // as above: only Release or the cancellation can grant it
         Assert.False(behind.IsCompleted);
 
         cancel.Cancel();
