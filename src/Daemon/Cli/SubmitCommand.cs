@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using ResShift.Daemon.Inputs.RabbitMq;
+using ResShift.Daemon.Configuration;
 
 namespace ResShift.Daemon.Cli;
 

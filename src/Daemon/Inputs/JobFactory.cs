@@ -8,6 +8,7 @@ using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Models;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs;
 

@@ -6,6 +6,8 @@ using ResShift.Daemon.Inputs.RabbitMq;
 using ResShift.Daemon.Metrics;
 using ResShift.Daemon.Systemd;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Serve;
 

@@ -1,6 +1,7 @@
 using ResShift.Daemon.Inputs;
 using ResShift.Daemon.Status;
 using ResShift.Pipeline.Bird;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Serve;
 

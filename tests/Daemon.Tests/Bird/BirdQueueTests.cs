@@ -7,6 +7,8 @@ using ResShift.Daemon.Serve;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Tests.Bird;
 

@@ -5,6 +5,7 @@ using ResShift.Engines.Abstractions;
 using ResShift.Engines.Null;
 using ResShift.Pipeline.Models;
 using ResShift.Pipeline.Processing;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Tests.Serve;
 

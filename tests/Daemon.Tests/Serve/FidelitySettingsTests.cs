@@ -6,6 +6,7 @@ using ResShift.Daemon.Serve;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Models;
+using ResShift.Daemon.Configuration;
 
 namespace ResShift.Daemon.Tests.Serve;
 

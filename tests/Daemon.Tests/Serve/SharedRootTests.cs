@@ -3,6 +3,7 @@ using System.Text.Json;
 using ResShift.Daemon.Tests.Restore;
 using Xunit.Abstractions;
 using static ResShift.Daemon.Tests.Serve.WatchFixtures;
+using ResShift.Daemon.Configuration;
 
 namespace ResShift.Daemon.Tests.Serve;
 
@@ -92,7 +93,7 @@ public class SharedRootTests(ITestOutputHelper output)
     public void LeaseSecondsBindsPerRootDefaultsTo30AndMustBeAtLeastOne()
     {
         string root = Repo.TempDir();
-        var settings = new ResShift.Daemon.Serve.ServeSettings();
+        var settings = new ResShift.Daemon.Configuration.ServeSettings();
         new ConfigurationBuilder()
             .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes($$"""{ "Watch": [ { "Root": "{{root}}/a", "LeaseSeconds": 0.5 }, { "Root": "{{root}}/b" } ] }""")))
             .Build().Bind(settings);

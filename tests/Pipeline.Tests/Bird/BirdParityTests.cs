@@ -169,7 +169,7 @@ public sealed class BirdParityTests(ITestOutputHelper output)
         job.Restore(new BirdCheckpoint(step, double.NaN, data.Tensor(pre + "z"), data.Tensor(pre + "m"), data.Tensor(pre + "v"),
             task == BirdTask.Deblur ? data.Tensor(pre + "kn") : null, task == BirdTask.Deblur ? data.Tensor("kn_u") : null,
             task == BirdTask.Deblur ? data.Tensor(pre + "kn_m") : null, task == BirdTask.Deblur ? data.Tensor(pre + "kn_v") : null));
-        using var engine = new OrtUNetEngine(data.Manifest);
+        using var engine = BirdEngine.Open(data.Manifest);
         await using var batcher = new UNetBatcher(engine, 1, TimeSpan.Zero);
 
         double loss = await job.IterateAsync(batcher, CancellationToken.None);

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Serve;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs.Folders;
 

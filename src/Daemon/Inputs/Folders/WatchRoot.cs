@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using ResShift.Pipeline.Jobs;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Processing;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs.Folders;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
+using ResShift.Daemon.Configuration;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 

@@ -5,6 +5,8 @@ using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 

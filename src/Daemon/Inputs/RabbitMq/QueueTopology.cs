@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using ResShift.Daemon.Configuration;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 

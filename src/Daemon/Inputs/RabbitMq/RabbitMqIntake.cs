@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client.Events;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Fidelity;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 

@@ -8,6 +8,7 @@ using ResShift.Pipeline.Video;
 using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Processes;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs.Video;
 

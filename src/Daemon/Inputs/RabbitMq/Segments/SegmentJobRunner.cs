@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Segments;
+using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 

@@ -2,6 +2,7 @@ using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Segments;
+using ResShift.Daemon.Backends;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 

@@ -4,8 +4,9 @@ using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Models;
 using ResShift.Daemon.Backends;
 using ResShift.Pipeline.Processing;
+using ResShift.Daemon.Configuration;
 
-namespace ResShift.Daemon.Serve;
+namespace ResShift.Daemon.Backends;
 
 /// <summary>
 /// One model's engine set and the pipeline every input of that model feeds; for a BIRD model instead its UNet

@@ -3,7 +3,7 @@ using ResShift.Daemon.Inputs.RabbitMq;
 using ResShift.Daemon.Logging;
 using ResShift.Pipeline.Models;
 
-namespace ResShift.Daemon.Serve;
+namespace ResShift.Daemon.Configuration;
 
 /// <summary>
 /// `resshift serve` configuration: bound from a JSON file, RESSHIFT_-prefixed environment variables

@@ -1,7 +1,7 @@
 using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Tiling;
 
-namespace ResShift.Daemon.Inputs.Folders;
+namespace ResShift.Daemon.Configuration;
 
 /// <summary>One watch root and the model and options its files are restored with.</summary>
 public sealed class WatchSettings

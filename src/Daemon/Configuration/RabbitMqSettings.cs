@@ -1,7 +1,7 @@
 using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Models;
 
-namespace ResShift.Daemon.Inputs.RabbitMq;
+namespace ResShift.Daemon.Configuration;
 
 /// <summary>One queue the daemon consumes: where the broker is, which roots its paths may touch, and the retry policy.</summary>
 public sealed class RabbitMqSettings
