@@ -562,7 +562,7 @@ public sealed class FolderIntake : IIntake
                 // Opened through processing/'s handle and read by ffmpeg through that descriptor; restored in the root's
                 // spool with this root's video settings, delivered to outbox/ without replacing a file.
                 await SettleAsync(rel, await Video.VideoJobRunner.RunInRootAsync(_model, _effective, _video, _layout.RootDir, _layout.ProcessingDir, rel,
-                    _layout.OutboxDir, "folder", claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
+                    _layout.OutboxDir, "folder", _jobs.MaxPixels, claim.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             }
             // Two inputs mapping to one output (photo.jpg and photo.png as png), or a name dropped again: a distinct

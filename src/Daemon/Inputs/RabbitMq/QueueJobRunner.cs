@@ -112,7 +112,7 @@ public sealed class QueueJobRunner
                     throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
                 using Video.OpenedVideo opened = Segments.QueueVideoFiles.Open(inputAt);
                 Segments.VideoQueueJob.Outcome video = await Segments.VideoQueueJob.RunAsync(msg, mp, effective, input, output, _settings.SplitVideos,
-                    opened.Path, Segments.QueueVideoFiles.Deliver(_paths, input, output), _paths.Spool(output), ct).ConfigureAwait(false);
+                    opened.Path, Segments.QueueVideoFiles.Deliver(_paths, input, output), _paths.Spool(output), _jobs.MaxPixels, ct).ConfigureAwait(false);
                 return Outcome(video.Result.Kind) with { Error = video.Result.Error, ErrorKind = video.Result.Class?.Kind, Split = video.Split };
             }
             if (msg.Video is not null)

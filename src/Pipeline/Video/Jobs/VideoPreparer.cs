@@ -55,6 +55,10 @@ internal sealed class VideoPreparer(VideoRestoreJob job, FfmpegTools tools)
         }
         StreamProbe v = probe.Video ?? throw new VideoException(name,
             probe.Streams.Count == 0 ? "no streams: not a video" : $"no video stream (the file has {Describe(probe)}): nothing to restore");
+        // Refused from the probe, like an image from its header: a frame is never decoded past the limit.
+        long pixels = (long)v.Width * v.Height;
+        if (pixels > job.MaxPixels)
+            throw new VideoException(name, $"refused: its frames are {v.Width}×{v.Height} = {pixels} pixels; the limit is {job.MaxPixels} pixels");
         List<long> packetPts;
         try
         {

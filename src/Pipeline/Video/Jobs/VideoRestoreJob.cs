@@ -20,7 +20,8 @@ namespace ResShift.Pipeline.Video.Jobs;
 /// retime, mux, check, deliver). Every step re-derives the decisions from the input and checks them against the
 /// plan, so a segment restored anywhere is the segment the one-process run would have made.
 /// </para>
-/// The work itself is done by <see cref="VideoPreparer"/> (probe and decide), <see cref="SegmentRestorer"/> (frames to
+/// The work itself is done by <see cref="VideoPreparer"/> (probe and decide), <see cref="VideoPlanner"/> (the plan and
+/// who may replace it), <see cref="SegmentRestorer"/> (frames to
 /// committed segments) and <see cref="VideoAssembler"/> (join, mux, deliver); this type holds the job and its entry points.
 /// </summary>
 public sealed class VideoRestoreJob
@@ -29,6 +30,7 @@ public sealed class VideoRestoreJob
     private readonly VideoPreparer _preparer;
     private readonly SegmentRestorer _restorer;
     private readonly VideoAssembler _assembler;
+    private readonly VideoPlanner _planner;
 
     public VideoRestoreJob(string inputPath, string outputPath, string name, VideoJobOptions options, FfmpegTools? tools = null)
     {
@@ -41,6 +43,7 @@ public sealed class VideoRestoreJob
         _preparer = new VideoPreparer(this, _tools);
         _restorer = new SegmentRestorer(this, _preparer, _tools);
         _assembler = new VideoAssembler(this, _preparer, _tools);
+        _planner = new VideoPlanner(this, _preparer);
     }
 
     public string InputPath { get; }
@@ -63,6 +66,12 @@ public sealed class VideoRestoreJob
     public VideoProgress Progress { get; init; } = new();
 
     /// <summary>
+    /// The largest frame (width × height) this job restores; a larger video is refused from its probe, before a frame
+    /// is decoded. The daemon passes its <c>MaxPixels</c>, the limit its images have.
+    /// </summary>
+    public long MaxPixels { get; init; } = new Imaging.ImageDecoderOptions().MaxPixels;
+
+    /// <summary>
     /// The folder of this job's segments, plan and working files; by default <see cref="SegmentStore.For"/> beside the
     /// output (the CLI, and the watch roots whose output is already in their spool). The daemon's queue passes a
     /// folder in its root's daemon-owned spool named through the descriptor it holds (<c>/proc/PID/fd/N/NAME</c>),
@@ -70,18 +79,24 @@ public sealed class VideoRestoreJob
     /// </summary>
     public string SpoolPath { get; init; }
 
+    /// <summary>
+    /// The spool's handle when the daemon opened it (<see cref="SpoolFolder"/>; <see cref="SpoolPath"/> is then its
+    /// descriptor): records are read and the spool removed through it, never through a link.
+    /// </summary>
+    public SpoolFolder? Spool { get; init; }
+
     /// <summary>The provenance sidecar beside the output.</summary>
     public string SidecarPath => OutputPath + ".resshift.json";
 
     /// <summary>A job for a plan: the planner's input, output, name and options, never this process's own.</summary>
     /// <param name="spoolPath">Where the plan was read from; null = beside the plan's output.</param>
-    public static VideoRestoreJob FromPlan(VideoPlan plan, FfmpegTools? tools = null, string? readPath = null, DeliverOutput? deliver = null, string? spoolPath = null) =>
+    public static VideoRestoreJob FromPlan(VideoPlan plan, FfmpegTools? tools = null, string? readPath = null, DeliverOutput? deliver = null, string? spoolPath = null, SpoolFolder? spool = null) =>
         new(plan.InputPath, plan.OutputPath, plan.Name, plan.Options, tools)
         {
-            ReadPath = readPath ?? plan.InputPath, Deliver = deliver, SpoolPath = spoolPath ?? SegmentStore.For(plan.OutputPath),
+            ReadPath = readPath ?? plan.InputPath, Deliver = deliver, SpoolPath = spool?.Path ?? spoolPath ?? SegmentStore.For(plan.OutputPath), Spool = spool,
         };
 
-    private SegmentStore Store() => new(SpoolPath, _tools);
+    private SegmentStore Store() => new(SpoolPath, _tools) { Folder = Spool };
 
     /// <summary>The one-process run: every uncommitted segment restored here, then joined, muxed and delivered.</summary>
     /// <param name="engine">The engine class (name) and precision of the pipeline: a job is pinned to one.</param>
@@ -159,34 +174,21 @@ public sealed class VideoRestoreJob
     /// <see cref="WritePlanAsync"/>).
     /// </summary>
     public Task<VideoPlan> PlanAsync(RestorePipeline pipeline, string engine, string precision, bool replace, CancellationToken cancellationToken) =>
-        VideoFailures.GuardAsync(Name, async () =>
-        {
-            PreparedVideo p = await _preparer.PrepareAsync(pipeline.Geometry.Scale, pipeline.Geometry.LqTile, null, cancellationToken).ConfigureAwait(false);
-            return new VideoPlan
-            {
-                Id = VideoPlan.IdFor(p.InputSha, p.SettingsKey, OutputPath, engine, precision), Name = Name,
-                InputPath = Path.GetFullPath(InputPath), OutputPath = Path.GetFullPath(OutputPath), InputSha256 = p.InputSha,
-                Frames = p.Frames, SegmentFrames = p.PerSegment, Segments = p.Segments.Count, Scale = p.Scale, SettingsKey = p.SettingsKey,
-                Engine = engine, Precision = precision, Replace = replace, Options = Options,
-            };
-        });
+        PlanAsync(pipeline, engine, precision, replace, jobId: null, cancellationToken);
 
-    /// <summary>
-    /// Writes the plan atomically into the spool (the shared storage), where segment workers and assemblers read it,
-    /// and removes the failure marker of an earlier attempt; segments committed there under the same plan stay valid.
-    /// Returns the segments still to restore.
-    /// </summary>
-    public async Task<IReadOnlyList<int>> WritePlanAsync(VideoPlan plan, CancellationToken cancellationToken)
-    {
-        await plan.WriteAsync(SpoolPath, cancellationToken).ConfigureAwait(false);
-        SegmentStore store = Store();
-        File.Delete(store.FailedMarker);
-        var pending = new List<int>();
-        foreach (Segment s in plan.Cut())
-            if (await VideoFailures.GuardAsync(Name, () => store.VerifyAsync(s, plan.InputSha256, plan.SettingsKey, plan.Engine, plan.Precision, cancellationToken)).ConfigureAwait(false) is null)
-                pending.Add(s.Index);
-        return pending;
-    }
+    /// <inheritdoc cref="VideoPlanner.PlanAsync"/>
+    public Task<VideoPlan> PlanAsync(RestorePipeline pipeline, string engine, string precision, bool replace, string? jobId, CancellationToken cancellationToken) =>
+        VideoFailures.GuardAsync(Name, () => _planner.PlanAsync(Store(), pipeline, engine, precision, replace, jobId, cancellationToken));
+
+    /// <inheritdoc cref="VideoPlanner.WritePlanAsync"/>
+    public Task<IReadOnlyList<int>> WritePlanAsync(VideoPlan plan, CancellationToken cancellationToken) =>
+        VideoFailures.GuardAsync(Name, () => _planner.WritePlanAsync(Store(), plan, cancellationToken));
+
+    /// <summary>The plan in this job's spool (through its handle when it has one); null when there is none or it is unreadable.</summary>
+    public VideoPlan? ReadPlan() => Store().ReadPlan();
+
+    /// <summary>Whether the job of <paramref name="plan"/> (in this job's spool) has ended: failed, or delivered.</summary>
+    public bool Ended(VideoPlan plan) => VideoPlanner.Ended(Store(), plan);
 
     /// <inheritdoc cref="SegmentRestorer.RestoreSegmentAsync"/>
     public Task<SegmentRun> RestoreSegmentAsync(VideoPlan plan, int index, RestorePipeline pipeline, string engine, string precision, CancellationToken cancellationToken) =>
