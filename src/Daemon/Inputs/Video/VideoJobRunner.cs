@@ -72,7 +72,10 @@ public static class VideoJobRunner
             folder?.Dispose();
             spool?.Dispose();
             opened?.Dispose();
-            return JobResult.Failure(new VideoException(relative, "its video spool: " + e.Message, e));
+            // A link or a folder this service did not make in its spool is permanent for this name: failed/, with the reason.
+            return JobResult.Failure(e is UnsafePathException
+                ? new JobRejectedException("path", $"{relative}: its video spool in {SpoolFolder}/: {e.Message}")
+                : new VideoException(relative, e.Message, e));
         }
         using (opened)
         using (spool)
