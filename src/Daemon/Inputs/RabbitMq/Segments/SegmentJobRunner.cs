@@ -148,7 +148,13 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
                 return false; // another segment's failure was first
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JobRejectedException)
+        catch (JobRejectedException e)
+        {
+            // The message's output, or the spool it names, is refused: no planner made this message, so it speaks for no job.
+            log.LogWarning("queue {Queue}: segment {Segment} of {Job} names no usable spool ({Message}): no job event is published", settings.SegmentsQueue, msg.Segment, msg.JobId, e.Message);
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.LogWarning("queue {Queue}: could not mark job {Job} failed: {Message}", settings.SegmentsQueue, msg.JobId, e.Message);
             return true;
