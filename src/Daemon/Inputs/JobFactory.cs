@@ -29,6 +29,9 @@ public sealed class JobFactory(long maxPixels, ILogger? log = null)
     /// </summary>
     public long MaxInputBytes { get; } = checked(maxPixels * 8 + (64L << 20));
 
+    /// <summary>The largest image (or video frame) in pixels.</summary>
+    public long MaxPixels => maxPixels;
+
     /// <summary>
     /// A job that reads and writes through root directory handles (no link followed, nothing replaced unless
     /// <paramref name="files"/> allows it); its sidecar is written with the output and made visible first.

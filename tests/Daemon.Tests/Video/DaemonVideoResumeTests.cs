@@ -73,6 +73,50 @@ public sealed class DaemonVideoResumeTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Issue 24 case 8: a drain (SIGTERM, no budget left) stops a video mid-way and hands it back to inbox/; its
+    /// committed segments stay in the spool and the next start resumes them (segments_resumed &gt; 0), as after a SIGKILL.
+    /// </summary>
+    [Fact]
+    public async Task A_video_stopped_by_a_drain_keeps_its_committed_segments_for_the_next_start()
+    {
+        string work = Repo.TempDir();
+        string root = Directory.CreateDirectory(Path.Combine(work, "root")).FullName;
+        string clip = await Clips.MakeAsync(Directory.CreateDirectory(Path.Combine(work, "staging")).FullName, "clip.mkv", frames: Frames);
+        object[] roots = [Root(root)];
+        string spool = Path.Combine(root, ".resshift-video", ".clip.mkv.mkv.resshift-segments");
+        int committedAtStop;
+        using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1, drainSeconds: 0))
+        {
+            await WatchFixtures.WaitUntil(() => Directory.Exists(Path.Combine(root, "inbox")), TimeSpan.FromSeconds(60), daemon.Log);
+            File.Copy(clip, Path.Combine(root, "inbox", "clip.mkv"));
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+            while (!File.Exists(Path.Combine(spool, "segment-00000.json")))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "segment 0 was never committed: " + daemon.Log() + string.Join(", ", WatchFixtures.Files(root)));
+                Assert.False(daemon.HasExited, daemon.Log());
+                await Task.Delay(5);
+            }
+            Assert.True(daemon.Terminate(TimeSpan.FromSeconds(60)), "the drain did not end: " + daemon.Log());
+            Assert.Equal(0, daemon.ExitCode);
+        }
+        Assert.False(File.Exists(Path.Combine(root, "outbox", "clip.mkv")), "the drained run delivered an output: the test stopped it too late");
+        committedAtStop = Directory.EnumerateFiles(spool, "segment-*.json").Count();
+        Assert.InRange(committedAtStop, 1, Frames / PerSegment - 1);
+
+        using (DaemonProcess daemon = DaemonProcess.Start(work, roots, threads: 1))
+        {
+            await WatchFixtures.WaitUntil(() => File.Exists(Path.Combine(root, "outbox", "clip.mkv.resshift.json")), TimeSpan.FromSeconds(180),
+                () => daemon.Log() + string.Join(", ", WatchFixtures.Files(root)));
+            Assert.False(daemon.HasExited);
+        }
+        using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(root, "outbox", "clip.mkv.resshift.json")));
+        int resumed = sidecar.RootElement.GetProperty("segments_resumed").GetInt32();
+        output.WriteLine($"segments committed at the drain: {committedAtStop} of {Frames / PerSegment}; resumed after the restart: {resumed}");
+        Assert.InRange(resumed, committedAtStop, Frames / PerSegment - 1);
+        Assert.Equal(Frames, await Clips.FramesAsync(Path.Combine(root, "outbox", "clip.mkv")));
+    }
+
+    /// <summary>
     /// A crash after delivery but before the original reached done/: on restart the video in processing/ is
     /// recognised by its output's sidecar (same input bytes, model, seed, noise) and moved to done/, not restored
     /// again under another name.

@@ -32,7 +32,7 @@ internal sealed class FolderJobs(WatchRoot root)
             // Opened through processing/'s handle and read by ffmpeg through that descriptor; restored in the root's
             // spool with this root's video settings, delivered to outbox/ without replacing a file.
             return await Video.VideoJobRunner.RunInRootAsync(root.Model, root.Effective, root.Video, Layout.RootDir, Layout.ProcessingDir, rel,
-                Layout.OutboxDir, "folder", claim.Token).ConfigureAwait(false);
+                Layout.OutboxDir, "folder", root.Jobs.MaxPixels, claim.Token).ConfigureAwait(false);
         }
         // Two inputs mapping to one output (photo.jpg and photo.png as png), or a name dropped again: a distinct
         // output name (photo-2.png) rather than a replaced one; the sidecar names the input it came from.

@@ -124,7 +124,7 @@ public sealed class QueueJobRunner
             throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
         using Video.OpenedVideo opened = Segments.QueueVideoFiles.Open(inputAt);
         return await Segments.VideoQueueJob.RunAsync(msg, mp, effective, inputAt.Full, outputAt.Full, _settings.SplitVideos,
-            opened.Path, Segments.QueueVideoFiles.Deliver(_paths, inputAt.Full, outputAt.Full), _paths.Spool(outputAt.Full), ct).ConfigureAwait(false);
+            opened.Path, Segments.QueueVideoFiles.Deliver(_paths, inputAt.Full, outputAt.Full), _paths.Spool(outputAt.Full), _jobs.MaxPixels, ct).ConfigureAwait(false);
     }
 
     /// <summary>An image, through the model's tile pipeline; below the fidelity threshold held in review/ beside the requested output.</summary>

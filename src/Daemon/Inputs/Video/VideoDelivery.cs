@@ -14,10 +14,14 @@ namespace ResShift.Daemon.Inputs.Video;
 /// The last steps of a video restored into the spool: the container (<see cref="ContainerRemux"/>: a remux inside
 /// the spool when the input's own container can hold the result), the sidecar completed with the container decision
 /// and the effective video settings, then output and sidecar moved into outbox/ through its handle, never over a
-/// file (a taken name gets clip-2.mp4, like images).
+/// file (a taken name gets clip-2.mp4, like images). <paramref name="spool"/> is the spool folder holding the output
+/// (named through its descriptor in the result), so the output is moved from it by name.
 /// </summary>
 public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, FfmpegTools tools)
 {
+    /// <summary>The job's own sidecar, read back through the spool's handle: a few KB (its command lines included).</summary>
+    private const long SidecarLimit = 4 << 20;
+
     /// <summary>Delivers <paramref name="result"/> (its output and sidecar in the spool); the name it got in outbox/.</summary>
     /// <param name="outputStem">The output's path in outbox/ without extension (the container decides it).</param>
     public async Task<string> DeliverAsync(VideoResult result, string sidecarInSpool, string inputName, string outputStem, VideoSettings settings, CancellationToken ct)
@@ -28,13 +32,13 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
         string produced = remux.Path;
         IReadOnlyList<string> commands = remux.CommandLines;
 
-        string spoolRelative = Path.GetRelativePath(spool.Path, produced);
+        string spoolRelative = Path.GetFileName(produced);
         for (int n = 1; ; n++)
         {
             string name = outputStem + choice.Container.Extension;
             if (n > 1) name = WatchLayout.Variant(name, n);
             if (outbox.Stat(name) is not null || outbox.Stat(name + ProvenanceFile.Suffix) is not null) continue;
-            byte[] sidecar = Complete(await File.ReadAllBytesAsync(sidecarInSpool, ct).ConfigureAwait(false), Path.GetFileName(name), choice, settings, commands);
+            byte[] sidecar = Complete(spool.ReadAllBytes(Path.GetFileName(sidecarInSpool), SidecarLimit), Path.GetFileName(name), choice, settings, commands);
             switch (spool.Move(spoolRelative, outbox, name))
             {
                 case MoveResult.Moved:

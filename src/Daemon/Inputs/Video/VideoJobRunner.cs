@@ -9,6 +9,7 @@ using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Processes;
 using ResShift.Daemon.Backends;
+using SegmentsFolder = ResShift.Pipeline.Video.Segments.SpoolFolder;
 
 namespace ResShift.Daemon.Inputs.Video;
 
@@ -50,33 +51,52 @@ public static class VideoJobRunner
     /// resumes there at its first uncommitted segment.
     /// </summary>
     public static async Task<JobResult> RunInRootAsync(ModelPipeline model, JobSettings effective, VideoSettings settings,
-        RootDirectory root, RootDirectory from, string relative, RootDirectory outbox, string source, CancellationToken ct)
+        RootDirectory root, RootDirectory from, string relative, RootDirectory outbox, string source, long maxPixels, CancellationToken ct)
     {
-        OpenedVideo opened;
-        RootDirectory spool;
+        OpenedVideo? opened = null;
+        RootDirectory? spool = null, folder = null;
+        SegmentsFolder? segments = null;
+        // Named after the whole input name: clip.mp4 and clip.mov claimed together must not share a spool.
+        string name = Path.GetFileName(relative) + ".mkv", sub = Path.GetDirectoryName(relative) ?? "";
         try
         {
             opened = OpenedVideo.Open(from, relative);
+            // Every folder of the spool is reached through a handle with no link followed (the root's own
+            // .resshift-video/, its subfolder for a nested input, the job's segment folder, which must bear our mark).
             spool = root.OpenDirectory(SpoolFolder);
+            folder = sub.Length == 0 ? null : spool.OpenDirectory(sub);
+            segments = await SegmentsFolder.OpenAsync(folder ?? spool, "." + name + ".resshift-segments", create: true, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return JobResult.Failure(new VideoException(relative, e.Message, e));
+            segments?.Dispose();
+            folder?.Dispose();
+            spool?.Dispose();
+            opened?.Dispose();
+            // A link or a folder this service did not make in its spool is permanent for this name: failed/, with the reason.
+            return JobResult.Failure(e is UnsafePathException
+                ? new JobRejectedException("path", $"{relative}: its video spool in {SpoolFolder}/: {e.Message}")
+                : new VideoException(relative, e.Message, e));
         }
         using (opened)
         using (spool)
+        using (folder)
+        using (segments)
         {
             string stem = Path.ChangeExtension(relative, null);
-            // Named after the whole input name: clip.mp4 and clip.mov claimed together must not share a spool.
-            string spoolOutput = Path.Combine(spool.Path, relative + ".mkv");
-            var job = new VideoRestoreJob(opened.Path, spoolOutput, relative, settings.ToOptions(model.Model.Id, effective, source));
+            RootDirectory outputFolder = folder ?? spool;
+            string spoolOutput = Path.Combine(outputFolder.DescriptorPath, name);
+            var job = new VideoRestoreJob(opened.Path, spoolOutput, relative, settings.ToOptions(model.Model.Id, effective, source))
+            {
+                MaxPixels = maxPixels, Spool = segments, SpoolPath = segments!.Path,
+            };
             VideoResult? restored = null;
             JobResult result = await RunJobAsync(model, job, ct, r => restored = r).ConfigureAwait(false);
             if (restored is null) return result;
             try
             {
                 // Not cancelled by a drain: a remux and two renames, and the segments are already gone.
-                await new VideoDelivery(spool, outbox, FfmpegTools.Default).DeliverAsync(restored, job.SidecarPath, relative, stem, settings, CancellationToken.None).ConfigureAwait(false);
+                await new VideoDelivery(outputFolder, outbox, FfmpegTools.Default).DeliverAsync(restored, job.SidecarPath, relative, stem, settings, CancellationToken.None).ConfigureAwait(false);
                 return result;
             }
             catch (Exception e)

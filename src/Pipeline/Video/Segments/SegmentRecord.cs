@@ -29,11 +29,14 @@ public sealed record SegmentRecord
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
-    public static SegmentRecord? TryRead(string path)
+    public static SegmentRecord? TryRead(string path) => TryRead(() => File.ReadAllBytes(path));
+
+    /// <param name="read">The record's bytes (an <see cref="IOException"/> when it cannot be read).</param>
+    public static SegmentRecord? TryRead(Func<byte[]> read)
     {
         try
         {
-            return JsonSerializer.Deserialize<SegmentRecord>(File.ReadAllBytes(path), Json);
+            return JsonSerializer.Deserialize<SegmentRecord>(read(), Json);
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or NotSupportedException)
         {

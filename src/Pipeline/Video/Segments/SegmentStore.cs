@@ -17,6 +17,16 @@ public sealed class SegmentStore(string directory, FfmpegTools tools)
 {
     public string Directory { get; } = directory;
 
+    /// <summary>
+    /// The spool's handle when the daemon opened it (<see cref="SpoolFolder"/>, <see cref="Directory"/> is then its
+    /// descriptor): records and segments are read through it (a link, a FIFO or an oversized record is not read) and
+    /// the spool is removed through it. Null: by path (the CLI's spool beside its output).
+    /// </summary>
+    public SpoolFolder? Folder { get; init; }
+
+    /// <summary>A record is a few hundred bytes.</summary>
+    private const int RecordLimit = 64 * 1024;
+
     /// <summary>The spool folder for an output file: <c>.NAME.resshift-segments</c> beside it.</summary>
     public static string For(string outputPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "." + Path.GetFileName(outputPath) + ".resshift-segments");
@@ -33,20 +43,31 @@ public sealed class SegmentStore(string directory, FfmpegTools tools)
     /// <summary>The record of a committed, verified segment; null when it must be (re)computed. A record pinned to another engine class throws.</summary>
     public async Task<SegmentRecord?> VerifyAsync(Segment s, string inputSha256, string settingsKey, string engine, string precision, CancellationToken cancellationToken)
     {
-        SegmentRecord? r = SegmentRecord.TryRead(RecordPathOf(s));
+        SegmentRecord? r = Folder is { } f ? SegmentRecord.TryRead(() => f.Folder.ReadAllBytes(s.RecordName, RecordLimit)) : SegmentRecord.TryRead(RecordPathOf(s));
         if (r is null || r.InputSha256 != inputSha256 || r.SettingsKey != settingsKey || r.FirstFrame != s.FirstFrame || r.Frames != s.Frames || r.Index != s.Index)
             return null;
         if (r.Engine != engine || r.Precision != precision)
             throw new Jobs.EngineClassMismatchException(
                 $"segment {s.Index} was restored by {r.Engine} {r.Precision}; this run uses {engine} {precision}, and one video never mixes engine classes (their outputs differ): resume it on a {r.Engine} {r.Precision} engine or delete {Directory}");
         string file = PathOf(s);
-        if (!File.Exists(file) || await Sha256Async(file, cancellationToken).ConfigureAwait(false) != r.OutputSha256) return null;
+        if (!File.Exists(file) || await SegmentSha256Async(s, cancellationToken).ConfigureAwait(false) != r.OutputSha256) return null;
         string json = await ChildProcess.RunAsync(tools.Ffprobe,
             ["-v", "error", "-of", "json", "-count_packets", "-show_entries", "stream=nb_read_packets", "-select_streams", "v:0", "file:" + file],
             cancellationToken).ConfigureAwait(false);
         Probing.MediaProbe probe = Probing.ProbeParser.Parse(json);
         return probe.Streams.Count == 1 && probe.Streams[0].Packets == s.Frames ? r : null;
     }
+
+    /// <summary>The plan in this spool (through its handle when it has one); null when there is none or it is unreadable.</summary>
+    public VideoPlan? ReadPlan() =>
+        Folder is { } f ? VideoPlan.TryRead(() => f.Folder.ReadAllBytes(VideoPlan.FileName, VideoPlan.MaxBytes)) : VideoPlan.TryReadIn(Directory);
+
+    /// <summary>Writes the plan atomically; with a handle, an existing plan is replaced only when <paramref name="replace"/> (two planners racing: one wins).</summary>
+    /// <exception cref="Files.FileExistsException">A plan appeared meanwhile and <paramref name="replace"/> is false.</exception>
+    public Task WritePlanAsync(VideoPlan plan, bool replace, CancellationToken cancellationToken) =>
+        Folder is { } f
+            ? f.Folder.WriteAtomicAsync(VideoPlan.FileName, (s, ct) => s.WriteAsync(plan.ToJson(), ct).AsTask(), replace, cancellationToken)
+            : plan.WriteAsync(Directory, cancellationToken);
 
     /// <summary>Makes an encoded .part durable under its final name, then writes its record atomically (the commit point).</summary>
     public async Task<SegmentRecord> CommitAsync(Segment s, SegmentRecord record, CancellationToken cancellationToken)
@@ -60,6 +81,21 @@ public sealed class SegmentStore(string directory, FfmpegTools tools)
         return committed;
     }
 
+    /// <summary>The sha256 of a segment's file; null when it cannot be read (through the spool's handle: a link or a FIFO is not read).</summary>
+    private async Task<string?> SegmentSha256Async(Segment s, CancellationToken cancellationToken)
+    {
+        if (Folder is null) return await Sha256Async(PathOf(s), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using Stream f = Folder.Folder.OpenReadStream(s.FileName, long.MaxValue);
+            return Convert.ToHexStringLower(await SHA256.HashDataAsync(f, cancellationToken).ConfigureAwait(false));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
     {
         await using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -68,6 +104,11 @@ public sealed class SegmentStore(string directory, FfmpegTools tools)
 
     public void Delete()
     {
+        if (Folder is not null)
+        {
+            Folder.Delete();
+            return;
+        }
         try
         {
             if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);

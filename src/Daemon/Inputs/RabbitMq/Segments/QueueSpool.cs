@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using ResShift.Pipeline.Files;
+using ResShift.Pipeline.Video.Segments;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 
@@ -13,6 +15,38 @@ public static class QueueSpool
 {
     private const int HashChars = 32, MaxShownChars = 96; // 32 + 1 + 96 + the suffix stays far below 255 bytes
     private const string Suffix = ".resshift-segments";   // a watch root's prune never enters or removes such a folder
+
+    /// <summary>
+    /// Opens a job's spool (<paramref name="spool"/>, as <see cref="PathGuard.Spool"/> names it: the root spool's
+    /// descriptor and the job's folder name) through that descriptor with no link followed; a folder there without
+    /// this service's mark is refused (<see cref="SpoolFolder"/>). Null when it is missing and not to be created.
+    /// </summary>
+    /// <exception cref="JobRejectedException">Kind "path": the spool is a link, not a folder, or not made by this service.</exception>
+    public static async Task<SpoolFolder?> OpenAsync(string spool, bool create, CancellationToken ct)
+    {
+        try
+        {
+            return await SpoolFolder.OpenAsync(Path.GetDirectoryName(spool)!, Path.GetFileName(spool), create, ct).ConfigureAwait(false);
+        }
+        catch (UnsafePathException e)
+        {
+            throw new JobRejectedException("path", $"the job's video spool {e.Message}");
+        }
+    }
+
+    /// <summary>An existing job spool only (nothing created or written); null when it is missing.</summary>
+    /// <exception cref="JobRejectedException">As <see cref="OpenAsync"/>.</exception>
+    public static SpoolFolder? OpenExisting(string spool)
+    {
+        try
+        {
+            return SpoolFolder.OpenExisting(Path.GetDirectoryName(spool)!, Path.GetFileName(spool));
+        }
+        catch (UnsafePathException e)
+        {
+            throw new JobRejectedException("path", $"the job's video spool {e.Message}");
+        }
+    }
 
     /// <summary><c>HASH-NAME.resshift-segments</c>: HASH the first 32 hex of sha256(relative output), NAME its file name, sanitised (ASCII letters, digits, '.', '-', '_').</summary>
     public static string NameFor(string relativeOutput)

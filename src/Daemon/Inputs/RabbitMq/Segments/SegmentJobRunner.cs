@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video.Processes;
 using ResShift.Pipeline.Video.Segments;
 using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Backends;
@@ -26,31 +27,35 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
         bool restoredNow = false;
         SegmentOutcome Outcome(SegmentOutcomeKind kind) =>
             new(kind, msg) { RestoredNow = restoredNow, Seconds = Stopwatch.GetElapsedTime(started).TotalSeconds, Model = plan?.Options.Model };
+        SpoolFolder? folder = null;
         try
         {
             msg = SegmentMessage.Parse(body, settings.MaxMessageBytes);
+            // The message proves it belongs to the plan in the spool (the plan's id, a digest the planner made, and the
+            // plan's job) before anything else is done for it: a forged or stale message touches nothing there.
+            folder = QueueSpool.OpenExisting(paths.Spool(msg.Output));
+            SegmentStore? store = folder is null ? null : new SegmentStore(folder.Path, FfmpegTools.Default) { Folder = folder };
+            plan = store?.ReadPlan();
+            if (plan is null || plan.Id != msg.PlanId || plan.JobId != msg.JobId)
+            {
+                plan = null;
+                if (DeliveredFor(msg)) return Outcome(SegmentOutcomeKind.AlreadyAssembled);
+                log.LogInformation("queue {Queue}: segment {Segment} of {Job}: plan {Plan} of that job is not in the spool (replaced, removed, or a message no planner made); nothing to do",
+                    settings.SegmentsQueue, msg.Segment, msg.JobId, msg.PlanId);
+                return Outcome(SegmentOutcomeKind.Dropped) with { Error = "no such plan for this job in the spool" };
+            }
             RootedPath inputAt = paths.Input(msg.Input);
             string output = paths.Output(msg.Output, inputAt).Full;
-            string spool = paths.Spool(msg.Output);
-            plan = VideoPlan.TryReadIn(spool);
-            if (plan is null || plan.Id != msg.PlanId)
-            {
-                if (VideoRestoreJob.Delivered(output, msg.PlanId, checkBytes: false)) return Outcome(SegmentOutcomeKind.AlreadyAssembled);
-                log.LogInformation("queue {Queue}: segment {Segment} of {Job}: plan {Plan} is no longer in the spool (replaced or removed); nothing to do",
-                    settings.SegmentsQueue, msg.Segment, msg.JobId, msg.PlanId);
-                return Outcome(SegmentOutcomeKind.Dropped) with { Error = "plan replaced or removed" };
-            }
             if (plan.InputPath != inputAt.Full || plan.OutputPath != output || plan.Segments != msg.Segments)
                 throw new JobRejectedException("message", $"segment message for {msg.JobId} does not match the plan in the spool (input, output or segment count)");
-            string failed = new SegmentStore(spool, Pipeline.Video.Processes.FfmpegTools.Default).FailedMarker;
-            if (File.Exists(failed))
-                return Outcome(SegmentOutcomeKind.Dropped) with { Error = "the job already failed: " + SafeRead(failed) };
+            if (ReadFailed(folder!) is { } reason)
+                return Outcome(SegmentOutcomeKind.Dropped) with { Error = "the job already failed: " + reason };
             if (!models.TryGetValue(plan.Options.Model, out ModelPipeline? mp) || mp.IsBird)
                 throw new WrongWorkerException($"model '{plan.Options.Model}' of job {msg.JobId} is not served by this daemon");
 
             log.LogInformation("queue {Queue}: segment {Segment}/{Segments} of {Job}: restoring", settings.SegmentsQueue, msg.Segment + 1, msg.Segments, msg.JobId);
             using Video.OpenedVideo opened = QueueVideoFiles.Open(inputAt);
-            var job = VideoRestoreJob.FromPlan(plan, readPath: opened.Path, deliver: QueueVideoFiles.Deliver(paths, msg.Input, msg.Output), spoolPath: spool);
+            var job = VideoRestoreJob.FromPlan(plan, readPath: opened.Path, deliver: QueueVideoFiles.Deliver(paths, msg.Input, msg.Output), spool: folder);
             SegmentRun run;
             using (await locks.AcquireAsync($"{output}#segment-{msg.Segment}", ct).ConfigureAwait(false))
                 run = await job.RestoreSegmentAsync(plan, msg.Segment, mp.Pipeline, mp.Engines.EngineName, mp.Engines.Precision, ct).ConfigureAwait(false);
@@ -95,44 +100,80 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
                 log.LogWarning(e, "queue {Queue}: segment {Segment} of {Job} failed ({Kind}); it will be retried", settings.SegmentsQueue, msg?.Segment, msg?.JobId, r.Class?.Kind);
             return Outcome(r.Kind == OutcomeKind.Transient ? SegmentOutcomeKind.Transient : SegmentOutcomeKind.Rejected) with { Error = r.Error, ErrorKind = r.Class?.Kind };
         }
+        finally
+        {
+            folder?.Dispose();
+        }
+    }
+
+    /// <summary>The output named by a message that matches no plan was delivered for the plan it names (a redelivery after the assembler's ack was lost).</summary>
+    private bool DeliveredFor(SegmentMessage msg)
+    {
+        try
+        {
+            return VideoRestoreJob.Delivered(paths.Output(msg.Output, paths.Input(msg.Input)).Full, msg.PlanId, checkBytes: false);
+        }
+        catch (Exception e) when (e is JobRejectedException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
     /// Marks the job failed in its spool: the other segments' workers stop spending work on it, and a resent job
-    /// re-plans and clears it. True when this call made the mark (or could not: the spool is gone), so the job's
-    /// failure is reported once even when several of its segments fail at the same time.
+    /// re-plans and clears it. Only a message that belongs to the plan in the spool (its id and job) may: a forged or
+    /// stale one marks nothing and reports nothing. True when this call made the mark (or could not: the spool is
+    /// gone), so the job's failure is reported once even when several of its segments fail at the same time.
     /// </summary>
     public bool MarkFailed(SegmentMessage msg, string reason)
     {
-        string? marker = null;
         try
         {
             // Found from the output's name alone: the output's folders may be what failed (a folder swapped for a link).
-            string spool = paths.Spool(msg.Output);
-            if (!Directory.Exists(spool)) return true;
-            marker = new SegmentStore(spool, Pipeline.Video.Processes.FfmpegTools.Default).FailedMarker;
-            using var f = new FileStream(marker, FileMode.CreateNew, FileAccess.Write);
-            f.Write(System.Text.Encoding.UTF8.GetBytes($"segment {msg.Segment}: {reason}\n"));
-            return true;
+            using SpoolFolder? folder = QueueSpool.OpenExisting(paths.Spool(msg.Output));
+            if (folder is null) return true;
+            VideoPlan? plan = new SegmentStore(folder.Path, FfmpegTools.Default) { Folder = folder }.ReadPlan();
+            if (plan is null || plan.Id != msg.PlanId || plan.JobId != msg.JobId)
+            {
+                log.LogWarning("queue {Queue}: segment {Segment} of {Job} names plan {Plan}, which is not that job's plan in the spool: nothing is marked failed and no job event is published",
+                    settings.SegmentsQueue, msg.Segment, msg.JobId, msg.PlanId);
+                return false;
+            }
+            try
+            {
+                using var f = new FileStream(Path.Combine(folder.Path, FailedMarker), FileMode.CreateNew, FileAccess.Write); // O_EXCL: never through a link
+                f.Write(System.Text.Encoding.UTF8.GetBytes($"segment {msg.Segment}: {reason}\n"));
+                return true;
+            }
+            catch (IOException) when (folder.Folder.Stat(FailedMarker) is not null)
+            {
+                return false; // another segment's failure was first
+            }
         }
-        catch (IOException) when (marker is not null && File.Exists(marker))
+        catch (JobRejectedException e)
         {
-            return false; // another segment's failure was first
+            // The message's output, or the spool it names, is refused: no planner made this message, so it speaks for no job.
+            log.LogWarning("queue {Queue}: segment {Segment} of {Job} names no usable spool ({Message}): no job event is published", settings.SegmentsQueue, msg.Segment, msg.JobId, e.Message);
+            return false;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JobRejectedException or Pipeline.Files.UnsafePathException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.LogWarning("queue {Queue}: could not mark job {Job} failed: {Message}", settings.SegmentsQueue, msg.JobId, e.Message);
             return true;
         }
     }
 
-    private static string SafeRead(string path)
+    private const string FailedMarker = "failed.txt";
+
+    /// <summary>Why the job failed, when a segment marked it so; read through the spool's handle (a link or a FIFO is not read).</summary>
+    private static string? ReadFailed(SpoolFolder folder)
     {
+        if (folder.Folder.Stat(FailedMarker) is null) return null;
         try
         {
-            return File.ReadAllText(path).Trim();
+            return System.Text.Encoding.UTF8.GetString(folder.Folder.ReadAllBytes(FailedMarker, 64 * 1024)).Trim();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException)
         {
             return "(reason unreadable)";
         }

@@ -6,8 +6,10 @@ namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 /// <summary>
 /// One segment of a split video job, on <c>&lt;queue&gt;.segments</c>:
 /// <c>{"job_id","plan_id","input","output","segment","segments"}</c>. It carries no settings: the worker reads the
-/// plan from the spool beside <c>output</c> (the shared storage) and restores with the planner's settings. Parsing
-/// is strict like <see cref="JobMessage"/>'s: anything unknown or missing is refused.
+/// plan from the spool of <c>output</c> (the shared storage) and restores with the planner's settings. It acts on it
+/// only when the plan there has this <c>plan_id</c> (a salted digest its planner made) and this <c>job_id</c>: a
+/// forged or stale message changes nothing (<see cref="SegmentJobRunner"/>). Parsing is strict like
+/// <see cref="JobMessage"/>'s: anything unknown or missing is refused.
 /// </summary>
 public sealed record SegmentMessage(
     [property: JsonPropertyName("job_id")] string JobId,

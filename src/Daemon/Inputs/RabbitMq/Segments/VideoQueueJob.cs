@@ -27,20 +27,24 @@ public static class VideoQueueJob
     /// <param name="deliver">How an unsplit job's output is put in place (through the output's root).</param>
     /// <param name="spool">The job's spool, named through the root spool's descriptor (<see cref="PathGuard.Spool"/>).</param>
     public static async Task<Outcome> RunAsync(JobMessage msg, ModelPipeline mp, JobSettings effective, string input, string output, bool splitByDefault,
-        string readPath, DeliverOutput deliver, string spool, CancellationToken ct)
+        string readPath, DeliverOutput deliver, string spool, long maxPixels, CancellationToken ct)
     {
-        var job = new VideoRestoreJob(input, output, msg.Input, OptionsFor(msg, mp, effective)) { ReadPath = readPath, Deliver = deliver, SpoolPath = spool };
         string engine = mp.Engines.EngineName, precision = mp.Engines.Precision;
+        SpoolFolder? folder = null;
         try
         {
+            // Opened through the root spool's handle, no link followed; a folder there that this service did not make is refused.
+            folder = await QueueSpool.OpenAsync(spool, create: true, ct).ConfigureAwait(false);
+            var job = new VideoRestoreJob(input, output, msg.Input, OptionsFor(msg, mp, effective))
+            {
+                ReadPath = readPath, Deliver = deliver, SpoolPath = folder!.Path, Spool = folder, MaxPixels = maxPixels,
+            };
+            // A plan is replaced only by its own job: another job's, still running, keeps its spool (split or not).
+            if (job.ReadPlan() is { } earlier && earlier.JobId != msg.Id && !job.Ended(earlier))
+                throw new PlanTakenException(msg.Input, earlier);
             if (msg.Video?.Split ?? splitByDefault)
             {
-                VideoPlan plan = await job.PlanAsync(mp.Pipeline, engine, precision, msg.Replace, ct).ConfigureAwait(false);
-                // The same job planned before (its planner died before the ack, maybe on another engine class): keep that
-                // plan and its engine pin, so the segments already committed under it, and its messages, stay valid.
-                if (VideoPlan.TryReadIn(spool) is { } earlier && earlier.InputSha256 == plan.InputSha256 && earlier.SettingsKey == plan.SettingsKey
-                    && earlier.OutputPath == plan.OutputPath && earlier.Segments == plan.Segments)
-                    plan = earlier with { Replace = plan.Replace };
+                VideoPlan plan = await job.PlanAsync(mp.Pipeline, engine, precision, msg.Replace, msg.Id, ct).ConfigureAwait(false);
                 if (plan.Segments > 1)
                 {
                     IReadOnlyList<int> pending = await job.WritePlanAsync(plan, ct).ConfigureAwait(false);
@@ -63,9 +67,18 @@ public static class VideoQueueJob
             // Segments of an earlier attempt on another engine class are in the spool: never mixed, never silently dropped.
             return new Outcome(JobResult.Failure(new JobRejectedException("input", e.Message, e)), null);
         }
+        catch (PlanTakenException e)
+        {
+            return new Outcome(JobResult.Failure(new JobRejectedException("output", e.Message, e)), null);
+        }
         catch (Exception e)
         {
             return new Outcome(JobResult.Failure(e), null);
+        }
+        finally
+        {
+            folder?.DeleteIfUnused(); // a spool made for a job refused before it planned anything does not stay
+            folder?.Dispose();
         }
     }
 }
