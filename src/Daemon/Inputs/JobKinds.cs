@@ -1,6 +1,9 @@
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
+using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Models;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Processes;
 
 namespace ResShift.Daemon.Inputs;
 
@@ -16,9 +19,30 @@ public static class JobKinds
 
     /// <summary>An input inside a root, probed through the root's handle (a file that cannot be opened safely is an image: the image path reports why).</summary>
     public static async Task<JobKind> DecideAsync(ModelManifest model, RootDirectory root, string relative, CancellationToken ct) =>
-        ForModel(model) ?? (await Video.VideoJobRunner.IsVideoAsync(root, relative, ct).ConfigureAwait(false) ? JobKind.Video : JobKind.Image);
+        ForModel(model) ?? (await IsVideoAsync(root, relative, ct).ConfigureAwait(false) ? JobKind.Video : JobKind.Image);
 
     /// <summary>An input named by the CLI's user.</summary>
     public static async Task<JobKind> DecideAsync(ModelManifest model, string path, CancellationToken ct) =>
-        ForModel(model) ?? (await Video.VideoJobRunner.IsVideoAsync(path, ct).ConfigureAwait(false) ? JobKind.Video : JobKind.Image);
+        ForModel(model) ?? (await IsVideoAsync(path, ct).ConfigureAwait(false) ? JobKind.Video : JobKind.Image);
+
+    /// <summary>Not an image by name, and a video by extension or by a video stream that ffprobe finds.</summary>
+    public static async Task<bool> IsVideoAsync(string path, CancellationToken ct) =>
+        ImageFormats.FromPath(path) is null
+        && (VideoFiles.HasVideoExtension(path) || await VideoFiles.HasVideoStreamAsync(path, FfmpegTools.Default, ct).ConfigureAwait(false));
+
+    /// <summary>The same question for a file in a root, read through the root's handle; a file that cannot be opened safely is not a video (the image path reports it).</summary>
+    public static async Task<bool> IsVideoAsync(RootDirectory folder, string relative, CancellationToken ct)
+    {
+        if (ImageFormats.FromPath(relative) is not null) return false;
+        if (VideoFiles.HasVideoExtension(relative)) return true;
+        try
+        {
+            using OpenedVideo opened = OpenedVideo.Open(folder, relative);
+            return await VideoFiles.HasVideoStreamAsync(opened.Path, FfmpegTools.Default, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

@@ -3,6 +3,7 @@ using ResShift.Daemon.Inputs.Video;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Video.Processes;
+using ResShift.Pipeline.Video;
 
 namespace ResShift.Daemon.Tests.Video;
 

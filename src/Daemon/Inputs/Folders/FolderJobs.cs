@@ -27,7 +27,7 @@ internal sealed class FolderJobs(WatchRoot root)
             BirdRestoreJob bird = root.Jobs.CreateBird(root.Model, root.Settings.BirdSettings(), BirdFiles(rel), rel, progress);
             return await JobFactory.RunBirdAsync(root.Model, bird, "folder", claim.Token).ConfigureAwait(false);
         }
-        if (await Video.VideoJobRunner.IsVideoAsync(Layout.ProcessingDir, rel, claim.Token).ConfigureAwait(false))
+        if (await JobKinds.IsVideoAsync(Layout.ProcessingDir, rel, claim.Token).ConfigureAwait(false))
         {
             // Opened through processing/'s handle and read by ffmpeg through that descriptor; restored in the root's
             // spool with this root's video settings, delivered to outbox/ without replacing a file.
@@ -54,7 +54,7 @@ internal sealed class FolderJobs(WatchRoot root)
         if (root.Model.IsBird) return BirdProvenance.Completed(BirdFiles(rel), root.Model.Model.Id, root.Settings.BirdSettings());
         var input = new RootedFile(Layout.ProcessingDir, rel);
         var key = ProvenanceKey.For(root.Model.Model.Id, root.Effective);
-        return await Video.VideoJobRunner.IsVideoAsync(Layout.ProcessingDir, rel, ct).ConfigureAwait(false)
+        return await JobKinds.IsVideoAsync(Layout.ProcessingDir, rel, ct).ConfigureAwait(false)
             ? CompletedOutput.MatchesVideo(Layout.OutboxDir, rel, input, key)
             : CompletedOutput.Matches(new RootedFile(Layout.OutboxDir, OutputRelative(rel)), input, null, key);
     }

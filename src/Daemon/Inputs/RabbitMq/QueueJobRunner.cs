@@ -122,7 +122,7 @@ public sealed class QueueJobRunner
         RefuseExisting(msg, outputAt, outputAt.Root.Stat(outputAt.Relative) is not null);
         if (!outputAt.Full.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
             throw new JobRejectedException("message", $"'{msg.Input}' is a video: its output is MKV (every stream kept), so name the output .mkv (got {msg.Output})");
-        using Video.OpenedVideo opened = Segments.QueueVideoFiles.Open(inputAt);
+        using ResShift.Pipeline.Video.OpenedVideo opened = Segments.QueueVideoFiles.Open(inputAt);
         return await Segments.VideoQueueJob.RunAsync(msg, mp, effective, inputAt.Full, outputAt.Full, _settings.SplitVideos,
             opened.Path, Segments.QueueVideoFiles.Deliver(_paths, inputAt.Full, outputAt.Full), _paths.Spool(outputAt.Full), _jobs.MaxPixels, ct).ConfigureAwait(false);
     }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ResShift.Daemon.Configuration;
-using ResShift.Daemon.Inputs.Folders;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Codec;
@@ -36,7 +35,7 @@ public sealed class VideoDelivery(RootDirectory spool, RootDirectory outbox, Ffm
         for (int n = 1; ; n++)
         {
             string name = outputStem + choice.Container.Extension;
-            if (n > 1) name = WatchLayout.Variant(name, n);
+            if (n > 1) name = RelativeNames.Variant(name, n);
             if (outbox.Stat(name) is not null || outbox.Stat(name + ProvenanceFile.Suffix) is not null) continue;
             byte[] sidecar = Complete(spool.ReadAllBytes(Path.GetFileName(sidecarInSpool), SidecarLimit), Path.GetFileName(name), choice, settings, commands);
             switch (spool.Move(spoolRelative, outbox, name))

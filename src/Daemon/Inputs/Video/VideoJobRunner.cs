@@ -24,26 +24,6 @@ public static class VideoJobRunner
     /// <summary>The spool of a watch root: a hidden folder beside inbox/ where videos are restored before delivery.</summary>
     public const string SpoolFolder = ".resshift-video";
 
-    public static async Task<bool> IsVideoAsync(string path, CancellationToken ct) =>
-        ImageFormats.FromPath(path) is null
-        && (VideoFiles.HasVideoExtension(path) || await VideoFiles.HasVideoStreamAsync(path, FfmpegTools.Default, ct).ConfigureAwait(false));
-
-    /// <summary>The same question for a file in a root, read through the root's handle; a file that cannot be opened safely is not a video (the image path reports it).</summary>
-    public static async Task<bool> IsVideoAsync(RootDirectory folder, string relative, CancellationToken ct)
-    {
-        if (ImageFormats.FromPath(relative) is not null) return false;
-        if (VideoFiles.HasVideoExtension(relative)) return true;
-        try
-        {
-            using OpenedVideo opened = OpenedVideo.Open(folder, relative);
-            return await VideoFiles.HasVideoStreamAsync(opened.Path, FfmpegTools.Default, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>
     /// A watch root's video: opened through <paramref name="from"/>'s handle (no link followed) and read by ffmpeg
     /// through that descriptor, restored with <paramref name="settings"/> into the root's spool, then delivered into
@@ -108,7 +88,7 @@ public static class VideoJobRunner
                 // Whatever was not delivered (an output a failed delivery left, a remux, the spool's sidecar) goes.
                 foreach (string leftover in new[] { spoolOutput, job.SidecarPath }.Concat(OutputContainers.Select(c => Path.ChangeExtension(spoolOutput, c.Extension))))
                     AtomicFile.TryDelete(leftover);
-                Folders.WatchLayout.RemoveEmptyParents(spool, relative);
+                RelativeNames.RemoveEmptyParents(spool, relative);
             }
         }
     }

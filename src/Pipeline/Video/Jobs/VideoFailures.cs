@@ -1,4 +1,5 @@
 using ResShift.Pipeline.Video.Processes;
+using ResShift.Pipeline.Video.Segments;
 
 namespace ResShift.Pipeline.Video.Jobs;
 
@@ -30,9 +31,6 @@ internal static class VideoFailures
         }
     }
 }
-
-/// <summary>A segment was committed by another engine class: the job refuses to mix.</summary>
-public sealed class EngineClassMismatchException(string message) : Exception(message);
 
 /// <summary>
 /// Puts <paramref name="muxed"/> (a finished output in the spool) in place with <paramref name="sidecar"/>: the

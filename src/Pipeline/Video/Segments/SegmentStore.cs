@@ -47,7 +47,7 @@ public sealed class SegmentStore(string directory, FfmpegTools tools)
         if (r is null || r.InputSha256 != inputSha256 || r.SettingsKey != settingsKey || r.FirstFrame != s.FirstFrame || r.Frames != s.Frames || r.Index != s.Index)
             return null;
         if (r.Engine != engine || r.Precision != precision)
-            throw new Jobs.EngineClassMismatchException(
+            throw new EngineClassMismatchException(
                 $"segment {s.Index} was restored by {r.Engine} {r.Precision}; this run uses {engine} {precision}, and one video never mixes engine classes (their outputs differ): resume it on a {r.Engine} {r.Precision} engine or delete {Directory}");
         string file = PathOf(s);
         if (!File.Exists(file) || await SegmentSha256Async(s, cancellationToken).ConfigureAwait(false) != r.OutputSha256) return null;

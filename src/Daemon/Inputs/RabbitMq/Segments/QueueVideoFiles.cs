@@ -2,6 +2,7 @@ using ResShift.Daemon.Inputs.Video;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 

@@ -54,7 +54,7 @@ public sealed class SegmentJobRunner(RabbitMqSettings settings, IReadOnlyDiction
                 throw new WrongWorkerException($"model '{plan.Options.Model}' of job {msg.JobId} is not served by this daemon");
 
             log.LogInformation("queue {Queue}: segment {Segment}/{Segments} of {Job}: restoring", settings.SegmentsQueue, msg.Segment + 1, msg.Segments, msg.JobId);
-            using Video.OpenedVideo opened = QueueVideoFiles.Open(inputAt);
+            using ResShift.Pipeline.Video.OpenedVideo opened = QueueVideoFiles.Open(inputAt);
             var job = VideoRestoreJob.FromPlan(plan, readPath: opened.Path, deliver: QueueVideoFiles.Deliver(paths, msg.Input, msg.Output), spool: folder);
             SegmentRun run;
             using (await locks.AcquireAsync($"{output}#segment-{msg.Segment}", ct).ConfigureAwait(false))

@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using ResShift.Pipeline.Files;
 
-namespace ResShift.Daemon.Inputs.Video;
+namespace ResShift.Pipeline.Video;
 
 /// <summary>
 /// A claimed video opened through its root's handle (a regular file, no link followed on the way) and named for

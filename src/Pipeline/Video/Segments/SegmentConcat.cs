@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using ResShift.Pipeline.Video.Probing;
 using ResShift.Pipeline.Video.Processes;
-using ResShift.Pipeline.Video.Segments;
+using ResShift.Pipeline.Video.Codec;
 
-namespace ResShift.Pipeline.Video.Codec;
+namespace ResShift.Pipeline.Video.Segments;
 
 /// <summary>
 /// Joins committed segments into one video stream without re-encoding. Each entry of the ffconcat list gets
