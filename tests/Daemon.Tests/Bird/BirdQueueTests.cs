@@ -9,6 +9,7 @@ using ResShift.Pipeline.Imaging;
 using ResShift.Pipeline.Models;
 using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Backends;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Tests.Bird;
 

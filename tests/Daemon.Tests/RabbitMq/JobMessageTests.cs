@@ -7,6 +7,7 @@ using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Tiling;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Tests.RabbitMq;
 

@@ -7,6 +7,7 @@ using ResShift.Daemon.Tests.Restore;
 using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Models;
 using ResShift.Daemon.Configuration;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Tests.Serve;
 

@@ -3,6 +3,7 @@ using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Processes;
+using ResShift.Pipeline.Video.Codec;
 
 namespace ResShift.Pipeline.Tests.Video;
 

@@ -2,6 +2,8 @@ using ResShift.Engines.Abstractions;
 using ResShift.Pipeline.Diffusion;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
 
 namespace ResShift.Pipeline.Tests.Video;
 

@@ -5,6 +5,8 @@ using ResShift.Pipeline.Models;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Tests.Support;
 using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
 
 namespace ResShift.Pipeline.Tests.Video;
 

@@ -1,4 +1,5 @@
 using ResShift.Pipeline.Processing;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 

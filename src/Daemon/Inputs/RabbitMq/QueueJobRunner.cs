@@ -7,6 +7,7 @@ using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Backends;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 

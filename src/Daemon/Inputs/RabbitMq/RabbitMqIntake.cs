@@ -4,6 +4,7 @@ using ResShift.Daemon.Serve;
 using ResShift.Pipeline.Fidelity;
 using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Backends;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq;
 

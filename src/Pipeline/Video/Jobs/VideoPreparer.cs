@@ -4,6 +4,7 @@ using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Probing;
 using ResShift.Pipeline.Video.Processes;
 using ResShift.Pipeline.Video.Segments;
+using ResShift.Pipeline.Video;
 
 namespace ResShift.Pipeline.Video.Jobs;
 

@@ -3,6 +3,8 @@ using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video.Processes;
 using ResShift.Pipeline.Video.Segments;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
 
 namespace ResShift.Pipeline.Video.Jobs;
 

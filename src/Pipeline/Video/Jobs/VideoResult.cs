@@ -1,6 +1,7 @@
 using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Probing;
 using ResShift.Pipeline.Video.Segments;
+using ResShift.Pipeline.Video;
 
 namespace ResShift.Pipeline.Video.Jobs;
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Jobs;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
 
 namespace ResShift.Pipeline.Video.Segments;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Video.Segments;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 
@@ -13,8 +14,6 @@ namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 /// </summary>
 public static class QueueSpool
 {
-    private const int HashChars = 32, MaxShownChars = 96; // 32 + 1 + 96 + the suffix stays far below 255 bytes
-    private const string Suffix = ".resshift-segments";   // a watch root's prune never enters or removes such a folder
 
     /// <summary>
     /// Opens a job's spool (<paramref name="spool"/>, as <see cref="PathGuard.Spool"/> names it: the root spool's
@@ -48,16 +47,6 @@ public static class QueueSpool
         }
     }
 
-    /// <summary><c>HASH-NAME.resshift-segments</c>: HASH the first 32 hex of sha256(relative output), NAME its file name, sanitised (ASCII letters, digits, '.', '-', '_').</summary>
-    public static string NameFor(string relativeOutput)
-    {
-        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(relativeOutput)))[..HashChars];
-        var shown = new StringBuilder(MaxShownChars);
-        foreach (char c in Path.GetFileName(relativeOutput))
-        {
-            if (shown.Length == MaxShownChars) break;
-            shown.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_');
-        }
-        return $"{hash}-{shown}{Suffix}";
-    }
+    /// <summary><c>HASH-NAME.resshift-segments</c>: see <see cref="QueueSpoolName.For"/>.</summary>
+    public static string NameFor(string relativeOutput) => QueueSpoolName.For(relativeOutput);
 }

@@ -3,6 +3,7 @@ using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Jobs;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 

@@ -6,6 +6,7 @@ using ResShift.Pipeline.Video.Processes;
 using ResShift.Pipeline.Video.Segments;
 using ResShift.Daemon.Configuration;
 using ResShift.Daemon.Backends;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 

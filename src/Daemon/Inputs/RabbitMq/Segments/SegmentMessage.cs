@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 

@@ -3,6 +3,9 @@ using ResShift.Pipeline.Processing;
 using ResShift.Pipeline.Video.Jobs;
 using ResShift.Pipeline.Video.Segments;
 using ResShift.Daemon.Backends;
+using ResShift.Pipeline.Video;
+using ResShift.Pipeline.Video.Codec;
+using ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 namespace ResShift.Daemon.Inputs.RabbitMq.Segments;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using ResShift.Pipeline.Fidelity;
 using ResShift.Pipeline.Tiling;
 
-namespace ResShift.Daemon.Inputs.RabbitMq;
+namespace ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 /// <summary>Options a message may set; null = the model's default (for Fidelity: the queue's threshold).</summary>
 public sealed record JobOptions(ulong? Seed, double? NoiseScale, int? Overlap, BlendMode? Blend, FidelityThreshold? Fidelity = null, int? Iterations = null);

@@ -1,7 +1,6 @@
 using ResShift.Pipeline.Processing;
-using ResShift.Pipeline.Video.Codec;
 
-namespace ResShift.Pipeline.Video.Jobs;
+namespace ResShift.Pipeline.Video.Codec;
 
 /// <summary>Per-video choices: encoder, noise mode, interlace policy, and the image settings every frame uses.</summary>
 public sealed record VideoJobOptions

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ResShift.Daemon.Inputs.RabbitMq;
+namespace ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 /// <summary>
 /// One job per output path at a time in this process. A message redelivered after a lost connection can arrive

@@ -1,7 +1,7 @@
 using ResShift.Pipeline.Files;
 using ResShift.Pipeline.Imaging;
 
-namespace ResShift.Daemon.Inputs.RabbitMq;
+namespace ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 /// <summary>A message path placed inside one configured root: that root's handle and the path relative to it.</summary>
 public sealed record RootedPath(RootDirectory Root, string Relative)
@@ -69,7 +69,7 @@ public sealed class PathGuard : IDisposable
     }
 
     /// <summary>
-    /// The spool folder of a queue video writing <paramref name="outputPath"/>: <see cref="Segments.QueueSpool.NameFor"/>
+    /// The spool folder of a queue video writing <paramref name="outputPath"/>: <see cref="QueueSpoolName.For"/>
     /// in its root's <c>.resshift-video/</c>, named through the descriptor this guard holds (<c>/proc/PID/fd/N/NAME</c>).
     /// The spool folder is opened through the root's handle (created when missing, no link followed) on first use and
     /// held until the guard is disposed, so the path never walks through the output's folders and a folder swapped for
@@ -94,7 +94,7 @@ public sealed class PathGuard : IDisposable
                 _spools[output.Root] = folder;
             }
         }
-        return Path.Combine(folder.DescriptorPath, Segments.QueueSpool.NameFor(output.Relative));
+        return Path.Combine(folder.DescriptorPath, QueueSpoolName.For(output.Relative));
     }
 
     public void Dispose()

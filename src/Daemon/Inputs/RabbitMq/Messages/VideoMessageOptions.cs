@@ -2,7 +2,7 @@ using ResShift.Pipeline.Video;
 using ResShift.Pipeline.Video.Codec;
 using ResShift.Pipeline.Video.Jobs;
 
-namespace ResShift.Daemon.Inputs.RabbitMq;
+namespace ResShift.Daemon.Inputs.RabbitMq.Messages;
 
 /// <summary>
 /// A message's <c>"video"</c> object: encoder settings, noise mode, segment size and whether the job may be split
