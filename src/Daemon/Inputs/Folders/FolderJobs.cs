@@ -21,13 +21,14 @@ internal sealed class FolderJobs(WatchRoot root)
     /// <summary>Runs <paramref name="rel"/> (in processing/) as its kind; the outcome, never an exception from the job itself.</summary>
     public async Task<JobResult> RunAsync(string rel, Claim claim, Action progress)
     {
-        if (root.Model.IsBird)
+        JobKind kind = await JobKinds.DecideAsync(root.Model.Model, Layout.ProcessingDir, rel, claim.Token).ConfigureAwait(false);
+        if (kind == JobKind.Bird)
         {
             // Through the root handles like image jobs; a name already in outbox/ gets the next free one (photo-2.png).
             BirdRestoreJob bird = root.Jobs.CreateBird(root.Model, root.Settings.BirdSettings(), BirdFiles(rel), rel, progress);
             return await JobFactory.RunBirdAsync(root.Model, bird, "folder", claim.Token).ConfigureAwait(false);
         }
-        if (await JobKinds.IsVideoAsync(Layout.ProcessingDir, rel, claim.Token).ConfigureAwait(false))
+        if (kind == JobKind.Video)
         {
             // Opened through processing/'s handle and read by ffmpeg through that descriptor; restored in the root's
             // spool with this root's video settings, delivered to outbox/ without replacing a file.
@@ -51,10 +52,11 @@ internal sealed class FolderJobs(WatchRoot root)
     /// <summary>Whether a resumed claim's output and sidecar already name this input, model and settings (a crash came after they were durable).</summary>
     public async Task<bool> AlreadyDoneAsync(string rel, CancellationToken ct)
     {
-        if (root.Model.IsBird) return BirdProvenance.Completed(BirdFiles(rel), root.Model.Model.Id, root.Settings.BirdSettings());
+        JobKind kind = await JobKinds.DecideAsync(root.Model.Model, Layout.ProcessingDir, rel, ct).ConfigureAwait(false);
+        if (kind == JobKind.Bird) return BirdProvenance.Completed(BirdFiles(rel), root.Model.Model.Id, root.Settings.BirdSettings());
         var input = new RootedFile(Layout.ProcessingDir, rel);
         var key = ProvenanceKey.For(root.Model.Model.Id, root.Effective);
-        return await JobKinds.IsVideoAsync(Layout.ProcessingDir, rel, ct).ConfigureAwait(false)
+        return kind == JobKind.Video
             ? CompletedOutput.MatchesVideo(Layout.OutboxDir, rel, input, key)
             : CompletedOutput.Matches(new RootedFile(Layout.OutboxDir, OutputRelative(rel)), input, null, key);
     }
