@@ -166,9 +166,11 @@ public sealed class BirdParityTests(ITestOutputHelper output)
         int step = t.GetProperty("resumes").GetProperty($"{iteration}").GetProperty("step").GetInt32();
         Assert.Equal(iteration - 1, step);
         BirdInversion job = data.Job(task);
-        job.Restore(new BirdCheckpoint(step, double.NaN, data.Tensor(pre + "z"), data.Tensor(pre + "m"), data.Tensor(pre + "v"),
+        // A checkpoint carries the loss of every iteration before it (the job checks that it fits): the reference's own.
+        double[] before = t.GetProperty("losses").EnumerateArray().Take(step).Select(e => e.GetDouble()).ToArray();
+        job.Restore(new BirdCheckpoint(step, before[^1], data.Tensor(pre + "z"), data.Tensor(pre + "m"), data.Tensor(pre + "v"),
             task == BirdTask.Deblur ? data.Tensor(pre + "kn") : null, task == BirdTask.Deblur ? data.Tensor("kn_u") : null,
-            task == BirdTask.Deblur ? data.Tensor(pre + "kn_m") : null, task == BirdTask.Deblur ? data.Tensor(pre + "kn_v") : null));
+            task == BirdTask.Deblur ? data.Tensor(pre + "kn_m") : null, task == BirdTask.Deblur ? data.Tensor(pre + "kn_v") : null) { Losses = before });
         using var engine = BirdEngine.Open(data.Manifest);
         await using var batcher = new UNetBatcher(engine, 1, TimeSpan.Zero);
 
