@@ -47,9 +47,9 @@ public sealed class BirdCheckpointMisfitTests
 
             Assert.True(File.Exists(output + ".resshift.json"), daemon.Log());
             using var sidecar = JsonDocument.Parse(File.ReadAllText(output + ".resshift.json"));
-            Assert.Equal(0, sidecar.RootElement.GetProperty("resumed_from").GetInt32());
-            Assert.Equal(total, sidecar.RootElement.GetProperty("losses").GetArrayLength()); // all four run here, none taken from the forgery
-            Assert.Contains("z holds 768 values, this job needs 3072", sidecar.RootElement.GetProperty("checkpoint_ignored").GetString());
+            Assert.Equal(0, sidecar.RootElement.GetProperty("bird").GetProperty("resumed_from").GetInt32());
+            Assert.Equal(total, sidecar.RootElement.GetProperty("bird").GetProperty("losses").GetArrayLength()); // all four run here, none taken from the forgery
+            Assert.Contains("z holds 768 values, this job needs 3072", sidecar.RootElement.GetProperty("bird").GetProperty("checkpoint_ignored").GetString());
             Assert.Contains("checkpoint restored.png.bird-checkpoint ignored, starting from iteration 0", daemon.Log());
             Assert.True(File.Exists(output));
             // Removed with the finished job (just after the sidecar is written).

@@ -168,7 +168,7 @@ public sealed class VideoQueueTrustTests
             Assert.Contains("is being produced by job 'first'", second.Error);
             Assert.Equal(8, await Clips.FramesAsync(outFile));
             using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(outFile + ".resshift.json"));
-            Assert.Equal(4, sidecar.RootElement.GetProperty("segments").GetArrayLength()); // the first job's plan (2-frame segments)
+            Assert.Equal(4, sidecar.RootElement.GetProperty("video").GetProperty("segments").GetArrayLength()); // the first job's plan (2-frame segments)
             Assert.False(d.HasExited, d.Log());
         }
         finally

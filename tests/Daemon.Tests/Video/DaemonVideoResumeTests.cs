@@ -110,7 +110,7 @@ public sealed class DaemonVideoResumeTests(ITestOutputHelper output)
             Assert.False(daemon.HasExited);
         }
         using JsonDocument sidecar = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(root, "outbox", "clip.mkv.resshift.json")));
-        int resumed = sidecar.RootElement.GetProperty("segments_resumed").GetInt32();
+        int resumed = sidecar.RootElement.GetProperty("video").GetProperty("segments_resumed").GetInt32();
         output.WriteLine($"segments committed at the drain: {committedAtStop} of {Frames / PerSegment}; resumed after the restart: {resumed}");
         Assert.InRange(resumed, committedAtStop, Frames / PerSegment - 1);
         Assert.Equal(Frames, await Clips.FramesAsync(Path.Combine(root, "outbox", "clip.mkv")));

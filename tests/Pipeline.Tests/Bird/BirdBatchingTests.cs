@@ -87,11 +87,12 @@ public sealed class BirdBatchingTests(ITestOutputHelper output)
         for (int i = 0; i < 8; i++) await straight.IterateAsync(batcher, CancellationToken.None);
 
         BirdInversion first = data.Job(BirdTask.Deblur);
-        for (int i = 0; i < 5; i++) await first.IterateAsync(batcher, CancellationToken.None);
+        var losses = new List<double>();
+        for (int i = 0; i < 5; i++) losses.Add(await first.IterateAsync(batcher, CancellationToken.None));
         string path = Path.Combine(Path.GetTempPath(), $"bird-ckpt-{Guid.NewGuid():N}");
         try
         {
-            await (first.Snapshot() with { JobKey = 42, TotalIterations = 8 }).SaveAsync(path, CancellationToken.None);
+            await (first.Snapshot() with { JobKey = 42, TotalIterations = 8, Losses = [.. losses] }).SaveAsync(path, CancellationToken.None);
             BirdCheckpoint c = BirdCheckpoint.TryLoad(path)!;
             Assert.Equal((42UL, 8, 5), (c.JobKey, c.TotalIterations, c.Iteration));
             BirdInversion resumed = data.Job(BirdTask.Deblur);
