@@ -8,6 +8,7 @@ using ResShift.Pipeline.Video.Codec;
 namespace ResShift.Pipeline.Tests.Video;
 
 /// <summary>A cancelled video job leaves no ffmpeg behind and no output; its committed segments stay for the resume.</summary>
+[Collection(FfmpegChildrenCollection.Name)]
 public sealed class CancellationTests : IDisposable
 {
     private readonly VideoFixtures _f = new();
@@ -87,4 +88,14 @@ public sealed class CancellationTests : IDisposable
         Assert.False(File.Exists(output));
         Assert.True(File.Exists(Path.Combine(spool, "segment-00000.mkv")) && File.Exists(Path.Combine(spool, "segment-00001.mkv")));
     }
+}
+
+/// <summary>
+/// Alone, not beside other tests: the cancellation test counts this test process's ffmpeg children, and another
+/// video test running at the same time in the same process has ffmpeg children of its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FfmpegChildrenCollection
+{
+    public const string Name = "ffmpeg children of this process";
 }
